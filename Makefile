@@ -1,0 +1,47 @@
+# Concord: two commands on a fresh machine (Python 3.11 + make).
+#   make demo   set up .venv, load the bundled demo data, dbt build, checks, summary
+#   make test   set up .venv (+ a separate Label Studio venv), run the whole pytest suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+LS_VENV := .venv-ls
+LS_VERSION := 1.23.2
+FIXTURES := tests/fixtures/label_studio
+export CONCORD_DB ?= $(CURDIR)/concord.duckdb
+
+.PHONY: demo test install install-test install-ls lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(VENV)/.installed $@
+
+# Label Studio lives in its own venv: its Django pins must not touch the project's packages.
+$(LS_VENV)/.installed:
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install -q --upgrade pip
+	$(LS_VENV)/bin/pip install -q "label-studio==$(LS_VERSION)"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+install-ls: $(LS_VENV)/.installed
+
+demo: install
+	$(BIN)/concord demo
+
+test: install-test install-ls
+	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check concord ingest tests scripts
+
+clean:
+	rm -rf target logs concord.duckdb concord.duckdb.wal

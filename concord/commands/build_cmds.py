@@ -1,0 +1,3 @@
+"""Commands registered by concord.cli (filled in by its area)."""
+
+COMMANDS: list = []
