@@ -1,0 +1,52 @@
+"""Run dbt on the warehouse, in-process, with the repo's project and profile.
+
+`concord build` and the tests go through `run_dbt`, so the CLI and `dbt build` from the repo root
+do the same thing: both read `$CONCORD_DB` through profiles.yml.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from concord.paths import PROJECT_ROOT, resolve_db
+from ingest.errors import ConcordError
+
+
+class DbtError(ConcordError):
+    """dbt ended with errors or failing tests."""
+
+
+def run_dbt(
+    args: list[str],
+    db: str | os.PathLike[str] | None = None,
+    *,
+    target_path: str | os.PathLike[str] | None = None,
+    quiet: bool = False,
+) -> None:
+    """Run `dbt <args>` against the warehouse `db`; raise DbtError when dbt reports failure.
+
+    `target_path` (default `$DBT_TARGET_PATH`, then the project's `target/`) lets tests and
+    parallel runs keep their compiled artifacts apart.
+    """
+    from dbt.cli.main import dbtRunner  # imported late: dbt import costs ~1 s
+
+    db_path = resolve_db(db)
+    os.environ["CONCORD_DB"] = str(db_path)
+    full_args = [
+        *args,
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        str(PROJECT_ROOT),
+    ]
+    target = target_path or os.environ.get("DBT_TARGET_PATH")
+    if target:
+        full_args += ["--target-path", str(Path(target).resolve())]
+    if quiet:
+        full_args = ["--quiet", *full_args]
+    result = dbtRunner().invoke(full_args)
+    if result.exception is not None:
+        raise DbtError(f"dbt {' '.join(args)} failed: {result.exception}")
+    if not result.success:
+        raise DbtError(f"dbt {' '.join(args)} reported errors or failing tests (see output above)")
