@@ -1,3 +1,68 @@
-"""Commands registered by concord.cli (filled in by its area)."""
+"""`concord ingest export|config|scores`: thin click layer over `ingest/`."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import click
+
+from concord.options import db_option
+from concord.paths import resolve_db
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group("ingest")
+def ingest_group() -> None:
+    """Load Label Studio exports, labeling configs and score tables into the raw layer."""
+
+
+@ingest_group.command("export")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Labeling config XML used to re-type JSON_MIN / CSV columns "
+    "(default: the project's ingested config).",
+)
+@click.option(
+    "--project-id",
+    "project_id",
+    type=int,
+    default=None,
+    help="Project id for JSON_MIN / CSV exports (their rows carry none).",
+)
+@click.option(
+    "--full-snapshot",
+    is_flag=True,
+    default=False,
+    help="The files hold every task of the project: mark the project's other tasks deleted.",
+)
+@db_option
+def export_cmd(paths, config, project_id, full_snapshot, db) -> None:
+    """Ingest Label Studio exports (JSON, snapshot JSON, JSON_MIN, CSV) in one transaction."""
+    from ingest.exports import ingest_exports
+
+    db_path = resolve_db(db)
+    results = ingest_exports(
+        db_path,
+        paths,
+        config=config,
+        project_id=project_id,
+        full_snapshot=full_snapshot,
+        progress=_stderr,
+    )
+    for result in results:
+        for line in result.lines():
+            click.echo(line)
+    loaded = sum(not r.skipped for r in results)
+    skipped = len(results) - loaded
+    summary = f"{loaded} file(s) loaded"
+    if skipped:
+        summary += f", {skipped} already loaded (no-op)"
+    click.echo(f"{summary} into {db_path}")
+
+
+COMMANDS: list = [ingest_group]

@@ -1,0 +1,703 @@
+"""`concord ingest export`: Label Studio exports -> raw_label_studio.loads / tasks.
+
+JSON exports (sync or snapshot form) are streamed by DuckDB (`read_json_objects`), never
+`json.load`-ed: each file is parsed once into a temporary table, validated there with vectorised
+JSON functions, and written. JSON_MIN and CSV exports are regrouped into the canonical task shape
+by `ingest.exports_min`. All files of one command share one transaction.
+
+Replacement rule: a task is stored once, as its version in the most recently ingested export that
+contains it (annotations, predictions and drafts included). Tasks absent from a partial export stay
+as they were; with `full_snapshot=True` the project's tasks absent from every file of the command
+are marked `is_deleted` (a task that shows up again later is undeleted).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import duckdb
+
+from ingest.errors import ExportFormatError, IngestError
+from ingest.loading import (
+    PROGRESS_MIN_BYTES,
+    LoadResult,
+    Progress,
+    check_readable,
+    connect,
+    file_sha256,
+    human_bytes,
+    make_load_id,
+    previous_load,
+    record_load,
+    sniff,
+    transaction,
+    utc_now,
+)
+
+COMMAND = "export"
+
+# result types staging gives typed columns; any other type is kept (value_json) and reported
+TYPED_RESULT_TYPES = frozenset(
+    {
+        "choices",
+        "rating",
+        "textarea",
+        "labels",
+        "rectanglelabels",
+        "pairwise",
+        "ranker",
+        "number",
+        "taxonomy",
+    }
+)
+
+_INT = "('UBIGINT', 'BIGINT')"
+
+_DUCKDB_JSON_ERROR = re.compile(
+    r'Malformed JSON in file "(?P<file>.*)", at byte (?P<byte>\d+) in record/value (?P<rec>\d+): '
+    r"(?P<why>.*?)\.?\s*$",
+    re.S,
+)
+
+
+def _none_outside(types_expr: str, allowed: str) -> str:
+    """SQL: every element of the list `types_expr` is one of `allowed`."""
+    return f"len(list_filter({types_expr}, lambda x: x is null or x not in {allowed})) = 0"
+
+
+def _items_ok(prefix: str, n_expr: str) -> str:
+    """SQL: the `n_expr` containers at JSONPath `prefix` each have a valid `result` list.
+
+    Wildcard paths skip missing keys, so a missing key shows up as a count mismatch.
+    """
+    res = f"json_type(task_json, '{prefix}.result')"
+    items = f"json_type(task_json, '{prefix}.result[*]')"
+    values = f"json_type(task_json, '{prefix}.result[*].value')"
+    names = f"json_type(task_json, '{prefix}.result[*].from_name')"
+    kinds = f"json_type(task_json, '{prefix}.result[*].type')"
+    return f"""(
+        len({res}) = {n_expr}
+        and {_none_outside(res, "('ARRAY')")}
+        and {_none_outside(items, "('OBJECT')")}
+        and len({values}) = len({items}) and {_none_outside(values, "('OBJECT')")}
+        and len({names}) = len({items}) and {_none_outside(names, "('VARCHAR')")}
+        and len({kinds}) = len({items}) and {_none_outside(kinds, "('VARCHAR')")}
+    )"""
+
+
+def _container_ok(key: str) -> str:
+    return f"coalesce(json_type(task_json, '$.{key}'), 'NULL') in ('ARRAY', 'NULL')"
+
+
+# one vectorised pass: is each record a well-formed task? (the first bad one is then diagnosed
+# in Python, on that single record, for a precise message)
+_CHECK_SQL = f"""
+create or replace temp table _concord_checked as
+with typed as (
+    select
+        record_no,
+        task_json,
+        json_type(task_json) as top_type,
+        json_type(task_json, '$.id') as id_type,
+        json_type(task_json, '$.project') as project_type,
+        json_type(task_json, '$.annotations[*]') as ann_types,
+        json_type(task_json, '$.predictions[*]') as pred_types,
+        json_type(task_json, '$.drafts[*]') as draft_types,
+    from _concord_stage
+)
+select
+    record_no,
+    task_json,
+    top_type,
+    case when id_type in {_INT} then json_extract_string(task_json, '$.id')::bigint end as task_id,
+    case when project_type in {_INT} then json_extract_string(task_json, '$.project')::bigint
+    end as project_id,
+    project_type,
+    len(ann_types) as n_annotations,
+    len(list_filter(
+        json_extract_string(task_json, '$.annotations[*].was_cancelled'), lambda x: x = 'true'
+    )) as n_cancelled,
+    len(pred_types) as n_predictions,
+    len(draft_types) as n_drafts,
+    list_contains(pred_types, 'OBJECT')
+        or list_contains(json_type(task_json, '$.annotations[*].completed_by'), 'OBJECT')
+        as looks_snapshot,
+    top_type = 'OBJECT'
+    and id_type in {_INT}
+    and coalesce(project_type, 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
+    and coalesce(json_type(task_json, '$.data'), 'OBJECT') = 'OBJECT'
+    and {_container_ok("annotations")}
+    and {_container_ok("predictions")}
+    and {_container_ok("drafts")}
+    and {_none_outside("ann_types", "('OBJECT')")}
+    and len(json_type(task_json, '$.annotations[*].id')) = len(ann_types)
+    and {_none_outside("json_type(task_json, '$.annotations[*].id')", _INT)}
+    and {_items_ok("$.annotations[*]", "len(ann_types)")}
+    and {_none_outside("json_type(task_json, '$.annotations[*].prediction')", "('OBJECT', 'NULL')")}
+    and {_none_outside("pred_types", "('OBJECT', 'UBIGINT', 'BIGINT')")}
+    and len(json_type(task_json, '$.predictions[*].id'))
+        = len(list_filter(pred_types, lambda x: x = 'OBJECT'))
+    and {_none_outside("json_type(task_json, '$.predictions[*].id')", _INT)}
+    and {_items_ok("$.predictions[*]", "len(list_filter(pred_types, lambda x: x = 'OBJECT'))")}
+    and {_none_outside("draft_types", "('OBJECT')")}
+    and len(json_type(task_json, '$.drafts[*].id')) = len(draft_types)
+    and {_items_ok("$.drafts[*]", "len(draft_types)")}
+    as is_ok,
+from typed
+"""
+
+_TYPES_SQL = """
+select result_type, count(*) as n
+from (
+    select unnest(list_concat(
+        json_extract_string(task_json, '$.annotations[*].result[*].type'),
+        json_extract_string(task_json, '$.predictions[*].result[*].type'),
+        json_extract_string(task_json, '$.drafts[*].result[*].type')
+    )) as result_type
+    from _concord_checked
+)
+group by result_type
+order by result_type
+"""
+
+
+def ingest_exports(
+    con_or_db,
+    paths,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    project_id: int | None = None,
+    full_snapshot: bool = False,
+    progress: Progress | None = None,
+) -> list[LoadResult]:
+    """Ingest Label Studio export files (JSON, snapshot JSON, JSON_MIN, CSV) in one transaction.
+
+    Returns one LoadResult per file (already-loaded files come back with `skipped=True`).
+    Raises an IngestError subclass naming the file (and task / record / byte) on bad input;
+    nothing from the command is written then.
+    """
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise IngestError("no export files given")
+    results: list[LoadResult] = []
+    with connect(con_or_db) as con, transaction(con):
+        con.execute(
+            "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
+        )
+        seen_sha: set[str] = set()
+        for path in paths:
+            results.append(
+                _ingest_one(
+                    con,
+                    path,
+                    config=config,
+                    project_id=project_id,
+                    full_snapshot=full_snapshot,
+                    progress=progress,
+                    seen_sha=seen_sha,
+                )
+            )
+        if full_snapshot:
+            _mark_absent_deleted(con, results)
+        con.execute("drop table if exists _concord_seen")
+    return results
+
+
+def _ingest_one(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    config,
+    project_id: int | None,
+    full_snapshot: bool,
+    progress: Progress | None,
+    seen_sha: set[str],
+) -> LoadResult:
+    shown = str(path)
+    check_readable(path, shown)
+    sha, size = file_sha256(path)
+    load_id = make_load_id(sha, COMMAND)
+    result = LoadResult(
+        file_name=path.name,
+        file_path=str(path.resolve()),
+        command=COMMAND,
+        load_id=load_id,
+        file_sha256=sha,
+        file_format="?",
+    )
+    earlier = previous_load(con, sha, COMMAND)
+    if earlier is not None or sha in seen_sha:
+        result.skipped = True
+        if earlier is not None:
+            when = earlier[1].strftime("%Y-%m-%d %H:%M:%S")
+            result.skipped_reason = (
+                f"already loaded ({earlier[0]}, {when} UTC, same sha256): nothing to do"
+            )
+        else:
+            result.skipped_reason = "given twice in this command: loaded once"
+        return result
+    seen_sha.add(sha)
+    say = progress if (progress is not None and size >= PROGRESS_MIN_BYTES) else None
+    fmt = detect_format(path, shown)
+    started = time.monotonic()
+    if say:
+        say(f"{shown}: reading {human_bytes(size)} ({fmt})...")
+    if fmt == "json":
+        _stage_json(con, path, shown, size)
+        if _is_json_min(con, shown):
+            fmt = "json_min"
+    if fmt in ("json_min", "csv"):
+        from ingest.exports_min import stage_min
+
+        stage_min(
+            con,
+            path,
+            shown,
+            fmt,
+            project_id=project_id,
+            config=config,
+            result=result,
+            json_staged=(fmt == "json_min"),
+        )
+    if say:
+        n = con.execute("select count(*) from _concord_stage").fetchone()[0]
+        say(f"{shown}: {n} records read in {time.monotonic() - started:.1f} s; validating...")
+    source_format = _validate(con, shown, project_id, result)
+    if fmt == "json":
+        result.file_format = "json"
+    else:
+        result.file_format = fmt
+        source_format = fmt
+    _write(con, result, source_format=source_format)
+    record_load(
+        con, result, file_bytes=size, is_full_snapshot=full_snapshot, loaded_at=utc_now()
+    )
+    if say:
+        say(f"{shown}: written in {time.monotonic() - started:.1f} s")
+    con.execute("drop table if exists _concord_stage")
+    con.execute("drop table if exists _concord_checked")
+    return result
+
+
+def detect_format(path: Path, shown: str) -> str:
+    """'json' (JSON or JSON_MIN: told apart after reading) or 'csv'; clear errors otherwise."""
+    head = sniff(path)
+    if not head:
+        if path.stat().st_size == 0:
+            raise ExportFormatError("file is empty (0 bytes), expected a Label Studio export", file=shown)
+        raise ExportFormatError("file holds only whitespace, expected a Label Studio export", file=shown)
+    if head.startswith(b"PAR1"):
+        raise ExportFormatError(
+            "this is a Parquet file, not a Label Studio export "
+            "(a score table? use `concord ingest scores`)",
+            file=shown,
+        )
+    if head.startswith(b"<"):
+        raise ExportFormatError(
+            "this is XML, not a Label Studio export "
+            "(a labeling config? use `concord ingest config PATH --project-id N`)",
+            file=shown,
+        )
+    if head.startswith(b"{"):
+        raise ExportFormatError(
+            "top level is a JSON object; a Label Studio export is a JSON array of tasks "
+            "(NDJSON and single tasks are not exports)",
+            file=shown,
+        )
+    if head.startswith(b"["):
+        return "json"
+    first_line = head.split(b"\n", 1)[0]
+    if path.suffix.lower() in (".csv", ".tsv") or (b"," in first_line and b'"' in first_line):
+        return "csv"
+    raise ExportFormatError(
+        "not a Label Studio export: expected a JSON array of tasks or a CSV export", file=shown
+    )
+
+
+def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: int) -> None:
+    """Parse the file once, streaming, into `_concord_stage(record_no, task_json)`."""
+    # one object may be as large as the file (a 50 MB text field must load)
+    max_object = max(16 * 1024 * 1024, size + 1)
+    try:
+        con.execute(
+            f"""
+            create or replace temp table _concord_stage as
+            select ordinality as record_no, json as task_json
+            from read_json_objects(?, format = 'array', maximum_object_size = {max_object})
+                with ordinality
+            """,
+            [str(path)],
+        )
+    except duckdb.Error as err:
+        raise _json_error(err, shown) from None
+
+
+def _json_error(err: Exception, shown: str) -> ExportFormatError:
+    text = str(err)
+    match = _DUCKDB_JSON_ERROR.search(text)
+    if match:
+        why = match.group("why").strip()
+        rec = match.group("rec")
+        if why == "unexpected end of data":
+            message = f"truncated JSON in record {rec} (unexpected end of data)"
+        elif "UTF-8" in why:
+            message = f"invalid UTF-8 in record {rec} (exports must be UTF-8)"
+        else:
+            message = f"malformed JSON in record {rec} ({why})"
+        return ExportFormatError(message, file=shown, offset=int(match.group("byte")))
+    if "Expected top-level JSON array" in text:
+        return ExportFormatError("top level is not a JSON array of tasks", file=shown)
+    first = text.splitlines()[0] if text else type(err).__name__
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
+    return ExportFormatError(f"cannot read as JSON: {first}", file=shown)
+
+
+def _is_json_min(con: duckdb.DuckDBPyConnection, shown: str) -> bool:
+    """JSON_MIN records carry annotation_id/annotator at the top and no data/annotations object."""
+    row = con.execute(
+        """
+        select
+            json_type(task_json) as top_type,
+            json_type(task_json, '$.data') as data_type,
+            json_type(task_json, '$.annotations') as ann_type,
+            json_exists(task_json, '$.annotation_id') and json_exists(task_json, '$.annotator')
+                as has_min_keys,
+            json_exists(task_json, '$.id') as has_id,
+            record_no,
+        from _concord_stage
+        order by record_no
+        limit 1
+        """
+    ).fetchone()
+    if row is None:
+        return False
+    top_type, data_type, ann_type, has_min_keys, has_id, _ = row
+    if top_type != "OBJECT":
+        return False  # reported by validation
+    if data_type == "OBJECT" or ann_type is not None:
+        return False
+    if has_min_keys:
+        return True
+    if not has_id:
+        keys = con.execute(
+            "select json_keys(task_json) from _concord_stage order by record_no limit 1"
+        ).fetchone()[0]
+        lowered = {k.lower() for k in keys}
+        hint = ""
+        if "score" in lowered or "prediction_id" in lowered or "task_id" in lowered:
+            hint = " (a score table? use `concord ingest scores`)"
+        raise ExportFormatError(
+            "record 1 is neither a Label Studio task (no 'id' and 'data') nor a JSON_MIN row "
+            f"(no 'annotation_id'); keys: {', '.join(sorted(keys)[:8])}{hint}",
+            file=shown,
+        )
+    return False
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection, shown: str, project_id: int | None, result: LoadResult
+) -> str:
+    """Check every staged record; fill result counts; return the source_format (json/snapshot)."""
+    con.execute(_CHECK_SQL)
+    bad = con.execute(
+        "select record_no, task_json from _concord_checked where not coalesce(is_ok, false) "
+        "order by record_no limit 1"
+    ).fetchone()
+    if bad is not None:
+        raise diagnose_task(bad[1], int(bad[0]), shown)
+    dup = con.execute(
+        """
+        select task_id, list(record_no order by record_no) as records
+        from _concord_checked
+        group by task_id
+        having count(*) > 1
+        order by min(record_no)
+        limit 1
+        """
+    ).fetchone()
+    if dup is not None:
+        records = ", ".join(str(r) for r in dup[1][:5])
+        raise ExportFormatError(
+            f"duplicate task id (records {records})", file=shown, task_id=dup[0]
+        )
+    stats = con.execute(
+        """
+        select
+            count(*),
+            coalesce(sum(n_annotations), 0),
+            coalesce(sum(n_cancelled), 0),
+            coalesce(sum(n_predictions), 0),
+            coalesce(sum(n_drafts), 0),
+            coalesce(bool_or(looks_snapshot), false),
+            count(*) filter (where project_id is null),
+            list(distinct project_id) filter (where project_id is not null),
+        from _concord_checked
+        """
+    ).fetchone()
+    n_tasks, n_ann, n_cancel, n_pred, n_draft, snapshot, n_no_project, projects = stats
+    if n_tasks == 0:
+        raise ExportFormatError("the export holds no tasks (an empty JSON array)", file=shown)
+    projects = sorted(projects or [])
+    if len(projects) > 1:
+        raise ExportFormatError(
+            f"tasks of several projects ({', '.join(map(str, projects[:5]))}) in one file; "
+            "a Label Studio export holds one project: split the file",
+            file=shown,
+        )
+    if projects and project_id is not None and projects[0] != project_id:
+        raise ExportFormatError(
+            f"tasks belong to project {projects[0]} but --project-id {project_id} was given",
+            file=shown,
+        )
+    if projects and n_no_project:
+        first = con.execute(
+            "select task_id from _concord_checked where project_id is null "
+            "order by record_no limit 1"
+        ).fetchone()[0]
+        raise ExportFormatError(
+            f"task has no 'project' while other tasks of the file belong to project {projects[0]}",
+            file=shown,
+            task_id=first,
+        )
+    if not projects:
+        if project_id is None:
+            raise ExportFormatError(
+                "tasks carry no 'project' id: pass --project-id N", file=shown
+            )
+        con.execute("update _concord_checked set project_id = ?", [project_id])
+        result.project_id = project_id
+    else:
+        result.project_id = projects[0]
+    result.n_records = int(n_tasks)
+    counts = {"tasks": int(n_tasks)}
+    if result.file_format in ("?", "json"):
+        counts.update(
+            annotations=int(n_ann),
+            skipped=int(n_cancel),
+            predictions=int(n_pred),
+            drafts=int(n_draft),
+        )
+    result.counts = {**counts, **result.counts}
+    types = con.execute(_TYPES_SQL).fetchall()
+    unknown = [(t, n) for t, n in types if t not in TYPED_RESULT_TYPES]
+    if unknown:
+        listed = ", ".join(f"{t} ({n})" for t, n in unknown)
+        result.notes.append(
+            f"result types without typed staging columns, kept as raw value_json: {listed}"
+        )
+    return "json_snapshot" if snapshot else "json"
+
+
+def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format: str) -> None:
+    """Replace each task by this file's version; count new / replaced / unchanged / undeleted."""
+    now = utc_now()
+    new, replaced, unchanged, undeleted = con.execute(
+        """
+        select
+            count(*) filter (where tasks.task_id is null),
+            count(*) filter (where tasks.task_id is not null
+                and tasks.task_json::varchar <> checked.task_json::varchar),
+            count(*) filter (where tasks.task_json::varchar = checked.task_json::varchar),
+            count(*) filter (where tasks.is_deleted),
+        from _concord_checked as checked
+        left join raw_label_studio.tasks as tasks
+            on checked.task_id = tasks.task_id
+        """
+    ).fetchone()
+    con.execute(
+        """
+        delete from raw_label_studio.tasks
+        where task_id in (select task_id from _concord_checked)
+        """
+    )
+    con.execute(
+        """
+        insert into raw_label_studio.tasks (
+            task_id, project_id, load_id, source_format, task_json, is_deleted, deleted_at,
+            loaded_at
+        )
+        select task_id, project_id, ?, ?, task_json, false, null, ?
+        from _concord_checked
+        order by record_no
+        """,
+        [result.load_id, source_format, now],
+    )
+    con.execute(
+        "insert into _concord_seen select task_id, project_id from _concord_checked"
+    )
+    result.counts.update(new=int(new), replaced=int(replaced), unchanged=int(unchanged))
+    if undeleted:
+        result.counts["undeleted"] = int(undeleted)
+
+
+def _mark_absent_deleted(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
+    """--full-snapshot: the project's tasks absent from every file of the command are deleted."""
+    projects = sorted({r.project_id for r in results if not r.skipped and r.project_id is not None})
+    if not projects:
+        return
+    now = utc_now()
+    for project in projects:
+        n = con.execute(
+            """
+            update raw_label_studio.tasks
+            set is_deleted = true, deleted_at = ?
+            where project_id = ?
+                and not is_deleted
+                and task_id not in (select task_id from _concord_seen)
+            """,
+            [now, project],
+        ).fetchone()[0]
+        last = [r for r in results if not r.skipped and r.project_id == project][-1]
+        last.counts["marked deleted"] = int(n)
+
+
+# --- precise diagnosis of one bad record (a single task object, never the whole file) ----------
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return "object"
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_results(items, where: str, shown: str, task_id) -> None:
+    if not isinstance(items, list):
+        raise ExportFormatError(
+            f"{where}: 'result' must be a list, got {_kind(items)}", file=shown, task_id=task_id
+        )
+    for index, item in enumerate(items):
+        here = f"{where}: result[{index}]"
+        if not isinstance(item, dict):
+            raise ExportFormatError(
+                f"{here} must be an object, got {_kind(item)}", file=shown, task_id=task_id
+            )
+        if "value" not in item:
+            raise ExportFormatError(f"{here} has no 'value'", file=shown, task_id=task_id)
+        if not isinstance(item["value"], dict):
+            raise ExportFormatError(
+                f"{here}: 'value' must be an object, got {_kind(item['value'])}",
+                file=shown,
+                task_id=task_id,
+            )
+        for key in ("from_name", "type"):
+            if key not in item:
+                raise ExportFormatError(f"{here} has no '{key}'", file=shown, task_id=task_id)
+            if not isinstance(item[key], str):
+                raise ExportFormatError(
+                    f"{here}: '{key}' must be a string, got {_kind(item[key])}",
+                    file=shown,
+                    task_id=task_id,
+                )
+
+
+def diagnose_task(task_json: str, record_no: int, shown: str) -> ExportFormatError:
+    """The first problem of one staged record, as an error naming task id / field."""
+    task = json.loads(task_json)
+    if not isinstance(task, dict):
+        return ExportFormatError(
+            f"record {record_no} is a JSON {_kind(task)}, not a task object", file=shown
+        )
+    if "id" not in task:
+        return ExportFormatError(f"record {record_no}: task has no 'id'", file=shown)
+    task_id = task["id"]
+    if not _is_int(task_id):
+        return ExportFormatError(
+            f"record {record_no}: task 'id' must be an integer, got {_kind(task_id)} "
+            f"{json.dumps(task_id)[:40]}",
+            file=shown,
+        )
+    project = task.get("project")
+    if project is not None and not _is_int(project):
+        return ExportFormatError(
+            f"'project' must be an integer, got {_kind(project)}", file=shown, task_id=task_id
+        )
+    if "data" in task and not isinstance(task["data"], dict):
+        return ExportFormatError(
+            f"'data' must be an object, got {_kind(task['data'])}", file=shown, task_id=task_id
+        )
+    for key in ("annotations", "predictions", "drafts"):
+        if task.get(key) is not None and not isinstance(task[key], list):
+            return ExportFormatError(
+                f"'{key}' must be a list, got {_kind(task[key])}", file=shown, task_id=task_id
+            )
+    try:
+        for index, ann in enumerate(task.get("annotations") or []):
+            if not isinstance(ann, dict):
+                raise ExportFormatError(
+                    f"annotations[{index}] must be an object, got {_kind(ann)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+            if not _is_int(ann.get("id")):
+                got = "none" if "id" not in ann else _kind(ann["id"])
+                raise ExportFormatError(
+                    f"annotations[{index}] has no integer 'id' (got {got})",
+                    file=shown,
+                    task_id=task_id,
+                )
+            where = f"annotation {ann['id']}"
+            if "result" not in ann:
+                raise ExportFormatError(f"{where} has no 'result'", file=shown, task_id=task_id)
+            _check_results(ann["result"], where, shown, task_id)
+            embedded = ann.get("prediction")
+            if embedded is not None and not isinstance(embedded, dict):
+                raise ExportFormatError(
+                    f"{where}: 'prediction' must be an object, got {_kind(embedded)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+        for index, pred in enumerate(task.get("predictions") or []):
+            if _is_int(pred):
+                continue
+            if not isinstance(pred, dict):
+                raise ExportFormatError(
+                    f"predictions[{index}] must be an id or an object, got {_kind(pred)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+            if not _is_int(pred.get("id")):
+                raise ExportFormatError(
+                    f"predictions[{index}] has no integer 'id'", file=shown, task_id=task_id
+                )
+            if "result" not in pred:
+                raise ExportFormatError(
+                    f"prediction {pred['id']} has no 'result'", file=shown, task_id=task_id
+                )
+            _check_results(pred["result"], f"prediction {pred['id']}", shown, task_id)
+        for index, draft in enumerate(task.get("drafts") or []):
+            if not isinstance(draft, dict):
+                raise ExportFormatError(
+                    f"drafts[{index}] must be an object, got {_kind(draft)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+            if not _is_int(draft.get("id")):
+                raise ExportFormatError(
+                    f"drafts[{index}] has no integer 'id'", file=shown, task_id=task_id
+                )
+            if "result" not in draft:
+                raise ExportFormatError(
+                    f"draft {draft['id']} has no 'result'", file=shown, task_id=task_id
+                )
+            _check_results(draft["result"], f"draft {draft['id']}", shown, task_id)
+    except ExportFormatError as err:
+        return err
+    return ExportFormatError("malformed task", file=shown, task_id=task_id)
