@@ -68,6 +68,8 @@ create table if not exists raw_label_studio.config_tags (
     attributes json not null,           -- every attribute as written
     tag_position integer not null,      -- document order
     load_id varchar not null,
+    choice_paths json,                  -- Taxonomy: every Choice as its root-to-node path of values
+    buckets json,                       -- Ranker: Bucket names in order (null: plain List ranking)
     primary key (project_id, tag_name)
 );
 
@@ -81,6 +83,10 @@ create table if not exists raw_scores.score_tables (
     n_rows bigint not null,
     loaded_at timestamp not null
 );
+
+-- columns added after the first release: warehouses created earlier get them here
+alter table raw_label_studio.config_tags add column if not exists choice_paths json;
+alter table raw_label_studio.config_tags add column if not exists buckets json;
 
 create table if not exists raw_scores.score_rows (
     score_table_name varchar not null,

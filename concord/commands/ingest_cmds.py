@@ -65,4 +65,20 @@ def export_cmd(paths, config, project_id, full_snapshot, db) -> None:
     click.echo(f"{summary} into {db_path}")
 
 
+@ingest_group.command("config")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--project-id", "project_id", type=int, required=True, help="The Label Studio project id."
+)
+@db_option
+def config_cmd(path, project_id, db) -> None:
+    """Ingest a labeling config XML (parsed safely: no DTDs, no entities)."""
+    from ingest.configs import ingest_config
+
+    db_path = resolve_db(db)
+    result = ingest_config(db_path, path, project_id)
+    for line in result.lines():
+        click.echo(line)
+
+
 COMMANDS: list = [ingest_group]
