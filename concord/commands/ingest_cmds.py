@@ -81,4 +81,24 @@ def config_cmd(path, project_id, db) -> None:
         click.echo(line)
 
 
+@ingest_group.command("scores")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--name", "name", required=True, help="Score table name (loading it again replaces it).")
+@click.option(
+    "--key",
+    "key",
+    required=True,
+    help="What a row's key column holds: prediction_id, task_id or data.FIELD (e.g. data.ext_id).",
+)
+@db_option
+def scores_cmd(paths, name, key, db) -> None:
+    """Ingest external score tables (CSV, Parquet, JSON, NDJSON): key + score [+ model_version, scored_at]."""
+    from ingest.scores import ingest_scores
+
+    db_path = resolve_db(db)
+    result = ingest_scores(db_path, paths, name, key)
+    for line in result.lines():
+        click.echo(line)
+
+
 COMMANDS: list = [ingest_group]
