@@ -494,6 +494,9 @@ def _validate(
 
 def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format: str) -> None:
     """Replace each task by this file's version; count new / replaced / unchanged / undeleted."""
+    from concord.erasure import drop_erased_tasks  # erased tasks never come back (governance)
+
+    drop_erased_tasks(con, "_concord_checked", result)
     now = utc_now()
     new, replaced, unchanged, undeleted = con.execute(
         """
