@@ -1,0 +1,110 @@
+"""Staging-shaped tables for testing the model-eval models in isolation.
+
+The model-eval models read only the staging contract of docs/architecture.md. These helpers create
+`staging.stg_*` tables with exactly the contract's column names (the subset model_eval reads plus
+the keys) in a fresh DuckDB file, so a test can write hand-worked or randomized rows and then run
+just the model-eval models (`run_model_eval`): dbt resolves `ref('stg_...')` to these tables
+because the staging models themselves are not selected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+STAGING_DDL: dict[str, str] = {
+    "stg_label_studio__projects": """
+        project_id bigint, has_config boolean, score_field varchar, n_tasks bigint,
+        n_deleted_tasks bigint, last_loaded_at timestamp""",
+    "stg_label_studio__tasks": """
+        task_id bigint, project_id bigint, inner_id bigint, ext_id varchar, data_json json,
+        meta_json json, data_score double, total_annotations bigint, cancelled_annotations bigint,
+        total_predictions bigint, is_deleted boolean, source_format varchar, load_id varchar,
+        created_at timestamp, updated_at timestamp""",
+    "stg_label_studio__annotations": """
+        annotation_id bigint, task_id bigint, project_id bigint, annotator_id bigint,
+        annotator_email varchar, is_cancelled boolean, is_ground_truth boolean,
+        lead_time_seconds double, parent_prediction_id bigint, embedded_prediction_id bigint,
+        has_prediction_origin boolean, is_empty boolean, n_results bigint, is_edited boolean,
+        created_at timestamp, updated_at timestamp""",
+    "stg_label_studio__annotation_results": """
+        annotation_result_id varchar, annotation_id bigint, task_id bigint, project_id bigint,
+        result_index bigint, region_id varchar, control_name varchar, to_name varchar,
+        result_type varchar, origin varchar, value_json json, choices varchar[], rating double,
+        number_value double, texts varchar[], span_start bigint, span_end bigint,
+        region_labels varchar[]""",
+    "stg_label_studio__predictions": """
+        prediction_id bigint, task_id bigint, project_id bigint, model_version varchar,
+        prediction_score double, result_json json, n_results bigint, source varchar,
+        created_at timestamp, updated_at timestamp""",
+    "stg_label_studio__prediction_results": """
+        prediction_result_id varchar, prediction_id bigint, task_id bigint, project_id bigint,
+        model_version varchar, result_index bigint, region_id varchar, control_name varchar,
+        to_name varchar, result_type varchar, region_score double, value_json json,
+        choices varchar[], rating double, number_value double, texts varchar[], span_start bigint,
+        span_end bigint, region_labels varchar[]""",
+    "stg_label_studio__controls": """
+        project_id bigint, control_name varchar, control_type varchar, to_name varchar,
+        choices varchar[], labels varchar[], is_multiple boolean, max_rating double,
+        min_value double, max_value double, is_inferred boolean, config_sha256 varchar""",
+    "stg_scores__external_scores": """
+        score_table_name varchar, row_number bigint, key_kind varchar, key_field varchar,
+        key_value varchar, score double, model_version varchar, scored_at timestamp,
+        load_id varchar""",
+}
+
+MODEL_EVAL_SELECTOR = [
+    "label_values",
+    "path:models/intermediate/model_eval",
+    "path:models/marts/model_eval",
+]
+
+
+def create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Create empty `staging.stg_*` tables with the contract's columns."""
+    con.execute("create schema if not exists staging")
+    for name, columns in STAGING_DDL.items():
+        con.execute(f"create or replace table staging.{name} ({columns})")
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]
+) -> None:
+    """Insert dict rows into staging.<table>; missing columns stay null, dicts become JSON."""
+    rows = list(rows)
+    if not rows:
+        return
+    columns = sorted({key for row in rows for key in row})
+    placeholders = ", ".join("?" for _ in columns)
+    values = [
+        [json.dumps(row[c]) if isinstance(row.get(c), dict) else row.get(c) for c in columns]
+        for row in rows
+    ]
+    con.executemany(
+        f"insert into staging.{table} ({', '.join(columns)}) values ({placeholders})", values
+    )
+
+
+def run_model_eval(
+    db: Path,
+    target_path: Path,
+    *,
+    exclude: list[str] | None = None,
+    dbt_vars: Mapping[str, Any] | None = None,
+    command: str = "build",
+) -> None:
+    """Seed label_values and build every model-eval model (with its data tests) on `db`."""
+    from concord.dbt import run_dbt
+
+    args = [command, "--select", *MODEL_EVAL_SELECTOR]
+    if exclude:
+        args += ["--exclude", *exclude]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dict(dbt_vars))]
+    os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))
+    run_dbt(args, db, target_path=target_path, quiet=True)
