@@ -250,6 +250,7 @@ def _ingest_one(
         _stage_json(con, path, shown, size)
         if _is_json_min(con, shown):
             fmt = "json_min"
+    result.file_format = fmt
     if fmt in ("json_min", "csv"):
         from ingest.exports_min import stage_min
 
@@ -267,10 +268,7 @@ def _ingest_one(
         n = con.execute("select count(*) from _concord_stage").fetchone()[0]
         say(f"{shown}: {n} records read in {time.monotonic() - started:.1f} s; validating...")
     source_format = _validate(con, shown, project_id, result)
-    if fmt == "json":
-        result.file_format = "json"
-    else:
-        result.file_format = fmt
+    if fmt != "json":
         source_format = fmt
     _write(con, result, source_format=source_format)
     record_load(
@@ -474,7 +472,7 @@ def _validate(
         result.project_id = projects[0]
     result.n_records = int(n_tasks)
     counts = {"tasks": int(n_tasks)}
-    if result.file_format in ("?", "json"):
+    if result.file_format == "json":
         counts.update(
             annotations=int(n_ann),
             skipped=int(n_cancel),
