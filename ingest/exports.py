@@ -470,7 +470,8 @@ def _validate(
         result.project_id = project_id
     else:
         result.project_id = projects[0]
-    result.n_records = int(n_tasks)
+    # records read from the file: tasks (JSON) or rows (JSON_MIN / CSV)
+    result.n_records = int(result.counts.get("rows", n_tasks))
     counts = {"tasks": int(n_tasks)}
     if result.file_format == "json":
         counts.update(

@@ -101,4 +101,6 @@ def scores_cmd(paths, name, key, db) -> None:
         click.echo(line)
 
 
-COMMANDS: list = [ingest_group]
+from concord.commands.status_cmd import status_cmd  # noqa: E402  (registered with ingest)
+
+COMMANDS: list = [ingest_group, status_cmd]
