@@ -1,3 +1,157 @@
-"""Commands registered by concord.cli (filled in by its area)."""
+"""`concord build`, `concord check`, `concord demo`: the warehouse after ingest."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from concord.options import db_option
+from concord.paths import PROJECT_ROOT, resolve_db
+
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "label_studio"
+DEMO_EXPORTS = (
+    # (export, labeling config, Label Studio project id)
+    (FIXTURES / "byos_text" / "export_snapshot.json", FIXTURES / "byos_text" / "labeling_config.xml", 1),
+    (FIXTURES / "ner_spans" / "export_snapshot.json", FIXTURES / "ner_spans" / "labeling_config.xml", 3),
+)
+DEMO_SCORES = PROJECT_ROOT / "demo" / "scores"
+
+EXAMPLE_QUERY = """\
+select tasks.ext_id, tasks.data_score as model_score, results.choices, count(*) as n_annotators
+from staging.stg_label_studio__annotation_results as results
+inner join staging.stg_label_studio__tasks as tasks on results.task_id = tasks.task_id
+where results.control_name = 'label'
+group by all
+order by tasks.ext_id
+limit 10;"""
+
+
+@click.command(
+    "build",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@db_option
+@click.pass_context
+def build_cmd(ctx: click.Context, db) -> None:
+    """Run `dbt build` on the warehouse (extra arguments go to dbt, e.g. --select staging)."""
+    from concord.dbt import run_dbt
+
+    run_dbt(["build", *ctx.args], resolve_db(db))
+
+
+@click.command("check")
+@db_option
+@click.option("-v", "--verbose", is_flag=True, help="List passing expectations too.")
+def check_cmd(db, verbose: bool) -> None:
+    """Run the data-quality expectations (Great Expectations); exit 1 when any fails."""
+    report = _run_checks(resolve_db(db), verbose=verbose)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _run_checks(db_path: Path, *, verbose: bool = False):
+    from concord.checks.runner import format_report, run_checks
+    from ingest.errors import ConcordError
+
+    if not db_path.exists():
+        raise ConcordError(f"{db_path}: no warehouse here: run `concord ingest` and `concord build` first")
+    report = run_checks(db_path)
+    for line in format_report(report, verbose=verbose):
+        click.echo(line)
+    return report
+
+
+def demo_score_files() -> list[Path]:
+    return sorted(DEMO_SCORES.glob("*.csv")) if DEMO_SCORES.is_dir() else []
+
+
+def score_key_for(path: Path) -> str:
+    """The --key of a demo score table, from its header: prediction_id, task_id, else data.ext_id."""
+    with open(path, encoding="utf-8") as handle:
+        header = [c.strip().strip('"') for c in handle.readline().split(",")]
+    for key in ("prediction_id", "task_id"):
+        if key in header:
+            return key
+    for column in header:
+        if column not in ("score", "model_version", "scored_at"):
+            return f"data.{column}"
+    from ingest.errors import ConcordError
+
+    raise ConcordError(f"{path}: no key column in the header {header}")
+
+
+def ingest_demo_score_file(db: Path, path: Path) -> list[str]:
+    """Ingest one demo score table under its file stem; returns the lines to print."""
+    from ingest.scores import ingest_scores
+
+    result = ingest_scores(db, [path], path.stem, score_key_for(path))
+    results = result if isinstance(result, list) else [result]
+    return [line for r in results for line in r.lines()]
+
+
+@click.command("demo")
+@db_option
+def demo_cmd(db) -> None:
+    """Load the bundled demo data, build the warehouse, run the checks and print a summary."""
+    from concord.dbt import run_dbt
+    from ingest.configs import ingest_config
+    from ingest.errors import ConcordError
+    from ingest.exports import ingest_exports
+
+    db_path = resolve_db(db)
+    click.echo(f"concord demo: warehouse {db_path}")
+    for export, config, project_id in DEMO_EXPORTS:
+        for result in ingest_exports(db_path, [export]):
+            for line in result.lines():
+                click.echo(f"  {line}")
+        for line in ingest_config(db_path, config, project_id).lines():
+            click.echo(f"  {line}")
+    score_files = demo_score_files()
+    if not score_files:
+        raise ConcordError(f"{DEMO_SCORES}: no demo score table (*.csv) found")
+    for path in score_files:
+        for line in ingest_demo_score_file(db_path, path):
+            click.echo(f"  {line}")
+    click.echo("dbt build ...")
+    run_dbt(["build"], db_path, quiet=True)
+    click.echo("dbt build: ok")
+    report = _run_checks(db_path)
+    _print_summary(db_path)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _print_summary(db_path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        counts = {
+            name: con.execute(f"select count(*) from {relation}").fetchone()[0]
+            for name, relation in (
+                ("projects", "staging.stg_label_studio__projects"),
+                ("tasks", "staging.stg_label_studio__tasks where not is_deleted"),
+                ("annotations", "staging.stg_label_studio__annotations where not is_cancelled"),
+                ("skipped annotations", "staging.stg_label_studio__annotations where is_cancelled"),
+                ("predictions", "staging.stg_label_studio__predictions"),
+                ("controls", "staging.stg_label_studio__controls"),
+                ("score rows", "staging.stg_scores__external_scores"),
+            )
+        }
+    finally:
+        con.close()
+    click.echo("")
+    click.echo("Concord demo warehouse")
+    for name, value in counts.items():
+        click.echo(f"  {name + ':':<21}{value}")
+    click.echo(f"  {'DuckDB file:':<21}{db_path}")
+    click.echo("")
+    click.echo("Try a query (duckdb CLI, or python -c \"import duckdb; ...\"):")
+    click.echo(f"  duckdb {db_path}")
+    for line in EXAMPLE_QUERY.splitlines():
+        click.echo(f"  {line}")
+
+
+COMMANDS: list = [build_cmd, check_cmd, demo_cmd]

@@ -26,7 +26,9 @@ deduplicated as (
 renamed as (
     select
         prediction_id,
-        task_id,
+        -- the prediction's own `task` (equal to the task it was found in, unless the export is
+        -- inconsistent: then the orphan shows up in the relationships test and `concord check`)
+        coalesce({{ concord.json_bigint('prediction_json', '$.task') }}, task_id) as task_id,
         project_id,
         {{ concord.json_text('prediction_json', '$.model_version') }} as model_version,
         {{ concord.json_double('prediction_json', '$.score') }} as prediction_score,

@@ -1,0 +1,103 @@
+"""Shared pytest harness: one warehouse built from the real Label Studio fixtures, once per session.
+
+`built_warehouse` (session scope) is the path of a temporary DuckDB file holding:
+  - both real projects ingested from their snapshot JSON exports (predictions as objects,
+    `completed_by` expanded): byos_text (project 1, tasks 1-30) and ner_spans (project 3,
+    tasks 55-78), with their labeling configs;
+  - the demo score table(s) under demo/scores/ (score table name = file stem);
+  - everything `dbt build` makes (staging, intermediate, marts, seeds), with all dbt tests run.
+
+Read it with `query(db, sql)` (a plain function, also available as the `query` fixture), which
+opens the file read-only and returns a list of tuples. Do not write to it: it is shared by every
+test in the session. Tests that need their own warehouse use `tmp_path` and `build_warehouse`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "label_studio"
+DEMO_SCORES = REPO_ROOT / "demo" / "scores"
+
+# the two real projects: (fixture folder, Label Studio project id)
+REAL_PROJECTS = (("byos_text", 1), ("ner_spans", 3))
+
+
+def query(db: str | os.PathLike[str], sql: str, params: list[Any] | None = None) -> list[tuple]:
+    """Run `sql` on the warehouse file `db` (read-only) and return all rows as tuples."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def query_dicts(db: str | os.PathLike[str], sql: str, params: list[Any] | None = None) -> list[dict]:
+    """Like `query`, rows as {column: value} dicts."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cursor = con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def ingest_real_fixtures(db: Path, export_name: str = "export_snapshot.json") -> None:
+    """Ingest both real projects (`export_name` form) with their labeling configs into `db`."""
+    from ingest.configs import ingest_config
+    from ingest.exports import ingest_exports
+
+    for folder, project_id in REAL_PROJECTS:
+        ingest_exports(db, [FIXTURES / folder / export_name])
+        ingest_config(db, FIXTURES / folder / "labeling_config.xml", project_id)
+
+
+def demo_score_files() -> list[Path]:
+    return sorted(DEMO_SCORES.glob("*.csv")) if DEMO_SCORES.is_dir() else []
+
+
+def ingest_demo_scores(db: Path) -> list[Path]:
+    """Ingest every demo/scores/*.csv (see demo/README); returns the files ingested."""
+    from concord.commands.build_cmds import ingest_demo_score_file
+
+    files = demo_score_files()
+    for path in files:
+        ingest_demo_score_file(db, path)
+    return files
+
+
+def build_warehouse(db: Path, target_path: Path, *, select: list[str] | None = None) -> None:
+    """`dbt build` (optionally `--select ...`) on `db`, artifacts under `target_path`."""
+    from concord.dbt import run_dbt
+
+    args = ["build"] + (["--select", *select] if select else [])
+    os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))
+    run_dbt(args, db, target_path=target_path, quiet=True)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A DuckDB file with both real projects, their configs and the demo scores, after `dbt build`."""
+    root = tmp_path_factory.mktemp("built_warehouse")
+    db = root / "warehouse.duckdb"
+    ingest_real_fixtures(db)
+    ingest_demo_scores(db)
+    build_warehouse(db, root / "target")
+    return db
+
+
+@pytest.fixture(scope="session")
+def query_fn():
+    """The `query(db, sql)` helper as a fixture (for tests that prefer injection)."""
+    return query
+
+
+# short alias: `def test_x(built_warehouse, query): query(built_warehouse, "select 1")`
+query_fixture = pytest.fixture(name="query", scope="session")(lambda: query)
