@@ -1,0 +1,120 @@
+-- One row per (judgment, control) the judgment has at least one result for: the judgment's value
+-- for that control in canonical form (label set, number, text lines, order, taxonomy keys) and its
+-- value_key (what exact match and consensus compare). Region controls keep their regions in
+-- int_agreement_judgment_regions; here they carry n_regions.
+with
+
+judgments as (
+    select * from {{ ref('int_agreement_judgments') }}
+),
+
+annotation_results as (
+    select * from {{ ref('stg_label_studio__annotation_results') }}
+),
+
+prediction_results as (
+    select * from {{ ref('stg_label_studio__prediction_results') }}
+),
+
+control_settings as (
+    select * from {{ ref('int_agreement_control_settings') }}
+),
+
+{%- set result_columns -%}
+        control_name,
+        result_index,
+        choices,
+        coalesce(rating, number_value) as number_value,
+        texts,
+        span_start,
+        span_end,
+        rect_x,
+        pairwise_selected,
+        ranker_order,
+        taxonomy_paths,
+{%- endset %}
+
+results as (
+    select
+        'annotation:' || cast(annotation_id as {{ dbt.type_string() }}) as judgment_id,
+        {{ result_columns }}
+    from annotation_results
+    union all
+    select
+        'prediction:' || cast(prediction_id as {{ dbt.type_string() }}) as judgment_id,
+        {{ result_columns }}
+    from prediction_results
+),
+
+judgment_results as (
+    select
+        judgments.judgment_id,
+        judgments.judgment_kind,
+        judgments.task_id,
+        judgments.project_id,
+        results.control_name,
+        results.result_index,
+        results.choices,
+        results.number_value,
+        results.texts,
+        results.pairwise_selected,
+        results.ranker_order,
+        results.taxonomy_paths,
+        results.span_start is not null or results.rect_x is not null as is_region,
+    from results
+    inner join judgments
+        on results.judgment_id = judgments.judgment_id
+    where results.control_name is not null
+),
+
+aggregated as (
+    select
+        judgment_id,
+        judgment_kind,
+        task_id,
+        project_id,
+        control_name,
+        {{ concord_list_sorted_distinct(concord_list_flatten(concord_list_agg('choices'))) }} as choice_set,
+        avg(number_value) as number_value,
+        {{ concord_list_flatten(concord_list_agg('texts', 'result_index')) }} as text_lines,
+        max(pairwise_selected) as pairwise_selected,
+        {{ concord_list_flatten(concord_list_agg('ranker_order', 'result_index')) }} as ranker_order,
+        {{ concord_list_flatten(concord_list_agg('taxonomy_paths', 'result_index')) }} as taxonomy_paths,
+        count(case when is_region then 1 end) as n_regions,
+        count(*) as n_results,
+    from judgment_results
+    group by judgment_id, judgment_kind, task_id, project_id, control_name
+),
+
+with_keys as (
+    select
+        aggregated.*,
+        control_settings.control_type,
+        control_settings.control_key,
+        {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths') }} as taxonomy_path_keys,
+        {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths', include_ancestors=true) }} as taxonomy_node_keys,
+    from aggregated
+    inner join control_settings
+        on aggregated.project_id = control_settings.project_id
+        and aggregated.control_name = control_settings.control_name
+),
+
+final as (
+    select
+        *,
+        case
+            when control_type = 'choices'
+                then case
+                    when {{ concord_list_size('choice_set') }} = 1 then {{ concord_list_first('choice_set') }}
+                    else {{ concord_to_json_text('choice_set') }}
+                end
+            when control_type in ('rating', 'number') then cast(number_value as {{ dbt.type_string() }})
+            when control_type = 'textarea' then {{ concord_to_json_text('text_lines') }}
+            when control_type = 'pairwise' then pairwise_selected
+            when control_type = 'ranker' then {{ concord_to_json_text('ranker_order') }}
+            when control_type = 'taxonomy' then {{ concord_to_json_text('taxonomy_path_keys') }}
+        end as value_key,
+    from with_keys
+)
+
+select * from final
