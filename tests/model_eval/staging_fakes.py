@@ -108,3 +108,18 @@ def run_model_eval(
         args += ["--vars", json.dumps(dict(dbt_vars))]
     os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))
     run_dbt(args, db, target_path=target_path, quiet=True)
+
+
+def query_dicts(db: Path, sql: str) -> list[dict[str, Any]]:
+    """Rows of `sql` on the DuckDB file `db` as dicts.
+
+    Opened read-write: in-process dbt keeps its own connection to the file open, and DuckDB refuses
+    a second connection with a different (read-only) configuration in the same process.
+    """
+    con = duckdb.connect(str(db))
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
