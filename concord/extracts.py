@@ -101,6 +101,14 @@ def default_options(fmt: str = "parquet") -> ExtractOptions:
     return ExtractOptions(
         fmt=fmt,
         min_agreement=None if min_agreement is None else float(min_agreement),
+        min_agreement_by_control=tuple(
+            sorted(
+                (str(k), float(v))
+                for k, v in (
+                    project_var("concord_extract_min_agreement_by_control", {}) or {}
+                ).items()
+            )
+        ),
         min_annotations=int(project_var("concord_extract_min_annotations", 1)),
         split=parse_split(project_var("concord_extract_split", [0.8, 0.1, 0.1])),
         split_seed=str(project_var("concord_split_seed", "concord")),
@@ -181,52 +189,60 @@ def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.T
         if name not in known:
             listed = ", ".join(sorted(known)) or "none"
             raise ExtractError(f"control {name!r} is not in the warehouse (controls: {listed})")
-    # agreement_threshold: this control's own threshold, else the global one when the control
-    # has an agreement metric, else none
-    params: list[Any] = [list(thresholds.values()), list(thresholds), options.min_agreement]
+    gating = options.min_agreement is not None or bool(thresholds)
+    # agreement_threshold: the control's own threshold, else the global one when the control has
+    # an agreement metric, else none (the control is not gated)
     control_rows = f"""
         select
             *,
             coalesce(
-                list_extract(?::double[], list_position(?::varchar[], control_name)),
-                case when has_agreement_metric then ?::double end
+                list_extract(
+                    $threshold_values::double[],
+                    list_position($threshold_names::varchar[], control_name)
+                ),
+                case when has_agreement_metric then $min_agreement::double end
             ) as agreement_threshold,
         from {CONTROL_MODEL}
         where not is_skipped_only
             and (not is_in_review_queue or is_resolved_by_ground_truth)
     """
-    passing_controls = f"""
-        select *
-        from ({control_rows})
-        where (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
-    """
-    failing_tasks = f"""
-        select distinct task_id
-        from ({control_rows})
-        where agreement_threshold is not null and not coalesce(agreement >= agreement_threshold, false)
-    """
+    params: dict[str, Any] = {
+        "threshold_values": list(thresholds.values()),
+        "threshold_names": list(thresholds),
+        "min_agreement": options.min_agreement,
+        "min_annotations": options.min_annotations,
+    }
     if options.controls:
         columns = ", ".join(c for c in CONTROL_COLUMNS if c != "split")
         query = f"""
             select {columns}, split_bucket
-            from ({passing_controls})
-            where list_contains(?, control_name) and n_annotations >= ?
+            from ({control_rows})
+            where list_contains($controls::varchar[], control_name)
+                and n_annotations >= $min_annotations
+                and (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
             order by task_id, control_name
         """
-        qparams = [*params[:3], sorted(options.controls), options.min_annotations]
+        params["controls"] = sorted(options.controls)
     else:
         columns = ", ".join(c for c in TASK_COLUMNS if c != "split")
         query = f"""
+            with gated_tasks as (
+                select task_id, bool_and(coalesce(agreement >= agreement_threshold, false)) as passes,
+                from ({control_rows})
+                where agreement_threshold is not null
+                group by task_id
+            )
             select {columns}, split_bucket
             from {TASK_MODEL}
             where not is_skipped_only
                 and (not is_in_review_queue or is_resolved_by_ground_truth)
-                and n_annotations >= ?
-                and task_id not in ({failing_tasks})
+                and n_annotations >= $min_annotations
+                and (not $gating::boolean or task_id in (select task_id from gated_tasks where passes))
             order by task_id
         """
-        qparams = [options.min_annotations, *params[:3]]
-    table = con.execute(query, qparams).arrow()
+        params["gating"] = gating
+    params["threshold_values"] = [float(v) for v in params["threshold_values"]]
+    table = con.sql(query, params=params).to_arrow_table()
     if isinstance(table, pa.RecordBatchReader):
         table = table.read_all()
     splits = pa.array(
