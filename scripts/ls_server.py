@@ -135,6 +135,23 @@ def start_server(
     (data / PID_NAME).write_text(str(proc.pid))
     url = f"http://{host}:{port}"
     deadline = started + timeout
+    try:
+        _wait_healthy(proc, url, log_path, deadline, timeout)
+    except BaseException:
+        _kill(proc.pid)  # never leave a half-started server behind (also on Ctrl-C)
+        raise
+    return Server(
+        pid=proc.pid,
+        url=url,
+        data_dir=data,
+        log_path=log_path,
+        api_key=key,
+        startup_seconds=round(time.monotonic() - started, 1),
+    )
+
+
+def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path, deadline: float,
+                  timeout: float) -> None:
     while True:
         code = proc.poll()
         if code is not None:
@@ -145,20 +162,11 @@ def start_server(
         if _healthy(url):
             break
         if time.monotonic() > deadline:
-            _kill(proc.pid)
             raise ServerError(
                 f"label-studio did not answer {url}/health within {timeout:.0f} s; "
                 f"log {log_path}:\n{_tail(log_path)}"
             )
         time.sleep(1.0)
-    return Server(
-        pid=proc.pid,
-        url=url,
-        data_dir=data,
-        log_path=log_path,
-        api_key=key,
-        startup_seconds=round(time.monotonic() - started, 1),
-    )
 
 
 def _alive(pid: int) -> bool:
