@@ -100,7 +100,9 @@ def _option_value(child) -> str | None:
 
 
 def _number(attrs: dict[str, str], key: str, where: str, shown: str, *, integer: bool = False):
-    raw = attrs.get(key)
+    """attrs: lower-cased attribute names -> (name as written, value)."""
+    written, raw = attrs.get(key, (key, None))
+    key = written
     if raw is None or raw.strip() == "":
         return None
     try:
@@ -183,6 +185,7 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
         tag_type = element.tag.lower()
         attrs = dict(element.attrib)
         lowered = {k.lower(): v for k, v in attrs.items()}
+        written = {k.lower(): (k, v) for k, v in attrs.items()}
         where = _describe(element, attrs)
         if tag_type in OPTION_TAGS or tag_type == "view":
             continue
@@ -238,7 +241,7 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
             tag.value_field = fields[0] if fields else None
             tag.value_template = value
         else:
-            _parse_control(tag, element, lowered, where, shown)
+            _parse_control(tag, element, lowered, written, where, shown)
         tags.append(tag)
     known = set(names)
     for tag in tags:
@@ -256,7 +259,9 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
     return tags
 
 
-def _parse_control(tag: ConfigTag, element, lowered: dict[str, str], where: str, shown: str) -> None:
+def _parse_control(
+    tag: ConfigTag, element, lowered: dict[str, str], written: dict, where: str, shown: str
+) -> None:
     kind = tag.tag_type
     children = [c for c in element if isinstance(c.tag, str)]
     if kind == "choices":
@@ -283,10 +288,10 @@ def _parse_control(tag: ConfigTag, element, lowered: dict[str, str], where: str,
                 tag.labels.append(value)
         tag.is_multiple = lowered.get("choice", "single") == "multiple"
     elif kind == "rating":
-        tag.max_rating = _number(lowered, "maxrating", where, shown, integer=True) or 5
+        tag.max_rating = _number(written, "maxrating", where, shown, integer=True) or 5
     elif kind == "number":
-        tag.min_value = _number(lowered, "min", where, shown)
-        tag.max_value = _number(lowered, "max", where, shown)
+        tag.min_value = _number(written, "min", where, shown)
+        tag.max_value = _number(written, "max", where, shown)
         if tag.min_value is not None and tag.max_value is not None and tag.min_value > tag.max_value:
             raise ConfigError(f"{where}: min {tag.min_value:g} > max {tag.max_value:g}", file=shown)
     elif kind == "ranker":

@@ -316,8 +316,24 @@ def detect_format(path: Path, shown: str) -> str:
     )
 
 
+def _ends_with_bracket(path: Path) -> bool:
+    """Does the file end with ']' (after whitespace)? DuckDB accepts an array cut after a comma."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        end = handle.tell()
+        handle.seek(max(0, end - 4096))
+        tail = handle.read()
+    return tail.rstrip(b" \t\r\n").endswith(b"]")
+
+
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: int) -> None:
     """Parse the file once, streaming, into `_concord_stage(record_no, task_json)`."""
+    if not _ends_with_bracket(path):
+        located = locate_json_error(path, shown, size)
+        raise located or ExportFormatError(
+            "truncated JSON: the file does not end with the ']' that closes the task array",
+            file=shown,
+        )
     # one object may be as large as the file (a 50 MB text field must load)
     max_object = max(16 * 1024 * 1024, size + 1)
     try:
@@ -331,7 +347,80 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: in
             [str(path)],
         )
     except duckdb.Error as err:
-        raise _json_error(err, shown) from None
+        raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
+
+
+# files up to this size get an exact error position (a Python parse, on the error path only)
+LOCATE_MAX_BYTES = 64 * 1024 * 1024
+
+
+def locate_json_error(path: Path, shown: str, size: int) -> ExportFormatError | None:
+    """Exact position (byte, line, column, record) of the first JSON error, for files up to
+    LOCATE_MAX_BYTES; runs only after DuckDB refused the file. None when nothing is found."""
+    if size > LOCATE_MAX_BYTES:
+        return None
+    data = path.read_bytes()
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as err:
+        start = err.start + bom
+        line = data[:start].count(b"\n") + 1
+        return ExportFormatError(
+            f"invalid UTF-8 at line {line} (exports must be UTF-8)", file=shown, offset=start
+        )
+
+    def where(pos: int) -> tuple[int, int, int]:
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return bom + len(text[:pos].encode("utf-8")), line, column
+
+    def error(pos: int, message: str) -> ExportFormatError:
+        offset, line, column = where(pos)
+        return ExportFormatError(f"{message} (line {line}, column {column})", file=shown, offset=offset)
+
+    decoder = json.JSONDecoder()
+    n = len(text)
+
+    def skip(i: int) -> int:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        return i
+
+    i = skip(0)
+    if i >= n or text[i] != "[":
+        return None
+    i += 1
+    record = 0
+    while True:
+        i = skip(i)
+        if i >= n:
+            return error(i, f"truncated JSON: the file ends after record {record}, before ']'")
+        if text[i] == "]" and record == 0:
+            i += 1
+            break
+        record += 1
+        try:
+            _, i = decoder.raw_decode(text, i)
+        except json.JSONDecodeError as err:
+            # the data ends inside the record (a string never closed, or nothing after err.pos)
+            if skip(err.pos) >= n or err.msg.startswith("Unterminated string"):
+                return error(n, f"truncated JSON: the file ends inside record {record}")
+            return error(err.pos, f"malformed JSON in record {record}: {err.msg}")
+        i = skip(i)
+        if i >= n:
+            return error(i, f"truncated JSON: the file ends after record {record}, before ']'")
+        if text[i] == ",":
+            i += 1
+            continue
+        if text[i] == "]":
+            i += 1
+            break
+        return error(i, f"malformed JSON after record {record}: expected ',' or ']'")
+    i = skip(i)
+    if i < n:
+        return error(i, "malformed JSON: unexpected data after the closing ']'")
+    return None
 
 
 def _json_error(err: Exception, shown: str) -> ExportFormatError:
@@ -340,13 +429,15 @@ def _json_error(err: Exception, shown: str) -> ExportFormatError:
     if match:
         why = match.group("why").strip()
         rec = match.group("rec")
+        # DuckDB's record/byte numbers are approximate (relative to its buffers): say so
+        near = f"DuckDB: byte {match.group('byte')} of record/value {rec}"
         if why == "unexpected end of data":
-            message = f"truncated JSON in record {rec} (unexpected end of data)"
+            message = f"truncated JSON ({near})"
         elif "UTF-8" in why:
-            message = f"invalid UTF-8 in record {rec} (exports must be UTF-8)"
+            message = f"invalid UTF-8 ({near}); exports must be UTF-8"
         else:
-            message = f"malformed JSON in record {rec} ({why})"
-        return ExportFormatError(message, file=shown, offset=int(match.group("byte")))
+            message = f"malformed JSON: {why} ({near})"
+        return ExportFormatError(message, file=shown)
     if "Expected top-level JSON array" in text:
         return ExportFormatError("top level is not a JSON array of tasks", file=shown)
     first = text.splitlines()[0] if text else type(err).__name__
