@@ -593,8 +593,8 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
         select
             count(*) filter (where tasks.task_id is null),
             count(*) filter (where tasks.task_id is not null
-                and tasks.task_json::varchar <> checked.task_json::varchar),
-            count(*) filter (where tasks.task_json::varchar = checked.task_json::varchar),
+                and json(tasks.task_json)::varchar <> json(checked.task_json)::varchar),
+            count(*) filter (where json(tasks.task_json)::varchar = json(checked.task_json)::varchar),
             count(*) filter (where tasks.is_deleted),
         from _concord_checked as checked
         left join raw_label_studio.tasks as tasks
