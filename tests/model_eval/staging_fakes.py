@@ -79,15 +79,23 @@ def insert_rows(
     rows = list(rows)
     if not rows:
         return
+    import pandas as pd
+
     columns = sorted({key for row in rows for key in row})
-    placeholders = ", ".join("?" for _ in columns)
-    values = [
-        [json.dumps(row[c]) if isinstance(row.get(c), dict) else row.get(c) for c in columns]
-        for row in rows
-    ]
-    con.executemany(
-        f"insert into staging.{table} ({', '.join(columns)}) values ({placeholders})", values
+    frame = pd.DataFrame(
+        {
+            c: [json.dumps(row[c]) if isinstance(row.get(c), dict) else row.get(c) for row in rows]
+            for c in columns
+        }
     )
+    con.register("rows_to_insert", frame)
+    try:
+        con.execute(
+            f"insert into staging.{table} by name "
+            f"select {', '.join(columns)} from rows_to_insert"
+        )
+    finally:
+        con.unregister("rows_to_insert")
 
 
 def run_model_eval(

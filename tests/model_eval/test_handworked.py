@@ -355,6 +355,11 @@ def test_review_queue_reasons_priority_and_order(warehouse):
     # 404: A (flagged) is the only annotator; .6 is inside [.4, .6]; 1 < 2 annotations
     assert rows[404]["reasons"] == "anchored_sole_annotator, model_uncertain, too_few_annotations"
     assert rows[404]["priority"] == pytest.approx(3 + 2 + 1 + 0.15, abs=1e-12)
+    # a task without any delta adds nothing for divergence: 301 (confidence .95) is only short
+    # of annotations
+    only_short = one(warehouse, "select * from marts.fct_review_queue where task_id = 301")
+    assert only_short["reasons"] == "too_few_annotations"
+    assert only_short["priority"] == 1.0
     # stable order: equal priority (401, 402) -> lower task id first
     order = [r["task_id"] for r in query_dicts(
         warehouse, "select task_id from marts.fct_review_queue order by queue_position")]

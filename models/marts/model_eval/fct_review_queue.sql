@@ -139,7 +139,7 @@ reasoned as (
             + {{ weights['anchored_sole_annotator'] }} * cast(has_anchored_sole_annotator as integer)
             + {{ weights['model_uncertain'] }} * cast(has_model_uncertain as integer)
             + {{ weights['too_few_annotations'] }} * cast(has_too_few_annotations as integer)
-            + coalesce(least(max_abs_delta, 1.0), 0.0)
+            + case when max_abs_delta is null then 0.0 when max_abs_delta > 1 then 1.0 else max_abs_delta end
         ) as priority,
     from task_signals
 ),
