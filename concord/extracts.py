@@ -260,9 +260,26 @@ def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.T
 # writing and reading files
 
 
+def _canonical_type(dtype: pa.DataType) -> pa.DataType:
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        return pa.list_(pa.field("element", _canonical_type(dtype.value_type)))
+    if pa.types.is_large_string(dtype):
+        return pa.string()
+    return dtype
+
+
+def canonical_table(table: pa.Table) -> pa.Table:
+    """One Arrow schema for the same rows however they were read (DuckDB names list items 'l',
+    parquet 'element'): what makes a rewritten file byte-identical to a fresh one."""
+    schema = pa.schema(
+        [pa.field(f.name, _canonical_type(f.type), nullable=True) for f in table.schema]
+    )
+    return table.cast(schema).combine_chunks()
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(
-        table.combine_chunks(),
+        canonical_table(table),
         path,
         compression="zstd",
         compression_level=3,
