@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,10 @@ def run_checks(db: Path, *, relations: list[str] | None = None) -> CheckReport:
             validation = batch.validate(suite, result_format="SUMMARY")
             for check, outcome in zip(group, validation.results, strict=True):
                 results.append(_to_result(connection, check, outcome))
+    for module in CHECK_MODULES:  # checks GX cannot express (files, salted hashes): governance
+        python_checks = getattr(sys.modules.get(module), "run_python_checks", None)
+        if python_checks is not None:
+            results += python_checks(db, relations)
     return CheckReport(db=db, results=results, seconds=time.perf_counter() - started)
 
 
