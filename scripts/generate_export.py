@@ -48,7 +48,7 @@ from typing import Any, TextIO
 # Bump when the output for a given (seed, size, options) changes: benchmark caches key on it.
 GENERATOR_VERSION = 1
 
-EPOCH = dt.datetime(2026, 1, 5, 8, 0, 0, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2026, 1, 5, 8, 0, 0, tzinfo=dt.UTC)
 ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 SENTIMENTS = ("positive", "negative", "neutral")
@@ -57,28 +57,66 @@ SOURCES = ("web_reviews", "app_store", "support_tickets", "social")
 MODEL_V1 = "sentiment-v1"
 MODEL_V2 = "sentiment-v2"
 
-FIRST_NAMES = ("Alice", "Bob", "Chloé", "Dan", "Eve", "Farid", "Gita", "Hiro", "Ines", "Jonas",
-               "Kemal", "Lena", "Mateo", "Noor", "Olga", "Pavel", "Qiu", "Rosa", "Sven", "Tariq")
+FIRST_NAMES = (
+    "Alice",
+    "Bob",
+    "Chloé",
+    "Dan",
+    "Eve",
+    "Farid",
+    "Gita",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemal",
+    "Lena",
+    "Mateo",
+    "Noor",
+    "Olga",
+    "Pavel",
+    "Qiu",
+    "Rosa",
+    "Sven",
+    "Tariq",
+)
 LAST_NAMES = ("Annotator", "Reviewer", "Дмитриева", "O'Brien", "Nakamura", "García", "Kowalski")
 
 PHRASES = {
     "positive": (
-        "the {t} is excellent", "really happy with the {t}", "the {t} easily beats my old one",
-        "great {t}, would buy again", "the {t} works perfectly 👍", "love the {t}",
+        "the {t} is excellent",
+        "really happy with the {t}",
+        "the {t} easily beats my old one",
+        "great {t}, would buy again",
+        "the {t} works perfectly 👍",
+        "love the {t}",
     ),
     "negative": (
-        "the {t} stopped working after a week", "very disappointed with the {t}",
-        "the {t} is a complete letdown", "awful {t}, asked for a refund",
-        "the {t} broke on day two 😞", "never again, the {t} is terrible",
+        "the {t} stopped working after a week",
+        "very disappointed with the {t}",
+        "the {t} is a complete letdown",
+        "awful {t}, asked for a refund",
+        "the {t} broke on day two 😞",
+        "never again, the {t} is terrible",
     ),
     "neutral": (
-        "the {t} is fine I guess", "the {t} does what it says", "nothing special about the {t}",
-        "the {t} is ok for the money", "average {t}, no complaints", "the {t} is as described",
+        "the {t} is fine I guess",
+        "the {t} does what it says",
+        "nothing special about the {t}",
+        "the {t} is ok for the money",
+        "average {t}, no complaints",
+        "the {t} is as described",
     ),
 }
 ENTITIES = {
-    "PER": ("Barack Obama", "Angela Merkel", "Marie Curie", "Chloé Dubois", "Kenji Sato",
-            "Amara Okafor", "José Martí"),
+    "PER": (
+        "Barack Obama",
+        "Angela Merkel",
+        "Marie Curie",
+        "Chloé Dubois",
+        "Kenji Sato",
+        "Amara Okafor",
+        "José Martí",
+    ),
     "ORG": ("Nestlé", "Acme Corp", "the United Nations", "Siemens", "Mozilla", "Tata Motors"),
     "LOC": ("Berlin", "São Paulo", "Lagos", "Osaka", "Lake Geneva", "Reykjavík", "Toronto"),
 }
@@ -498,12 +536,22 @@ def generate(
     if isinstance(out, (str, Path)):
         with open(out, "w", encoding="utf-8", newline="\n") as handle:
             return generate(
-                handle, n_tasks, seed=seed, form=form, ner=ner, project_id=project_id,
-                first_task_id=first_task_id, n_annotators=n_annotators,
+                handle,
+                n_tasks,
+                seed=seed,
+                form=form,
+                ner=ner,
+                project_id=project_id,
+                first_task_id=first_task_id,
+                n_annotators=n_annotators,
             )
     gen = _Generator(
-        seed, project_id=project_id, first_task_id=first_task_id, n_annotators=n_annotators,
-        ner=ner, form=form,
+        seed,
+        project_id=project_id,
+        first_task_id=first_task_id,
+        n_annotators=n_annotators,
+        ner=ner,
+        form=form,
     )
     if form == "sync":
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -533,12 +581,25 @@ def generate(
         "annotators": n_annotators,
     }
     keys = (
-        "tasks", "tasks_without_annotations", "annotations", "annotations_cancelled",
-        "annotations_ground_truth", "annotations_empty", "annotations_edited",
-        "annotations_with_embedded_prediction", "annotation_results",
-        "annotation_results_choices", "annotation_results_rating", "annotation_results_textarea",
-        "annotation_results_labels", "annotation_results_from_prediction", "predictions",
-        "prediction_results", "embedded_predictions", "embedded_prediction_results", "drafts",
+        "tasks",
+        "tasks_without_annotations",
+        "annotations",
+        "annotations_cancelled",
+        "annotations_ground_truth",
+        "annotations_empty",
+        "annotations_edited",
+        "annotations_with_embedded_prediction",
+        "annotation_results",
+        "annotation_results_choices",
+        "annotation_results_rating",
+        "annotation_results_textarea",
+        "annotation_results_labels",
+        "annotation_results_from_prediction",
+        "predictions",
+        "prediction_results",
+        "embedded_predictions",
+        "embedded_prediction_results",
+        "drafts",
     )
     counts.update({key: gen.counts[key] for key in keys})
     # staging: results only of non-cancelled annotations; predictions from task.predictions
@@ -577,10 +638,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config-out", help="also write the project's labeling config XML")
     parser.add_argument("--counts-out", help="also write the counts as JSON")
     args = parser.parse_args(argv)
-    options = dict(
-        seed=args.seed, form=args.form, ner=args.ner, project_id=args.project_id,
-        first_task_id=args.first_task_id, n_annotators=args.annotators,
-    )
+    options = {
+        "seed": args.seed,
+        "form": args.form,
+        "ner": args.ner,
+        "project_id": args.project_id,
+        "first_task_id": args.first_task_id,
+        "n_annotators": args.annotators,
+    }
     try:
         if args.out == "-":
             counts = generate(sys.stdout, args.tasks, **options)

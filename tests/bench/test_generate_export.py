@@ -39,7 +39,7 @@ def _bytes(n_tasks: int, **options) -> bytes:
 
 @pytest.mark.parametrize(
     "options",
-    [dict(seed=7), dict(seed=7, form="snapshot", ner=True)],
+    [{"seed": 7}, {"seed": 7, "form": "snapshot", "ner": True}],
     ids=["sync", "snapshot-ner"],
 )
 def test_same_seed_gives_byte_identical_file(tmp_path, options):
@@ -51,16 +51,25 @@ def test_same_seed_gives_byte_identical_file(tmp_path, options):
     assert counts_a == counts_b
     # a fresh interpreter (different hash seed) writes the same bytes through the CLI
     third = tmp_path / "c.json"
-    args = [sys.executable, str(REPO / "scripts" / "generate_export.py"), "--tasks", "200",
-            "--out", str(third), "--seed", str(options["seed"])]
+    args = [
+        sys.executable,
+        str(REPO / "scripts" / "generate_export.py"),
+        "--tasks",
+        "200",
+        "--out",
+        str(third),
+        "--seed",
+        str(options["seed"]),
+    ]
     if options.get("form"):
         args += ["--form", options["form"]]
     if options.get("ner"):
         args.append("--ner")
     subprocess.run(args, check=True, capture_output=True, env={"PYTHONHASHSEED": "123"})
-    assert hashlib.sha256(third.read_bytes()).hexdigest() == hashlib.sha256(
-        first.read_bytes()
-    ).hexdigest()
+    assert (
+        hashlib.sha256(third.read_bytes()).hexdigest()
+        == hashlib.sha256(first.read_bytes()).hexdigest()
+    )
 
 
 def test_different_seed_gives_different_file():
@@ -80,8 +89,9 @@ def _fixture_keys(name: str):
     return task, task["annotations"][0], task["drafts"][0]
 
 
-@pytest.mark.parametrize("form,fixture", [("sync", "export.json"),
-                                           ("snapshot", "export_snapshot.json")])
+@pytest.mark.parametrize(
+    "form,fixture", [("sync", "export.json"), ("snapshot", "export_snapshot.json")]
+)
 def test_keys_and_types_match_the_real_export(form, fixture):
     real_task, real_ann, real_draft = _fixture_keys(fixture)
     tasks = json.loads(_bytes(300, seed=11, form=form))
@@ -135,9 +145,15 @@ def test_counts_match_an_independent_parse():
     # ids are unique, every special case occurs, at most one ground truth per task
     assert len({t["id"] for t in tasks}) == 400
     assert len({a["id"] for a in annotations}) == len(annotations)
-    for key in ("annotations_cancelled", "annotations_ground_truth", "annotations_empty",
-                "annotations_edited", "tasks_without_annotations", "drafts",
-                "annotation_results_from_prediction"):
+    for key in (
+        "annotations_cancelled",
+        "annotations_ground_truth",
+        "annotations_empty",
+        "annotations_edited",
+        "tasks_without_annotations",
+        "drafts",
+        "annotation_results_from_prediction",
+    ):
         assert counts[key] > 0, key
     assert all(sum(a["ground_truth"] for a in t["annotations"]) <= 1 for t in tasks)
     assert all(1 <= len(t["annotations"]) <= 4 or not t["annotations"] for t in tasks)
@@ -148,7 +164,7 @@ def test_counts_match_an_independent_parse():
             for r in a["result"]:
                 if r["type"] == "labels":
                     v = r["value"]
-                    assert t["data"]["text"][v["start"]:v["end"]] == v["text"]
+                    assert t["data"]["text"][v["start"] : v["end"]] == v["text"]
 
 
 def test_bad_arguments_are_rejected():
@@ -161,50 +177,48 @@ def test_bad_arguments_are_rejected():
 # -- the generated file goes through the real ingest and staging ---------------------------------
 
 
-@pytest.mark.parametrize("form,ner", [("sync", False), ("snapshot", True)])
-def test_generated_export_ingests_and_staging_counts_match(tmp_path, form, ner):
+def test_generated_exports_ingest_and_staging_counts_match(tmp_path):
+    """Both forms through the real `ingest_exports` and `dbt build --select staging` (one build:
+    two projects in one warehouse), then staging counts per project equal the generator's."""
     import duckdb
 
     from concord.dbt import run_dbt
     from ingest.exports import ingest_exports
 
-    export = tmp_path / "export.json"
-    counts = gen.generate(export, 200, seed=21, form=form, ner=ner, project_id=9,
-                          first_task_id=1000)
+    forms = {
+        9: {"seed": 21, "form": "sync", "ner": False, "first_task_id": 1000},
+        10: {"seed": 22, "form": "snapshot", "ner": True, "first_task_id": 5000},
+    }
+    counts = {}
+    paths = []
+    for project_id, options in forms.items():
+        path = tmp_path / f"export_{project_id}.json"
+        counts[project_id] = gen.generate(path, 200, project_id=project_id, **options)
+        paths.append(path)
     db = tmp_path / "bench.duckdb"
-    ingest_exports(str(db), [export])
+    ingest_exports(str(db), paths)
     run_dbt(["build", "--select", "staging"], db, target_path=tmp_path / "target", quiet=True)
+    checks = {
+        "staging_tasks": "stg_label_studio__tasks",
+        "staging_annotations": "stg_label_studio__annotations",
+        "annotations_cancelled": "stg_label_studio__annotations where is_cancelled",
+        "annotations_ground_truth": "stg_label_studio__annotations where is_ground_truth",
+        "annotations_empty": "stg_label_studio__annotations where is_empty and not is_cancelled",
+        "staging_annotation_results": "stg_label_studio__annotation_results",
+        "annotation_results_choices": "stg_label_studio__annotation_results"
+        " where result_type = 'choices'",
+        "annotation_results_rating": "stg_label_studio__annotation_results where rating is not null",
+        "annotation_results_textarea": "stg_label_studio__annotation_results where texts is not null",
+        "annotation_results_labels": "stg_label_studio__annotation_results"
+        " where span_start is not null and region_labels is not null",
+        "staging_predictions": "stg_label_studio__predictions",
+        "staging_prediction_results": "stg_label_studio__prediction_results",
+        "staging_drafts": "stg_label_studio__drafts",
+    }
     with duckdb.connect(str(db), read_only=True) as con:
-        def count(sql: str) -> int:
-            return con.execute(sql).fetchone()[0]
-
-        assert count("select count(*) from staging.stg_label_studio__tasks") == 200
-        assert count(
-            "select count(*) from staging.stg_label_studio__tasks where project_id = 9"
-        ) == 200
-        assert count("select count(*) from staging.stg_label_studio__annotations") == counts[
-            "staging_annotations"
-        ]
-        assert count(
-            "select count(*) from staging.stg_label_studio__annotations where is_cancelled"
-        ) == counts["annotations_cancelled"]
-        assert count(
-            "select count(*) from staging.stg_label_studio__annotations where is_ground_truth"
-        ) == counts["annotations_ground_truth"]
-        assert count(
-            "select count(*) from staging.stg_label_studio__annotation_results"
-        ) == counts["staging_annotation_results"]
-        for kind in ("choices", "rating", "textarea", "labels"):
-            assert count(
-                "select count(*) from staging.stg_label_studio__annotation_results"
-                f" where result_type = '{kind}'"
-            ) == counts[f"annotation_results_{kind}"], kind
-        assert count("select count(*) from staging.stg_label_studio__predictions") == counts[
-            "staging_predictions"
-        ]
-        assert count(
-            "select count(*) from staging.stg_label_studio__prediction_results"
-        ) == counts["staging_prediction_results"]
-        assert count("select count(*) from staging.stg_label_studio__drafts") == counts[
-            "staging_drafts"
-        ]
+        for project_id, expected in counts.items():
+            for key, relation in checks.items():
+                joiner = " and " if " where " in relation else " where "
+                sql = f"select count(*) from staging.{relation}{joiner}project_id = {project_id}"
+                got = con.execute(sql).fetchone()[0]
+                assert got == expected[key], (project_id, key, got, expected[key])

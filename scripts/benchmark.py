@@ -1,0 +1,445 @@
+#!/usr/bin/env python
+"""Benchmark: Concord's ingest + staging (and marts) against a bare DuckDB flatten of the same file.
+
+For each size it generates a synthetic Label Studio sync export (scripts/generate_export.py,
+cached in the work dir by generator version + seed + size + options), then runs every step in a
+fresh subprocess and measures its wall time and peak resident memory (`os.wait4` rusage of that
+child, which covers DuckDB and dbt running inside it):
+
+  baseline          bare DuckDB: `read_json` (declared columns) + unnest to one row per annotation
+                    result with the typed columns, into a table of a fresh DuckDB file
+  ingest            `concord ingest export FILE --db DB` on a fresh DuckDB file
+  staging           `dbt build --select staging` (the project's materializations + its tests)
+  materialize       `create table ... as select * from staging.stg_label_studio__annotation_results`
+                    (staging models are views: this makes their cost visible)
+  concord total     ingest + staging + materialize: the number compared with the baseline
+  agreement marts   `dbt build --select +marts.agreement --exclude staging` (sizes >= 100k)
+  other marts       `dbt build --select +marts --exclude staging +marts.agreement` (when present)
+
+rows/s is always flattened annotation-result rows per second of that step, so steps compare.
+
+    .venv/bin/python scripts/benchmark.py --sizes 10000 100000 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "scripts"))
+
+import generate_export
+
+TARGETS = "ingest+staging within 2x of the bare flatten; peak memory under 1 GB at 1M tasks"
+
+
+@dataclass
+class Step:
+    size: int
+    step: str
+    wall_s: float
+    rows: int
+    peak_mb: float
+    cpu_s: float = 0.0
+    load: float = 0.0
+    ok: bool = True
+    note: str = ""
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def log(message: str) -> None:
+    print(
+        f"[bench {dt.datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True
+    )
+
+
+@dataclass
+class Measured:
+    wall_s: float
+    peak_mb: float
+    cpu_s: float
+    load: float
+    rc: int
+    tail: str
+
+
+def measure(
+    args: list[str], env: dict[str, str] | None = None, log_file: Path | None = None
+) -> Measured:
+    """Run `args` as a child; wall time, peak RSS (MB) and CPU time of it and its children.
+
+    `load` is the 1-minute load average when the step started: on a shared machine a wall time
+    taken at load 6 on 2 cores is not comparable with one taken at load 1 (CPU time is).
+    """
+    load = os.getloadavg()[0]
+    with open(log_file or os.devnull, "w") as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=str(REPO))
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    tail = ""
+    if proc.returncode != 0 and log_file:
+        tail = " | ".join(log_file.read_text(errors="replace").strip().splitlines()[-3:])
+    # ru_maxrss is KiB on Linux; for a reaped child it is the max over it and its descendants
+    return Measured(
+        wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, load, proc.returncode, tail
+    )
+
+
+def duckdb_settings_sql(threads: int | None, memory_limit: str | None) -> str:
+    parts = []
+    if threads:
+        parts.append(f"set threads = {int(threads)};")
+    if memory_limit:
+        parts.append(f"set memory_limit = '{memory_limit}';")
+    return " ".join(parts)
+
+
+BASELINE_SQL = """
+create table flat_results as
+with
+
+tasks as (
+    select id as task_id, project as project_id, annotations
+    from read_json('{path}', format = 'array', maximum_object_size = 1073741824, columns = {{
+        id: 'bigint',
+        project: 'bigint',
+        annotations: 'struct(id bigint, was_cancelled boolean, result struct(id varchar,
+            type varchar, from_name varchar, to_name varchar, origin varchar, value json)[])[]'
+    }})
+),
+
+annotations as (
+    select task_id, project_id, unnest(annotations) as annotation from tasks
+),
+
+results as (
+    select
+        task_id,
+        project_id,
+        annotation.id as annotation_id,
+        unnest(annotation.result) as result,
+        unnest(range(len(annotation.result))) as result_index,
+    from annotations
+    where not annotation.was_cancelled
+)
+
+select
+    annotation_id::varchar || '-' || result_index::varchar as annotation_result_id,
+    annotation_id,
+    task_id,
+    project_id,
+    result_index,
+    result.id as region_id,
+    result.from_name as control_name,
+    result.to_name as to_name,
+    result.type as result_type,
+    result.origin as origin,
+    result.value as value_json,
+    (result.value -> '$.choices')::varchar[] as choices,
+    (result.value ->> '$.rating')::double as rating,
+    (result.value ->> '$.number')::double as number_value,
+    case when json_type(result.value, '$.text') = 'ARRAY'
+        then (result.value -> '$.text')::varchar[] end as texts,
+    (result.value ->> '$.start')::bigint as span_start,
+    (result.value ->> '$.end')::bigint as span_end,
+    (result.value -> '$.labels')::varchar[] as region_labels,
+from results
+"""
+
+
+def python_duckdb_script(db: Path, sql: str, settings: str, result_file: Path) -> list[str]:
+    """A child `python -c` that runs `sql` on `db` and writes the row count to `result_file`."""
+    code = textwrap.dedent(f"""
+        import duckdb, json
+        con = duckdb.connect({str(db)!r})
+        con.execute({settings!r} or "select 1")
+        con.execute({sql!r})
+        n = con.execute("select count(*) from " + {_created_table(sql)!r}).fetchone()[0]
+        open({str(result_file)!r}, "w").write(json.dumps({{"rows": n}}))
+        con.close()
+    """)
+    return [sys.executable, "-c", code]
+
+
+def _created_table(sql: str) -> str:
+    words = sql.split()
+    return words[words.index("table") + 1]
+
+
+def ensure_export(work: Path, size: int, seed: int, ner: bool) -> tuple[Path, dict]:
+    name = f"export_g{generate_export.GENERATOR_VERSION}_s{seed}_n{size}{'_ner' if ner else ''}"
+    path = work / "exports" / f"{name}.json"
+    counts_path = path.with_suffix(".counts.json")
+    if path.exists() and counts_path.exists():
+        counts = json.loads(counts_path.read_text())
+        log(f"{size:>9,} tasks: cached {path.name} ({path.stat().st_size / 1e6:,.0f} MB)")
+        return path, counts
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.part")
+    log(f"{size:>9,} tasks: generating {path.name} ...")
+    args = [
+        sys.executable,
+        str(REPO / "scripts" / "generate_export.py"),
+        "--tasks",
+        str(size),
+        "--seed",
+        str(seed),
+        "--out",
+        str(tmp),
+        "--counts-out",
+        str(counts_path),
+        "--config-out",
+        str(path.with_suffix(".xml")),
+    ]
+    if ner:
+        args.append("--ner")
+    m = measure(args)
+    if m.rc != 0:
+        raise SystemExit(f"benchmark: error: generating {size} tasks failed (exit {m.rc})")
+    tmp.rename(path)
+    log(
+        f"{size:>9,} tasks: generated in {m.wall_s:.1f} s, peak {m.peak_mb:.0f} MB, "
+        f"{path.stat().st_size / 1e6:,.0f} MB"
+    )
+    return path, json.loads(counts_path.read_text())
+
+
+def dbt_args(args: list[str], target: Path) -> list[str]:
+    return [
+        str(VENV_BIN / "dbt"),
+        *args,
+        "--project-dir",
+        str(REPO),
+        "--profiles-dir",
+        str(REPO),
+        "--target-path",
+        str(target),
+    ]
+
+
+def has_models(folder: str) -> bool:
+    path = REPO / "models" / folder
+    return path.is_dir() and any(path.rglob("*.sql"))
+
+
+def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
+    export, counts = ensure_export(work, size, opts.seed, opts.ner)
+    n_results = counts["staging_annotation_results"]
+    run_dir = work / f"run_n{size}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    settings = duckdb_settings_sql(opts.threads, opts.memory_limit)
+    env = dict(os.environ)
+    db = run_dir / "concord.duckdb"
+    env.update(
+        CONCORD_DB=str(db),
+        DBT_TARGET_PATH=str(run_dir / "target"),
+        DBT_LOG_PATH=str(run_dir / "logs"),
+        PYTHONUNBUFFERED="1",
+    )
+    steps: list[Step] = []
+
+    def record(step: str, m: Measured, note: str = "", rows: int = n_results) -> bool:
+        ok = m.rc == 0
+        if not ok:
+            note = ((note + "; ") if note else "") + f"FAILED (exit {m.rc}): {m.tail}"[:300]
+        steps.append(Step(size, step, m.wall_s, rows, m.peak_mb, m.cpu_s, m.load, ok, note))
+        log(
+            f"{size:>9,} tasks: {step:<16} {m.wall_s:8.2f} s  cpu {m.cpu_s:8.2f} s  "
+            f"peak {m.peak_mb:7.0f} MB  load {m.load:.1f}{'' if ok else '  ' + note}"
+        )
+        return ok
+
+    def count_note(result_file: Path, m: Measured) -> str:
+        if m.rc != 0:
+            return ""
+        got = json.loads(result_file.read_text())["rows"]
+        return f"row count {got} != generator's {n_results}" if got != n_results else ""
+
+    # (a) baseline: bare read_json + unnest, same file, fresh DuckDB file
+    base_db = run_dir / "baseline.duckdb"
+    result_file = run_dir / "baseline.rows.json"
+    sql = BASELINE_SQL.format(path=str(export).replace("'", "''"))
+    m = measure(
+        python_duckdb_script(base_db, sql, settings, result_file), env, run_dir / "baseline.log"
+    )
+    record("baseline", m, count_note(result_file, m))
+    base_db.unlink(missing_ok=True)
+
+    # (b) concord: ingest, staging build, full materialization of the flattened results
+    parts: list[Measured] = []
+    m = measure(
+        [str(VENV_BIN / "concord"), "ingest", "export", str(export), "--db", str(db)],
+        env,
+        run_dir / "ingest.log",
+    )
+    ok = record("ingest", m)
+    parts.append(m)
+    if ok:
+        m = measure(
+            dbt_args(["build", "--select", "staging"], run_dir / "target"),
+            env,
+            run_dir / "staging.log",
+        )
+        ok = record("staging", m, "dbt build --select staging (models + tests)")
+        parts.append(m)
+    if ok:
+        result_file = run_dir / "materialize.rows.json"
+        sql = (
+            "create schema if not exists bench_scratch; "
+            "create table bench_scratch.flat_results as "
+            "select * from staging.stg_label_studio__annotation_results"
+        )
+        m = measure(
+            python_duckdb_script(db, sql, settings, result_file), env, run_dir / "materialize.log"
+        )
+        ok = record("materialize", m, count_note(result_file, m))
+        parts.append(m)
+        if ok:
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    (
+                        f"import duckdb; duckdb.connect({str(db)!r}).execute("
+                        "'drop schema bench_scratch cascade')"
+                    ),
+                ],
+                check=True,
+            )
+            total = Measured(
+                sum(p.wall_s for p in parts),
+                max(p.peak_mb for p in parts),
+                sum(p.cpu_s for p in parts),
+                max(p.load for p in parts),
+                0,
+                "",
+            )
+            record("concord total", total, "ingest + staging + materialize")
+
+    # (c) agreement marts, (d) other marts
+    if ok and size >= opts.marts_min_size:
+        if has_models("marts/agreement"):
+            m = measure(
+                dbt_args(
+                    ["build", "--select", "+marts.agreement", "--exclude", "staging"],
+                    run_dir / "target",
+                ),
+                env,
+                run_dir / "agreement.log",
+            )
+            record("agreement marts", m, "dbt build --select +marts.agreement --exclude staging")
+        marts_dir = REPO / "models" / "marts"
+        others = (
+            sorted(
+                p.name
+                for p in marts_dir.iterdir()
+                if p.is_dir() and p.name != "agreement" and has_models(f"marts/{p.name}")
+            )
+            if marts_dir.is_dir()
+            else []
+        )
+        if others:
+            exclude = ["staging"] + (["+marts.agreement"] if has_models("marts/agreement") else [])
+            m = measure(
+                dbt_args(
+                    ["build", "--select", *[f"+marts.{o}" for o in others], "--exclude", *exclude],
+                    run_dir / "target",
+                ),
+                env,
+                run_dir / "other_marts.log",
+            )
+            record("other marts", m, ", ".join(others))
+    if not opts.keep_db:
+        for path in run_dir.glob("concord.duckdb*"):
+            path.unlink()
+    return steps
+
+
+def render(steps: list[Step], header: str) -> str:
+    baseline = {s.size: s.wall_s for s in steps if s.step == "baseline" and s.ok}
+    lines = [
+        header,
+        "",
+        (
+            "| size (tasks) | step | wall s | rows/s | peak MB | ratio to baseline | cpu s | load "
+            "| note |"
+        ),
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for s in steps:
+        ratio = f"{s.wall_s / baseline[s.size]:.2f}x" if s.size in baseline else "-"
+        lines.append(
+            f"| {s.size:,} | {s.step} | {s.wall_s:.2f} | {s.rows_per_s:,.0f} | "
+            f"{s.peak_mb:,.0f} | {ratio} | {s.cpu_s:.1f} | {s.load:.1f} | {s.note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--ner", action="store_true", help="also generate NER spans")
+    parser.add_argument(
+        "--work-dir",
+        default=os.environ.get("CONCORD_BENCH_DIR", "/tmp/concord-bench"),
+        help="exports cache, DuckDB files, logs (default /tmp/concord-bench)",
+    )
+    parser.add_argument("--out", help="results markdown file (default WORK_DIR/results.md)")
+    parser.add_argument("--threads", type=int, help="DuckDB threads for baseline/materialize")
+    parser.add_argument("--memory-limit", help="DuckDB memory_limit for baseline/materialize")
+    parser.add_argument(
+        "--marts-min-size",
+        type=int,
+        default=100_000,
+        help="build the marts only at sizes >= this (default 100000)",
+    )
+    parser.add_argument("--keep-db", action="store_true", help="keep the Concord DuckDB files")
+    opts = parser.parse_args(argv)
+    work = Path(opts.work_dir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+
+    import duckdb  # only for its version in the header
+
+    header = textwrap.dedent(f"""\
+        ## Concord benchmark, {dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
+
+        Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, duckdb {duckdb.__version__},
+        DuckDB settings for baseline/materialize: threads={opts.threads or "default"},
+        memory_limit={opts.memory_limit or "default"}; dbt uses profiles.yml. Generator v{generate_export.GENERATOR_VERSION},
+        seed {opts.seed}, sync export{" with NER spans" if opts.ner else ""}. Targets: {TARGETS}.
+        rows/s = flattened annotation-result rows per second of the step; ratio = wall s / baseline
+        wall s at that size; cpu s = user + system CPU of the step's processes; load = 1-minute
+        load average when the step started (the machine is shared: compare cpu s when it is high).""")
+    steps: list[Step] = []
+    out = Path(opts.out) if opts.out else work / "results.md"
+    for size in opts.sizes:
+        steps += run_size(size, opts, work)
+        out.write_text(render(steps, header))  # partial results survive a crash
+    table = render(steps, header)
+    print(table)
+    out.write_text(table)
+    log(f"results written to {out}")
+    return 0 if all(s.ok for s in steps) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
