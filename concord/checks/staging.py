@@ -8,7 +8,7 @@ from concord.checks.settings import declared_range
 S = "staging."
 TASKS = S + "stg_label_studio__tasks"
 ANNOTATIONS = S + "stg_label_studio__annotations"
-ANNOTATION_OBJECTS = S + "base_label_studio__annotation_objects"
+ANNOTATION_OBJECTS = S + "base_label_studio__annotations_unnested"
 ANNOTATION_RESULTS = S + "stg_label_studio__annotation_results"
 PREDICTIONS = S + "stg_label_studio__predictions"
 PREDICTION_RESULTS = S + "stg_label_studio__prediction_results"
@@ -95,11 +95,11 @@ register(
         ANNOTATION_OBJECTS,
         "timestamps_parse",
         "annotation created_at / updated_at are ISO-8601 timestamps",
-        "select task_id, annotation_json->>'id' as annotation_id, "
-        "annotation_json->>'created_at' as created_at, annotation_json->>'updated_at' as updated_at "
-        "from {batch} where (annotation_json->>'created_at' is not null "
-        "and try_cast(annotation_json->>'created_at' as timestamptz) is null) "
-        "or (annotation_json->>'updated_at' is not null "
-        "and try_cast(annotation_json->>'updated_at' as timestamptz) is null)",
+        "select task_id, annotation.id as annotation_id, annotation.created_at as created_at, "
+        "annotation.updated_at as updated_at from {batch} "
+        "where (annotation.created_at is not null "
+        "and try_cast(annotation.created_at as timestamptz) is null) "
+        "or (annotation.updated_at is not null "
+        "and try_cast(annotation.updated_at as timestamptz) is null)",
     )
 )

@@ -1,18 +1,40 @@
 -- One row per result item of a submitted (not skipped) annotation of a non-deleted task.
+-- Materialized as a table (staging is otherwise views): every agreement / model-eval mart reads it
+-- several times, and each read of a view re-parses every result's `value` JSON.
+{{ config(materialized='table') }}
+
 with
 
-annotation_objects as (
-    select * from {{ ref('base_label_studio__annotation_objects') }}
-    where not coalesce({{ concord.json_bool('annotation_json', '$.was_cancelled') }}, false)
+annotations as (
+    select * from {{ ref('base_label_studio__annotations_unnested') }}
 ),
 
-result_objects as (
+submitted as (
     select
-        {{ concord.json_bigint('annotation_json', '$.id') }} as annotation_id,
+        annotation.id as annotation_id,
         task_id,
         project_id,
-        {{ concord.json_array_unnest('annotation_json', '$.result', 'result_json', 'result_index') }},
-    from annotation_objects
+        annotation.result as result_items,
+    from annotations
+    where not coalesce(annotation.was_cancelled, false)
+),
+
+result_items as (
+    select
+        annotation_id,
+        task_id,
+        project_id,
+        {{ concord.list_unnest('result_items', 'result_item', 'result_index') }},
+    from submitted
+),
+
+parsed_values as (
+    select
+        *,
+        {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }} as result_value,
+    from result_items
+    -- an element that is not an object parses as null: nothing to stage
+    where result_item is not null
 ),
 
 typed as (
@@ -22,8 +44,8 @@ typed as (
         task_id,
         project_id,
         result_index,
-        {{ concord.label_studio_result_columns('result_json') }},
-    from result_objects
+        {{ concord.label_studio_result_columns('result_item', 'result_value') }},
+    from parsed_values
 )
 
 select * from typed

@@ -1,46 +1,43 @@
 with
 
-annotation_objects as (
-    select * from {{ ref('base_label_studio__annotation_objects') }}
+annotations as (
+    select * from {{ ref('base_label_studio__annotations_unnested') }}
 ),
 
 renamed as (
     select
-        {{ concord.json_bigint('annotation_json', '$.id') }} as annotation_id,
+        annotation.id as annotation_id,
         task_id,
         project_id,
         annotation_index,
         -- completed_by is a user id in the sync export and {id, email, ...} in a snapshot
         case
-            when {{ concord.json_type('annotation_json', '$.completed_by') }} = 'OBJECT'
-                then {{ concord.json_bigint('annotation_json', '$.completed_by.id') }}
-            else {{ concord.json_bigint('annotation_json', '$.completed_by') }}
+            when {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
+                then {{ concord.json_bigint('annotation.completed_by', '$.id') }}
+            else {{ concord.json_bigint('annotation.completed_by', '$') }}
         end as annotator_id,
         case
-            when {{ concord.json_type('annotation_json', '$.completed_by') }} = 'OBJECT'
-                then {{ concord.json_text('annotation_json', '$.completed_by.email') }}
+            when {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
+                then {{ concord.json_text('annotation.completed_by', '$.email') }}
         end as annotator_email,
-        {{ concord.json_bigint('annotation_json', '$.parent_prediction') }} as parent_prediction_id,
-        case
-            when {{ concord.json_type('annotation_json', '$.prediction') }} = 'OBJECT'
-                then {{ concord.json_bigint('annotation_json', '$.prediction.id') }}
-        end as embedded_prediction_id,
-        {{ concord.json_text('annotation_json', '$.unique_id') }} as annotation_uuid,
-        {{ concord.json_double('annotation_json', '$.lead_time') }} as lead_time_seconds,
-        {{ concord.json_array_length('annotation_json', '$.result') }} as n_results,
-        coalesce({{ concord.json_bool('annotation_json', '$.was_cancelled') }}, false) as is_cancelled,
-        coalesce({{ concord.json_bool('annotation_json', '$.ground_truth') }}, false) as is_ground_truth,
+        annotation.parent_prediction as parent_prediction_id,
+        annotation.prediction.id as embedded_prediction_id,
+        annotation.unique_id as annotation_uuid,
+        annotation.lead_time as lead_time_seconds,
+        {{ concord.list_length('annotation.result') }} as n_results,
+        coalesce(annotation.was_cancelled, false) as is_cancelled,
+        coalesce(annotation.ground_truth, false) as is_ground_truth,
         coalesce(
             {{ concord.list_has_any(
-                concord.json_array_field_texts('annotation_json', '$.result', 'origin'),
+                concord.list_field('annotation.result', 'origin'),
                 ['prediction', 'prediction-changed'],
             ) }},
             false
         ) as has_prediction_origin,
-        {{ concord.json_timestamp('annotation_json', '$.created_at') }} as created_at,
-        {{ concord.json_timestamp('annotation_json', '$.updated_at') }} as updated_at,
-        {{ concord.json_timestamp('annotation_json', '$.draft_created_at') }} as draft_created_at,
-    from annotation_objects
+        {{ concord.timestamp_from_text('annotation.created_at') }} as created_at,
+        {{ concord.timestamp_from_text('annotation.updated_at') }} as updated_at,
+        {{ concord.timestamp_from_text('annotation.draft_created_at') }} as draft_created_at,
+    from annotations
 ),
 
 flagged as (

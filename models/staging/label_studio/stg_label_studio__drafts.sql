@@ -2,33 +2,42 @@
 with
 
 tasks as (
-    select * from {{ ref('base_label_studio__tasks') }}
+    select * from {{ ref('base_label_studio__tasks_parsed') }}
     where not is_deleted
 ),
 
-draft_objects as (
+draft_lists as (
     select
         task_id,
         project_id,
-        {{ concord.json_array_unnest('task_json', '$.drafts', 'draft_json', 'draft_index') }},
+        task.drafts as drafts,
     from tasks
+),
+
+unnested as (
+    select
+        task_id,
+        project_id,
+        {{ concord.list_unnest('drafts', 'draft', 'draft_index') }},
+    from draft_lists
 ),
 
 renamed as (
     select
-        {{ concord.json_bigint('draft_json', '$.id') }} as draft_id,
+        draft.id as draft_id,
         task_id,
         project_id,
-        {{ concord.json_bigint('draft_json', '$.annotation') }} as annotation_id,
+        draft.annotation as annotation_id,
         -- a draft names its user by email only (annotations use the user id)
-        {{ concord.json_text('draft_json', '$.user') }} as user_email,
-        {{ concord.json_double('draft_json', '$.lead_time') }} as lead_time_seconds,
-        coalesce({{ concord.json_bool('draft_json', '$.was_postponed') }}, false) as was_postponed,
-        {{ concord.json_get('draft_json', '$.result') }} as result_json,
-        {{ concord.json_array_length('draft_json', '$.result') }} as n_results,
-        {{ concord.json_timestamp('draft_json', '$.created_at') }} as created_at,
-        {{ concord.json_timestamp('draft_json', '$.updated_at') }} as updated_at,
-    from draft_objects
+        draft.user as user_email,
+        draft.lead_time as lead_time_seconds,
+        coalesce(draft.was_postponed, false) as was_postponed,
+        draft.result as result_json,
+        {{ concord.json_array_length('draft.result') }} as n_results,
+        {{ concord.timestamp_from_text('draft.created_at') }} as created_at,
+        {{ concord.timestamp_from_text('draft.updated_at') }} as updated_at,
+    from unnested
+    where draft is not null
 )
 
 select * from renamed

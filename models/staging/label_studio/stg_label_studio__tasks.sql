@@ -1,17 +1,24 @@
 with
 
 tasks as (
-    select * from {{ ref('base_label_studio__tasks') }}
+    select * from {{ ref('base_label_studio__tasks_parsed') }}
 ),
 
 score_fields as (
     select * from {{ ref('base_label_studio__project_score_fields') }}
 ),
 
-tasks_with_score_field as (
+parsed as (
     select
-        tasks.*,
+        tasks.task_id,
+        tasks.project_id,
+        tasks.is_deleted,
+        tasks.source_format,
+        tasks.load_id,
+        tasks.deleted_at,
+        tasks.loaded_at,
         coalesce(score_fields.score_field, '{{ var("concord_score_field") }}') as score_field,
+        tasks.task,
     from tasks
     left join score_fields
         on tasks.project_id = score_fields.project_id
@@ -21,26 +28,30 @@ renamed as (
     select
         task_id,
         project_id,
-        {{ concord.json_bigint('task_json', '$.inner_id') }} as inner_id,
-        {{ concord.json_text('task_json', '$.data."' ~ var('concord_ext_id_field') ~ '"') }} as ext_id,
-        {{ concord.json_get('task_json', '$.data') }} as data_json,
-        {{ concord.json_get('task_json', '$.meta') }} as meta_json,
+        task.inner_id as inner_id,
+        {{ concord.json_text('task.data', '$."' ~ var('concord_ext_id_field') ~ '"') }} as ext_id,
+        task.data as data_json,
+        task.meta as meta_json,
         score_field,
+        -- the field name is per project (dynamic path); numbers and numeric strings are read,
+        -- anything else is null
         case
-            when json_type(task_json, '$.data."' || score_field || '"') in ('BIGINT', 'UBIGINT', 'DOUBLE', 'VARCHAR')
-                then try_cast(json_extract_string(task_json, '$.data."' || score_field || '"') as {{ concord.type_double() }})
+            when json_type(task.data, '$."' || score_field || '"') in ('BIGINT', 'UBIGINT', 'DOUBLE', 'VARCHAR')
+                then try_cast(
+                    json_extract_string(task.data, '$."' || score_field || '"') as {{ concord.type_double() }}
+                )
         end as data_score,
-        {{ concord.json_bigint('task_json', '$.total_annotations') }} as total_annotations,
-        {{ concord.json_bigint('task_json', '$.cancelled_annotations') }} as cancelled_annotations,
-        {{ concord.json_bigint('task_json', '$.total_predictions') }} as total_predictions,
+        task.total_annotations as total_annotations,
+        task.cancelled_annotations as cancelled_annotations,
+        task.total_predictions as total_predictions,
         is_deleted,
         source_format,
         load_id,
-        {{ concord.json_timestamp('task_json', '$.created_at') }} as created_at,
-        {{ concord.json_timestamp('task_json', '$.updated_at') }} as updated_at,
+        {{ concord.timestamp_from_text('task.created_at') }} as created_at,
+        {{ concord.timestamp_from_text('task.updated_at') }} as updated_at,
         deleted_at,
         loaded_at,
-    from tasks_with_score_field
+    from parsed
 )
 
 select * from renamed

@@ -1,47 +1,56 @@
--- Every prediction body found in a non-deleted task, still as JSON, from both places Label Studio
--- puts them: the snapshot's `task.predictions` (full objects; the sync export has only ids there)
--- and the full copy embedded in each annotation (`annotation.prediction`, in both forms; frozen at
--- annotation time). stg_label_studio__predictions keeps one per id, preferring task.predictions.
+-- Every prediction body found in a non-deleted task, from both places Label Studio puts them: the
+-- snapshot's `task.predictions` (full objects; the sync export lists only ids there, which parse
+-- as null and are dropped) and the full copy embedded in each annotation (`annotation.prediction`,
+-- in both forms; frozen at annotation time). stg_label_studio__predictions keeps one per id,
+-- preferring task.predictions.
 with
 
 tasks as (
-    select * from {{ ref('base_label_studio__tasks') }}
+    select * from {{ ref('base_label_studio__tasks_parsed') }}
     where not is_deleted
 ),
 
-annotation_objects as (
-    select * from {{ ref('base_label_studio__annotation_objects') }}
+annotations as (
+    select * from {{ ref('base_label_studio__annotations_unnested') }}
 ),
 
-task_prediction_elements as (
+prediction_lists as (
     select
         task_id,
         project_id,
-        {{ concord.json_array_unnest('task_json', '$.predictions', 'prediction_json', 'prediction_index') }},
+        task.predictions as predictions,
     from tasks
+),
+
+task_predictions as (
+    select
+        task_id,
+        project_id,
+        {{ concord.list_unnest('predictions', 'prediction', 'prediction_index') }},
+    from prediction_lists
 ),
 
 from_task as (
     select
         task_id,
         project_id,
-        prediction_json,
+        prediction,
         'task.predictions' as source,
         1 as source_rank,
-    from task_prediction_elements
-    -- sync exports list bare ids here: no body to stage
-    where {{ concord.json_type('prediction_json') }} = 'OBJECT'
+    from task_predictions
+    where prediction.id is not null
 ),
 
 from_annotations as (
     select
         task_id,
         project_id,
-        {{ concord.json_get('annotation_json', '$.prediction') }} as prediction_json,
+        annotation.prediction as prediction,
         'annotation.prediction' as source,
         2 as source_rank,
-    from annotation_objects
-    where {{ concord.json_type('annotation_json', '$.prediction.id') }} in ('BIGINT', 'UBIGINT')
+    from annotations
+    -- `{}` when the task had no prediction of the project's model version
+    where annotation.prediction.id is not null
 ),
 
 unioned as (
