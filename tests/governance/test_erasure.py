@@ -128,7 +128,9 @@ def test_erase_task_in_two_exports_score_tables_and_extracts(warehouse, tmp_path
     # and the proof
     proof = verify_erasure(con)
     assert proof.clean, proof.lines()
-    assert proof.n_files == 16  # 4 registered extracts (2 rewritten, 2 fresh) x (3 splits + manifest)
+    assert (
+        proof.n_files == 16
+    )  # 4 registered extracts (2 rewritten, 2 fresh) x (3 splits + manifest)
     con.close()
 
 
