@@ -105,3 +105,23 @@ def tables_with_task(con: duckdb.DuckDBPyConnection, task_id: int) -> dict[str, 
         if n:
             out[f"{schema}.{table}"] = n
     return out
+
+
+def run_concord(*args: str, db: Path | None = None, env: dict[str, str] | None = None):
+    """Run the real `concord` entry point (`concord ARGS [--db DB]`) in a subprocess."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("concord")
+    command = [str(script), *args] + (["--db", str(db)] if db is not None else [])
+    full_env = {k: v for k, v in os.environ.items() if k != "CONCORD_DB"}
+    full_env.update(env or {})
+    return subprocess.run(
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO_ROOT,
+        env=full_env,
+    )

@@ -330,7 +330,12 @@ def test_split_stable_when_tasks_arrive(warehouse, tmp_path):
     after = select_rows(con, options)
     new = dict(zip(after.column("task_id").to_pylist(), after.column("split").to_pylist()))
     assert {t: new[t] for t in old} == old
-    assert len(set(new) - set(old)) >= 20  # the new tasks are there (those that pass the filters)
+    arrived = set(new) - set(old)
+    assert arrived and arrived <= {t["id"] for t in new_tasks}  # new tasks that pass the filters
+    candidates = {
+        r[0] for r in con.execute("select task_id from marts.fct_training_candidates").fetchall()
+    }
+    assert {t["id"] for t in new_tasks} <= candidates
     con.close()
 
 
