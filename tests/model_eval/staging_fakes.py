@@ -17,6 +17,14 @@ from typing import Any
 
 import duckdb
 
+# the typed result columns shared by annotation and prediction results (one staging macro makes both)
+_TYPED_RESULT_COLUMNS = """
+        choices varchar[], rating double, number_value double, texts varchar[], span_start bigint,
+        span_end bigint, span_text varchar, region_labels varchar[], rect_x double, rect_y double,
+        rect_width double, rect_height double, rect_rotation double, original_width bigint,
+        original_height bigint, pairwise_selected varchar, ranker_order varchar[], ranker_json json,
+        taxonomy_paths varchar[][], is_type_inferred boolean"""
+
 STAGING_DDL: dict[str, str] = {
     "stg_label_studio__projects": """
         project_id bigint, has_config boolean, score_field varchar, n_tasks bigint,
@@ -35,9 +43,8 @@ STAGING_DDL: dict[str, str] = {
     "stg_label_studio__annotation_results": """
         annotation_result_id varchar, annotation_id bigint, task_id bigint, project_id bigint,
         result_index bigint, region_id varchar, control_name varchar, to_name varchar,
-        result_type varchar, origin varchar, value_json json, choices varchar[], rating double,
-        number_value double, texts varchar[], span_start bigint, span_end bigint,
-        region_labels varchar[]""",
+        result_type varchar, origin varchar, value_json json, """
+    + _TYPED_RESULT_COLUMNS,
     "stg_label_studio__predictions": """
         prediction_id bigint, task_id bigint, project_id bigint, model_version varchar,
         prediction_score double, result_json json, n_results bigint, source varchar,
@@ -45,9 +52,8 @@ STAGING_DDL: dict[str, str] = {
     "stg_label_studio__prediction_results": """
         prediction_result_id varchar, prediction_id bigint, task_id bigint, project_id bigint,
         model_version varchar, result_index bigint, region_id varchar, control_name varchar,
-        to_name varchar, result_type varchar, region_score double, value_json json,
-        choices varchar[], rating double, number_value double, texts varchar[], span_start bigint,
-        span_end bigint, region_labels varchar[]""",
+        to_name varchar, result_type varchar, region_score double, value_json json, """
+    + _TYPED_RESULT_COLUMNS,
     "stg_label_studio__controls": """
         project_id bigint, control_name varchar, control_type varchar, to_name varchar,
         choices varchar[], labels varchar[], is_multiple boolean, max_rating double,
@@ -91,8 +97,7 @@ def insert_rows(
     con.register("rows_to_insert", frame)
     try:
         con.execute(
-            f"insert into staging.{table} by name "
-            f"select {', '.join(columns)} from rows_to_insert"
+            f"insert into staging.{table} by name select {', '.join(columns)} from rows_to_insert"
         )
     finally:
         con.unregister("rows_to_insert")
@@ -105,11 +110,16 @@ def run_model_eval(
     exclude: list[str] | None = None,
     dbt_vars: Mapping[str, Any] | None = None,
     command: str = "build",
+    select: list[str] | None = None,
 ) -> None:
-    """Seed label_values and build every model-eval model (with its data tests) on `db`."""
+    """Seed label_values and build every model-eval model (with its data tests) on `db`.
+
+    `select` replaces the default selection (e.g. to pull in the agreement engine with
+    `+fct_agreement_ceiling`, excluding `path:models/staging`).
+    """
     from concord.dbt import run_dbt
 
-    args = [command, "--select", *MODEL_EVAL_SELECTOR]
+    args = [command, "--select", *(select or MODEL_EVAL_SELECTOR)]
     if exclude:
         args += ["--exclude", *exclude]
     if dbt_vars:

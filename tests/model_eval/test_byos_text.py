@@ -45,7 +45,9 @@ ALL_AGREE = task_ids(design_indexes(r"tasks ([\d,\-]+): all agree"))
 def queue(built_warehouse) -> dict[int, dict]:
     return {
         row["task_id"]: row
-        for row in query_dicts(built_warehouse, "select * from marts.fct_review_queue where project_id = 1")
+        for row in query_dicts(
+            built_warehouse, "select * from marts.fct_review_queue where project_id = 1"
+        )
     }
 
 
@@ -65,21 +67,27 @@ def test_inverted_model_scores_are_queued_for_divergence(queue, task_id):
 
 def test_agreeing_tasks_with_a_confident_model_are_not_queued(queue):
     confident = [
-        task_id for task_id in ALL_AGREE
+        task_id
+        for task_id in ALL_AGREE
         if not UNCERTAIN_BAND[0] <= EXPORT[task_id]["data"]["score"] <= UNCERTAIN_BAND[1]
     ]
     assert confident == [1, 2, 10]  # 3 and 8 carry a score near 0.5: the model is not confident
     for task_id in confident:
         assert task_id not in queue, (task_id, queue.get(task_id))
     # and the inverted ones outrank every task that is queued only for being short of annotations
-    short_only = [r["queue_position"] for r in queue.values() if r["reasons"] == "too_few_annotations"]
+    short_only = [
+        r["queue_position"] for r in queue.values() if r["reasons"] == "too_few_annotations"
+    ]
     assert max(queue[t]["queue_position"] for t in INVERTED) < min(short_only)
 
 
 def test_every_score_source_lands_in_fct_model_scores(built_warehouse):
-    rows = query_dicts(built_warehouse, """
+    rows = query_dicts(
+        built_warehouse,
+        """
         select score_source, count(distinct task_id) as n_tasks, sum(case when has_conflict then 1 else 0 end) as n_conflicts
-        from marts.fct_model_scores where project_id = 1 group by score_source""")
+        from marts.fct_model_scores where project_id = 1 group by score_source""",
+    )
     by_source = {r["score_source"]: r for r in rows}
     assert by_source["data_field"]["n_tasks"] == 30  # every task carries data.score
     assert by_source["prediction_score"]["n_tasks"] == 28  # tasks 29, 30 have no predictions
@@ -87,18 +95,24 @@ def test_every_score_source_lands_in_fct_model_scores(built_warehouse):
     assert by_source["external"]["n_tasks"] == 30  # demo/scores/byos_text_scores.csv, by ext_id
     assert all(r["n_conflicts"] == 0 for r in rows)
     # task 28's sentiment-v2 prediction has no score and an empty result: no row for it
-    v2 = query_dicts(built_warehouse, """
+    v2 = query_dicts(
+        built_warehouse,
+        """
         select * from marts.fct_model_scores
-        where task_id = 28 and model_version = 'sentiment-v2'""")
+        where task_id = 28 and model_version = 'sentiment-v2'""",
+    )
     assert v2 == []
 
 
 def test_score_delta_of_one_annotation(built_warehouse):
     rows = {
         r["control_name"]: r
-        for r in query_dicts(built_warehouse, """
+        for r in query_dicts(
+            built_warehouse,
+            """
             select * from marts.fct_score_deltas
-            where annotation_id = 2 and score_source = 'data_field'""")
+            where annotation_id = 2 and score_source = 'data_field'""",
+        )
     }
     # alice on task 1: positive (seed value 1) and rating 5 of 5 ((5 - 1) / 4 = 1); data.score .8716
     for control in ("label", "human_rating"):
@@ -109,8 +123,11 @@ def test_score_delta_of_one_annotation(built_warehouse):
 def test_exposure_from_the_export(built_warehouse):
     rows = {
         r["annotation_id"]: r
-        for r in query_dicts(built_warehouse, """
-            select * from intermediate.int_model_eval__annotation_exposure where project_id = 1""")
+        for r in query_dicts(
+            built_warehouse,
+            """
+            select * from intermediate.int_model_eval__annotation_exposure where project_id = 1""",
+        )
     }
     # manifest from_prediction: 46 accepted prediction 16 unchanged, 49 started from 17 and changed
     assert rows[46]["exposure"] == "exposed"
@@ -119,16 +136,23 @@ def test_exposure_from_the_export(built_warehouse):
 
 
 def test_model_and_human_agreement_side_by_side(built_warehouse):
-    row = query_dicts(built_warehouse, """
+    row = query_dicts(
+        built_warehouse,
+        """
         select * from marts.fct_agreement_ceiling
-        where project_id = 1 and control_name = 'label' and model_version = 'sentiment-v1'""")[0]
+        where project_id = 1 and control_name = 'label' and model_version = 'sentiment-v1'""",
+    )[0]
     assert row["metric_name"] == "exact_match"
     assert 0 < row["model_human_agreement"] <= 1
     assert 0 < row["human_human_agreement"] <= 1
     assert row["agreement_gap"] == pytest.approx(
-        row["model_human_agreement"] - row["human_human_agreement"], abs=1e-12)
+        row["model_human_agreement"] - row["human_human_agreement"], abs=1e-12
+    )
     # the consensus comparison agrees with the kappa mart's observed agreement (same units)
-    kappa = query_dicts(built_warehouse, """
+    kappa = query_dicts(
+        built_warehouse,
+        """
         select * from marts.fct_model_label_kappa
-        where project_id = 1 and control_name = 'label' and model_version = 'sentiment-v1'""")[0]
+        where project_id = 1 and control_name = 'label' and model_version = 'sentiment-v1'""",
+    )[0]
     assert row["model_consensus_agreement"] == pytest.approx(kappa["observed_agreement"], abs=1e-12)

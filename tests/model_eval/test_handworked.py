@@ -19,20 +19,33 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from staging_fakes import create_staging, insert_rows, query_dicts, run_model_eval
 
-EXCLUDE_AGREEMENT_MARTS = ["fct_model_agreement", "fct_model_agreement_by_exposure", "fct_agreement_ceiling"]
+EXCLUDE_AGREEMENT_MARTS = [
+    "fct_model_agreement",
+    "fct_model_agreement_by_exposure",
+    "fct_agreement_ceiling",
+]
 
 LABELS = ["positive", "negative", "neutral"]
 
 
 def _rating_controls(project_id: int, name: str = "stars", max_rating: int = 5) -> dict:
-    return dict(project_id=project_id, control_name=name, control_type="rating", max_rating=max_rating)
+    return {
+        "project_id": project_id,
+        "control_name": name,
+        "control_type": "rating",
+        "max_rating": max_rating,
+    }
 
 
 def _label_control(project_id: int) -> dict:
-    return dict(project_id=project_id, control_name="label", control_type="choices", choices=LABELS)
+    return {
+        "project_id": project_id,
+        "control_name": "label",
+        "control_type": "choices",
+        "choices": LABELS,
+    }
 
 
 class Staging:
@@ -56,40 +69,75 @@ class Staging:
             is_deleted=False,
         )
 
-    def annotation(self, annotation_id: int, task_id: int, project_id: int, annotator_id: int,
-                   *, parent_prediction_id=None, has_prediction_origin=False, is_empty=False) -> None:
+    def annotation(
+        self,
+        annotation_id: int,
+        task_id: int,
+        project_id: int,
+        annotator_id: int,
+        *,
+        parent_prediction_id=None,
+        has_prediction_origin=False,
+        is_empty=False,
+    ) -> None:
         self.add(
             "stg_label_studio__annotations",
-            annotation_id=annotation_id, task_id=task_id, project_id=project_id,
-            annotator_id=annotator_id, is_cancelled=False, is_ground_truth=False,
-            parent_prediction_id=parent_prediction_id, has_prediction_origin=has_prediction_origin,
+            annotation_id=annotation_id,
+            task_id=task_id,
+            project_id=project_id,
+            annotator_id=annotator_id,
+            is_cancelled=False,
+            is_ground_truth=False,
+            parent_prediction_id=parent_prediction_id,
+            has_prediction_origin=has_prediction_origin,
             is_empty=is_empty,
         )
 
-    def result(self, annotation_id: int, task_id: int, project_id: int, control: str,
-               rtype: str, **typed) -> None:
+    def result(
+        self, annotation_id: int, task_id: int, project_id: int, control: str, rtype: str, **typed
+    ) -> None:
         index = self._result_index.get(annotation_id, 0)
         self._result_index[annotation_id] = index + 1
         self.add(
             "stg_label_studio__annotation_results",
-            annotation_result_id=f"{annotation_id}-{index}", annotation_id=annotation_id,
-            task_id=task_id, project_id=project_id, result_index=index, control_name=control,
-            result_type=rtype, origin="manual", **typed,
+            annotation_result_id=f"{annotation_id}-{index}",
+            annotation_id=annotation_id,
+            task_id=task_id,
+            project_id=project_id,
+            result_index=index,
+            control_name=control,
+            result_type=rtype,
+            origin="manual",
+            **typed,
         )
 
-    def prediction(self, prediction_id: int, task_id: int, project_id: int, model_version: str,
-                   score: float | None, results: list[dict] = ()) -> None:
+    def prediction(
+        self,
+        prediction_id: int,
+        task_id: int,
+        project_id: int,
+        model_version: str,
+        score: float | None,
+        results: list[dict] = (),
+    ) -> None:
         self.add(
             "stg_label_studio__predictions",
-            prediction_id=prediction_id, task_id=task_id, project_id=project_id,
-            model_version=model_version, prediction_score=score,
+            prediction_id=prediction_id,
+            task_id=task_id,
+            project_id=project_id,
+            model_version=model_version,
+            prediction_score=score,
         )
         for index, res in enumerate(results):
             self.add(
                 "stg_label_studio__prediction_results",
-                prediction_result_id=f"{prediction_id}-{index}", prediction_id=prediction_id,
-                task_id=task_id, project_id=project_id, model_version=model_version,
-                result_index=index, **res,
+                prediction_result_id=f"{prediction_id}-{index}",
+                prediction_id=prediction_id,
+                task_id=task_id,
+                project_id=project_id,
+                model_version=model_version,
+                result_index=index,
+                **res,
             )
 
     def write(self, db: Path) -> None:
@@ -117,19 +165,30 @@ def handworked_staging() -> Staging:
     s.add("stg_label_studio__projects", project_id=3, score_field="score")
     s.add("stg_label_studio__controls", **_label_control(3))
     cases = [  # (model label, human label, confidence)
-        ("positive", "positive", 0.95), ("positive", "positive", 0.85),
-        ("positive", "negative", 0.75), ("negative", "negative", 0.90),
-        ("negative", "negative", 0.65), ("negative", "positive", 0.55),
-        ("positive", "positive", 0.92), ("negative", "negative", 0.35),
-        ("positive", "negative", 0.15), ("neutral", "neutral", 1.00),
+        ("positive", "positive", 0.95),
+        ("positive", "positive", 0.85),
+        ("positive", "negative", 0.75),
+        ("negative", "negative", 0.90),
+        ("negative", "negative", 0.65),
+        ("negative", "positive", 0.55),
+        ("positive", "positive", 0.92),
+        ("negative", "negative", 0.35),
+        ("positive", "negative", 0.15),
+        ("neutral", "neutral", 1.00),
     ]
     for i, (model_label, human_label, confidence) in enumerate(cases):
         task_id, ann_id, pred_id = 301 + i, 3001 + i, 30001 + i
         s.task(task_id, 3, {"text": "t"})
         s.annotation(ann_id, task_id, 3, 30)
         s.result(ann_id, task_id, 3, "label", "choices", choices=[human_label])
-        s.prediction(pred_id, task_id, 3, "m1", confidence,
-                     [dict(control_name="label", result_type="choices", choices=[model_label])])
+        s.prediction(
+            pred_id,
+            task_id,
+            3,
+            "m1",
+            confidence,
+            [{"control_name": "label", "result_type": "choices", "choices": [model_label]}],
+        )
 
     # ---- project 4: anchoring. annotators A=40, B=41, C=42; rating 'stars' vs data score
     s.add("stg_label_studio__projects", project_id=4, score_field="score")
@@ -147,7 +206,10 @@ def handworked_staging() -> Staging:
         for annotator, rating in ratings.items():
             ann_id += 1
             s.annotation(
-                ann_id, task_id, 4, annotator,
+                ann_id,
+                task_id,
+                4,
+                annotator,
                 parent_prediction_id=4010 if (task_id, annotator) == (401, 40) else None,
                 has_prediction_origin=(task_id, annotator) == (402, 41),
             )
@@ -167,23 +229,46 @@ def handworked_staging() -> Staging:
     s.task(502, 5, {"score": 0.1, "ext_id": 502})
     s.prediction(5001, 501, 5, "v1", 0.60)
     s.prediction(5002, 501, 5, "v1", 0.65)  # same version, another score: conflict
-    s.prediction(5003, 501, 5, "v2", None, [
-        dict(control_name="ner", result_type="labels", region_score=0.2, region_id="a"),
-        dict(control_name="ner", result_type="labels", region_score=0.6, region_id="b"),
-    ])
+    s.prediction(
+        5003,
+        501,
+        5,
+        "v2",
+        None,
+        [
+            {"control_name": "ner", "result_type": "labels", "region_score": 0.2, "region_id": "a"},
+            {"control_name": "ner", "result_type": "labels", "region_score": 0.6, "region_id": "b"},
+        ],
+    )
     ext = [  # (table, row, key_kind, key_field, key_value, score, model_version)
         ("ext_a", 1, "data_field", "ext_id", "e-501", 0.3, None),
         ("ext_a", 2, "data_field", "ext_id", "e-501", 0.3, None),  # same value twice: no conflict
         ("ext_a", 3, "data_field", "ext_id", "e-999", 0.1, None),  # no such task
-        ("ext_a", 4, "data_field", "ext_id", "502", 0.2, None),  # numeric data value matches as text
+        (
+            "ext_a",
+            4,
+            "data_field",
+            "ext_id",
+            "502",
+            0.2,
+            None,
+        ),  # numeric data value matches as text
         ("ext_b", 1, "prediction_id", None, "5003", 0.45, None),  # version from the prediction
         ("ext_b", 2, "prediction_id", None, "5001", 0.5, "explicit"),
         ("ext_c", 1, "task_id", None, "502", 0.9, "v1"),
         ("ext_c", 2, "task_id", None, "502", 0.8, "v1"),  # conflict
     ]
     for table, row, kind, field, value, score, version in ext:
-        s.add("stg_scores__external_scores", score_table_name=table, row_number=row,
-              key_kind=kind, key_field=field, key_value=value, score=score, model_version=version)
+        s.add(
+            "stg_scores__external_scores",
+            score_table_name=table,
+            row_number=row,
+            key_kind=kind,
+            key_field=field,
+            key_value=value,
+            score=score,
+            model_version=version,
+        )
     return s
 
 
@@ -204,10 +289,14 @@ def one(db: Path, sql: str) -> dict:
 
 # ---------------------------------------------------------------- deltas and correlations
 
+
 def test_rating_normalisation_and_deltas(warehouse):
-    rows = query_dicts(warehouse, """
+    rows = query_dicts(
+        warehouse,
+        """
         select task_id, judgment_number, human_value, model_score, signed_delta, abs_delta
-        from marts.fct_score_deltas where project_id = 2 order by task_id""")
+        from marts.fct_score_deltas where project_id = 2 order by task_id""",
+    )
     # (r - 1) / (5 - 1): 1 -> 0, 2 -> 0.25, 3 -> 0.5, 5 -> 1
     assert [r["human_value"] for r in rows] == [0.0, 0.25, 0.5, 1.0]
     expected_signed = [0.1 - 0.0, 0.4 - 0.25, 0.4 - 0.5, 0.9 - 1.0]
@@ -218,9 +307,12 @@ def test_rating_normalisation_and_deltas(warehouse):
 
 @pytest.mark.parametrize("level", ["annotation", "task"])
 def test_mae_rmse_bias_pearson_spearman(warehouse, level):
-    row = one(warehouse, f"""
+    row = one(
+        warehouse,
+        f"""
         select * from marts.fct_score_delta_summary
-        where project_id = 2 and comparison_level = '{level}'""")
+        where project_id = 2 and comparison_level = '{level}'""",
+    )
     # x = model [0.1, 0.4, 0.4, 0.9]; y = human [0, 0.25, 0.5, 1]; d = x - y = [.1, .15, -.1, -.1]
     assert row["n"] == 4
     assert row["mae"] == pytest.approx((0.1 + 0.15 + 0.1 + 0.1) / 4, abs=1e-12)
@@ -236,9 +328,12 @@ def test_mae_rmse_bias_pearson_spearman(warehouse, level):
 
 def test_correlation_is_null_without_variation(warehouse):
     # project 6: both tasks scored 0.5 (no variation in x): r and rho undefined, errors still computed
-    row = one(warehouse, """
+    row = one(
+        warehouse,
+        """
         select * from marts.fct_score_delta_summary
-        where project_id = 6 and comparison_level = 'annotation'""")
+        where project_id = 6 and comparison_level = 'annotation'""",
+    )
     assert row["n"] == 2
     assert row["pearson"] is None and row["spearman"] is None
     assert row["mae"] == pytest.approx((abs(0.5 - 0.25) + abs(0.5 - 0.75)) / 2, abs=1e-12)
@@ -246,10 +341,14 @@ def test_correlation_is_null_without_variation(warehouse):
 
 # ---------------------------------------------------------------- kappa, confusion, calibration
 
+
 def test_confusion_matrix(warehouse):
-    rows = query_dicts(warehouse, """
+    rows = query_dicts(
+        warehouse,
+        """
         select model_label, human_label, n_units from marts.fct_model_label_confusion
-        where project_id = 3 and model_version = 'm1'""")
+        where project_id = 3 and model_version = 'm1'""",
+    )
     matrix = {(r["model_label"], r["human_label"]): r["n_units"] for r in rows}
     assert len(matrix) == 9  # every label seen on either side, zeros included
     assert matrix[("positive", "positive")] == 3
@@ -273,8 +372,11 @@ def test_cohen_kappa(warehouse):
 def test_calibration_bins_and_ece(warehouse):
     bins = {
         r["bin_index"]: r
-        for r in query_dicts(warehouse, """
-            select * from marts.fct_model_calibration_bins where project_id = 3""")
+        for r in query_dicts(
+            warehouse,
+            """
+            select * from marts.fct_model_calibration_bins where project_id = 3""",
+        )
     }
     assert sorted(bins) == list(range(10))
     # bin 9 holds .95, .90, .92 and 1.0 (the last bin includes 1): all correct
@@ -293,12 +395,16 @@ def test_calibration_bins_and_ece(warehouse):
 
 # ---------------------------------------------------------------- anchoring
 
+
 def test_exposure_classification(warehouse):
     rows = {
         (r["task_id"], r["annotator_id"]): r
-        for r in query_dicts(warehouse, """
+        for r in query_dicts(
+            warehouse,
+            """
             select task_id, annotator_id, exposure, exposure_evidence
-            from intermediate.int_model_eval__annotation_exposure where project_id = 4""")
+            from intermediate.int_model_eval__annotation_exposure where project_id = 4""",
+        )
     }
     assert rows[(401, 40)]["exposure"] == "exposed"
     assert rows[(401, 40)]["exposure_evidence"] == "parent_prediction"
@@ -307,8 +413,11 @@ def test_exposure_classification(warehouse):
     assert rows[(401, 41)]["exposure"] == "manual"
     split = {
         (r["scope"], r["annotator_id"], r["exposure"]): r
-        for r in query_dicts(warehouse, """
-            select * from marts.fct_exposure_score_deltas where project_id = 4""")
+        for r in query_dicts(
+            warehouse,
+            """
+            select * from marts.fct_exposure_score_deltas where project_id = 4""",
+        )
     }
     # annotator 40 exposed only on 401: |0.8 - 1.0|
     assert split[("annotator", 40, "exposed")]["n_annotations"] == 1
@@ -320,18 +429,23 @@ def test_exposure_classification(warehouse):
 def test_anchoring_index(warehouse):
     rows = {
         r["annotator_id"]: r
-        for r in query_dicts(warehouse, """
-            select * from marts.fct_anchoring_index where project_id = 4""")
+        for r in query_dicts(
+            warehouse,
+            """
+            select * from marts.fct_anchoring_index where project_id = 4""",
+        )
     }
     # |human - model|: 401 (s=.8): A .2, B .3, C .55 | 402 (s=.2): A .2, B .05, C .55
     #                  403 (s=.5): A 0, B .5        | 404 (s=.6): A .15 alone (not shared)
     a, b, c = rows[40], rows[41], rows[42]
     assert a["n_shared_tasks"] == 3 and a["n_tasks"] == 4
     assert a["anchoring_index"] == pytest.approx(
-        ((0.2 - (0.3 + 0.55) / 2) + (0.2 - (0.05 + 0.55) / 2) + (0.0 - 0.5)) / 3, abs=1e-12)
+        ((0.2 - (0.3 + 0.55) / 2) + (0.2 - (0.05 + 0.55) / 2) + (0.0 - 0.5)) / 3, abs=1e-12
+    )
     assert a["is_anchoring_flagged"] is True  # -0.275 <= -0.15
     assert b["anchoring_index"] == pytest.approx(
-        ((0.3 - (0.2 + 0.55) / 2) + (0.05 - (0.2 + 0.55) / 2) + (0.5 - 0.0)) / 3, abs=1e-12)
+        ((0.3 - (0.2 + 0.55) / 2) + (0.05 - (0.2 + 0.55) / 2) + (0.5 - 0.0)) / 3, abs=1e-12
+    )
     assert b["is_anchoring_flagged"] is False
     # C shares only two tasks (< model_eval_anchoring_min_shared_tasks = 3): index null, n kept
     assert c["n_shared_tasks"] == 2 and c["anchoring_index"] is None
@@ -339,6 +453,7 @@ def test_anchoring_index(warehouse):
 
 
 # ---------------------------------------------------------------- review queue
+
 
 def test_review_queue_reasons_priority_and_order(warehouse):
     rows = {
@@ -361,24 +476,37 @@ def test_review_queue_reasons_priority_and_order(warehouse):
     assert only_short["reasons"] == "too_few_annotations"
     assert only_short["priority"] == 1.0
     # stable order: equal priority (401, 402) -> lower task id first
-    order = [r["task_id"] for r in query_dicts(
-        warehouse, "select task_id from marts.fct_review_queue order by queue_position")]
+    order = [
+        r["task_id"]
+        for r in query_dicts(
+            warehouse, "select task_id from marts.fct_review_queue order by queue_position"
+        )
+    ]
     assert order.index(401) < order.index(402) < order.index(403) < order.index(404)
 
 
 def test_review_queue_thresholds_are_vars(tmp_path):
     db = tmp_path / "vars.duckdb"
     handworked_staging().write(db)
-    run_model_eval(db, tmp_path / "target", exclude=EXCLUDE_AGREEMENT_MARTS,
-                   dbt_vars={"model_eval_divergence_threshold": 0.6,
-                             "model_eval_uncertain_band": [0.45, 0.55]})
-    rows = {r["task_id"]: r for r in query_dicts(
-        db, "select * from marts.fct_review_queue where project_id = 4")}
+    run_model_eval(
+        db,
+        tmp_path / "target",
+        exclude=EXCLUDE_AGREEMENT_MARTS,
+        dbt_vars={
+            "model_eval_divergence_threshold": 0.6,
+            "model_eval_uncertain_band": [0.45, 0.55],
+        },
+    )
+    rows = {
+        r["task_id"]: r
+        for r in query_dicts(db, "select * from marts.fct_review_queue where project_id = 4")
+    }
     assert rows[401]["reasons"] == "human_disagreement"  # .55 is no longer above the threshold
     assert rows[404]["reasons"] == "anchored_sole_annotator, too_few_annotations"  # .6 outside
 
 
 # ---------------------------------------------------------------- model scores
+
 
 def test_model_scores_sources_provenance_conflicts(warehouse):
     rows = {
@@ -387,7 +515,11 @@ def test_model_scores_sources_provenance_conflicts(warehouse):
     }
     conflict = rows[(501, "prediction_score", "prediction.score", "v1")]
     assert conflict["has_conflict"] is True and conflict["score"] is None
-    assert (conflict["min_score"], conflict["max_score"], conflict["n_observations"]) == (0.6, 0.65, 2)
+    assert (conflict["min_score"], conflict["max_score"], conflict["n_observations"]) == (
+        0.6,
+        0.65,
+        2,
+    )
     assert conflict["provenance"] == "prediction 5001; prediction 5002"
     region = rows[(501, "region_score", "ner", "v2")]
     assert region["score"] == pytest.approx((0.2 + 0.6) / 2, abs=1e-12)
@@ -396,7 +528,11 @@ def test_model_scores_sources_provenance_conflicts(warehouse):
     assert rows[(501, "data_field", "risk", "(unversioned)")]["score"] == 0.25
     assert (502, "data_field", "risk", "(unversioned)") not in rows
     same_twice = rows[(501, "external", "ext_a", "(unversioned)")]
-    assert (same_twice["score"], same_twice["n_observations"], same_twice["has_conflict"]) == (0.3, 2, False)
+    assert (same_twice["score"], same_twice["n_observations"], same_twice["has_conflict"]) == (
+        0.3,
+        2,
+        False,
+    )
     assert same_twice["key_kind"] == "data_field" and same_twice["key_field"] == "ext_id"
     assert rows[(502, "external", "ext_a", "(unversioned)")]["score"] == 0.2
     assert rows[(501, "external", "ext_b", "v2")]["score"] == 0.45
@@ -405,7 +541,9 @@ def test_model_scores_sources_provenance_conflicts(warehouse):
     ext_conflict = rows[(502, "external", "ext_c", "v1")]
     assert ext_conflict["has_conflict"] is True and ext_conflict["score"] is None
     assert ext_conflict["provenance"] == "score table ext_c row 1; score table ext_c row 2"
-    unmatched = query_dicts(warehouse, "select * from intermediate.int_model_eval__external_scores_unmatched")
+    unmatched = query_dicts(
+        warehouse, "select * from intermediate.int_model_eval__external_scores_unmatched"
+    )
     assert [(u["score_table_name"], u["row_number"], u["unmatched_reason"]) for u in unmatched] == [
         ("ext_a", 3, "no task with data_field ext_id = e-999")
     ]

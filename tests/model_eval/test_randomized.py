@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,8 +43,13 @@ def build_random(rng: random.Random) -> tuple[Staging, dict]:
         project_id = 10_000 + p
         max_rating = rng.choice([2, 3, 5, 7, 10])
         s.add("stg_label_studio__projects", project_id=project_id, score_field="score")
-        s.add("stg_label_studio__controls", project_id=project_id, control_name="stars",
-              control_type="rating", max_rating=max_rating)
+        s.add(
+            "stg_label_studio__controls",
+            project_id=project_id,
+            control_name="stars",
+            control_type="rating",
+            max_rating=max_rating,
+        )
         constant = rng.random() < 0.1  # some groups without variation in x
         annotation_pairs, task_pairs = [], []
         for _ in range(rng.randint(1, 20)):
@@ -68,8 +72,13 @@ def build_random(rng: random.Random) -> tuple[Staging, dict]:
     for p in range(N_KAPPA_PROJECTS):
         project_id = 20_000 + p
         s.add("stg_label_studio__projects", project_id=project_id, score_field="score")
-        s.add("stg_label_studio__controls", project_id=project_id, control_name="label",
-              control_type="choices", choices=LABELS)
+        s.add(
+            "stg_label_studio__controls",
+            project_id=project_id,
+            control_name="label",
+            control_type="choices",
+            choices=LABELS,
+        )
         labels = LABELS if rng.random() < 0.8 else LABELS[:2]
         units = defaultdict(list)  # model_version -> [(model label, human label, confidence)]
         for _ in range(rng.randint(2, 40)):
@@ -85,8 +94,14 @@ def build_random(rng: random.Random) -> tuple[Staging, dict]:
             for version in rng.sample(["m-a", "m-b"], rng.randint(1, 2)):
                 model_label = rng.choice(labels)
                 confidence = rng.random()
-                s.prediction(next(next_id), task_id, project_id, version, confidence,
-                             [dict(control_name="label", result_type="choices", choices=[model_label])])
+                s.prediction(
+                    next(next_id),
+                    task_id,
+                    project_id,
+                    version,
+                    confidence,
+                    [{"control_name": "label", "result_type": "choices", "choices": [model_label]}],
+                )
                 if majority is not None:
                     units[version].append((model_label, majority, confidence))
         truth["kappa"][project_id] = units
@@ -95,8 +110,13 @@ def build_random(rng: random.Random) -> tuple[Staging, dict]:
     for p in range(N_ANCHOR_PROJECTS):
         project_id = 30_000 + p
         s.add("stg_label_studio__projects", project_id=project_id, score_field="score")
-        s.add("stg_label_studio__controls", project_id=project_id, control_name="stars",
-              control_type="rating", max_rating=5)
+        s.add(
+            "stg_label_studio__controls",
+            project_id=project_id,
+            control_name="stars",
+            control_type="rating",
+            max_rating=5,
+        )
         annotators = list(range(1, rng.randint(3, 6)))
         per_task = {}  # task -> {annotator: [abs deltas]}
         for _ in range(rng.randint(2, 15)):
@@ -135,9 +155,12 @@ def close(actual, expected) -> bool:
 
 def test_deltas_and_correlations_match_scipy(random_warehouse):
     db, truth = random_warehouse
-    rows = query_dicts(db, """
+    rows = query_dicts(
+        db,
+        """
         select * from marts.fct_score_delta_summary
-        where project_id between 10000 and 19999 and score_source = 'data_field'""")
+        where project_id between 10000 and 19999 and score_source = 'data_field'""",
+    )
     got = {(r["project_id"], r["comparison_level"]): r for r in rows}
     checked = 0
     for project_id, levels in truth["deltas"].items():
@@ -163,11 +186,17 @@ def test_kappa_and_confusion_match_sklearn(random_warehouse):
     db, truth = random_warehouse
     kappas = {
         (r["project_id"], r["model_version"]): r
-        for r in query_dicts(db, "select * from marts.fct_model_label_kappa where project_id between 20000 and 29999")
+        for r in query_dicts(
+            db, "select * from marts.fct_model_label_kappa where project_id between 20000 and 29999"
+        )
     }
     cells = defaultdict(dict)
-    for r in query_dicts(db, "select * from marts.fct_model_label_confusion where project_id between 20000 and 29999"):
-        cells[(r["project_id"], r["model_version"])][(r["model_label"], r["human_label"])] = r["n_units"]
+    for r in query_dicts(
+        db, "select * from marts.fct_model_label_confusion where project_id between 20000 and 29999"
+    ):
+        cells[(r["project_id"], r["model_version"])][(r["model_label"], r["human_label"])] = r[
+            "n_units"
+        ]
     n_checked = n_undefined = 0
     for project_id, units in truth["kappa"].items():
         for version, rows in units.items():
@@ -198,10 +227,15 @@ def test_calibration_matches_sklearn_and_numpy_ece(random_warehouse):
     db, truth = random_warehouse
     summaries = {
         (r["project_id"], r["model_version"]): r
-        for r in query_dicts(db, "select * from marts.fct_model_calibration where project_id between 20000 and 29999")
+        for r in query_dicts(
+            db, "select * from marts.fct_model_calibration where project_id between 20000 and 29999"
+        )
     }
     bins = defaultdict(dict)
-    for r in query_dicts(db, "select * from marts.fct_model_calibration_bins where project_id between 20000 and 29999"):
+    for r in query_dicts(
+        db,
+        "select * from marts.fct_model_calibration_bins where project_id between 20000 and 29999",
+    ):
         bins[(r["project_id"], r["model_version"])][r["bin_index"]] = r
     n_checked = 0
     for project_id, units in truth["kappa"].items():
@@ -214,11 +248,16 @@ def test_calibration_matches_sklearn_and_numpy_ece(random_warehouse):
                 continue
             index = np.minimum(np.floor(conf * 10), 9).astype(int)
             ece = sum(
-                (index == b).sum() / len(rows) * abs(correct[index == b].mean() - conf[index == b].mean())
-                for b in range(10) if (index == b).any()
+                (index == b).sum()
+                / len(rows)
+                * abs(correct[index == b].mean() - conf[index == b].mean())
+                for b in range(10)
+                if (index == b).any()
             )
             assert close(summaries[key]["ece"], float(ece))
-            prob_true, prob_pred = calibration_curve(correct, conf, n_bins=10, strategy="uniform", pos_label=1.0)
+            prob_true, prob_pred = calibration_curve(
+                correct, conf, n_bins=10, strategy="uniform", pos_label=1.0
+            )
             nonempty = [bins[key][b] for b in range(10) if bins[key][b]["n_units"] > 0]
             assert len(nonempty) == len(prob_true)
             for row, acc, mean in zip(nonempty, prob_true, prob_pred):
@@ -232,9 +271,12 @@ def test_anchoring_index_matches_definition(random_warehouse):
     db, truth = random_warehouse
     rows = {
         (r["project_id"], r["annotator_id"]): r
-        for r in query_dicts(db, """
+        for r in query_dicts(
+            db,
+            """
             select * from marts.fct_anchoring_index
-            where project_id between 30000 and 39999 and score_source = 'data_field'""")
+            where project_id between 30000 and 39999 and score_source = 'data_field'""",
+        )
     }
     n_defined = 0
     for project_id, per_task in truth["anchoring"].items():
