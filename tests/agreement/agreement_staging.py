@@ -1,0 +1,231 @@
+"""Staging-shaped tables for testing the agreement models in isolation.
+
+The agreement models read only the staging contract (docs/architecture.md). `create_staging`
+makes `staging.stg_*` tables with the contract's column names in a fresh DuckDB file; a test writes
+hand-worked or randomized rows (one project per dataset), then `run_agreement` builds only the
+agreement seed and models (with their data tests) in ONE dbt invocation: dbt resolves
+`ref('stg_...')` to these tables because the staging models themselves are not selected.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+_RESULT_COLUMNS = """
+    result_index bigint, region_id varchar, control_name varchar, to_name varchar,
+    result_type varchar, origin varchar, value_json json, choices varchar[], rating double,
+    number_value double, texts varchar[], span_start bigint, span_end bigint, span_text varchar,
+    region_labels varchar[], rect_x double, rect_y double, rect_width double, rect_height double,
+    rect_rotation double, original_width bigint, original_height bigint,
+    pairwise_selected varchar, ranker_order varchar[], ranker_json json,
+    taxonomy_paths varchar[][]"""
+
+STAGING_DDL: dict[str, str] = {
+    "stg_label_studio__tasks": """
+        task_id bigint, project_id bigint, inner_id bigint, ext_id varchar, data_json json,
+        meta_json json, data_score double, total_annotations bigint, cancelled_annotations bigint,
+        total_predictions bigint, is_deleted boolean, source_format varchar, load_id varchar,
+        created_at timestamp, updated_at timestamp""",
+    "stg_label_studio__annotations": """
+        annotation_id bigint, task_id bigint, project_id bigint, annotator_id bigint,
+        annotator_email varchar, is_cancelled boolean, is_ground_truth boolean,
+        lead_time_seconds double, parent_prediction_id bigint, embedded_prediction_id bigint,
+        has_prediction_origin boolean, is_empty boolean, n_results bigint, is_edited boolean,
+        created_at timestamp, updated_at timestamp""",
+    "stg_label_studio__annotation_results": """
+        annotation_result_id varchar, annotation_id bigint, task_id bigint, project_id bigint,"""
+    + _RESULT_COLUMNS,
+    "stg_label_studio__predictions": """
+        prediction_id bigint, task_id bigint, project_id bigint, model_version varchar,
+        prediction_score double, result_json json, n_results bigint, source varchar,
+        created_at timestamp, updated_at timestamp""",
+    "stg_label_studio__prediction_results": """
+        prediction_result_id varchar, prediction_id bigint, task_id bigint, project_id bigint,
+        model_version varchar, region_score double,"""
+    + _RESULT_COLUMNS,
+    "stg_label_studio__controls": """
+        project_id bigint, control_name varchar, control_type varchar, to_name varchar,
+        choices varchar[], labels varchar[], is_multiple boolean, max_rating double,
+        min_value double, max_value double, is_inferred boolean, config_sha256 varchar""",
+}
+
+AGREEMENT_SELECTOR = [
+    "control_metric_settings",
+    "path:models/intermediate/agreement",
+    "path:models/marts/agreement",
+]
+
+
+def create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Create empty `staging.stg_*` tables with the contract's columns."""
+    con.execute("create schema if not exists staging")
+    for name, columns in STAGING_DDL.items():
+        con.execute(f"create or replace table staging.{name} ({columns})")
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert dict rows into staging.<table> (by column name; missing columns stay null, dicts
+    become JSON). Goes through one Arrow table: row-by-row inserts are far too slow here."""
+    import pyarrow as pa
+
+    rows = list(rows)
+    if not rows:
+        return
+    columns = sorted({key for row in rows for key in row})
+    data = {}
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        values = [json.dumps(v) if isinstance(v, dict) else v for v in values]
+        if any(isinstance(v, float) for v in values):
+            values = [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values]
+        data[column] = values
+    arrow_rows = pa.table(data)  # noqa: F841 - scanned by name below
+    con.execute(f"insert into staging.{table} by name select * from arrow_rows")
+
+
+class Builder:
+    """Accumulates staging rows for hand-made projects: tasks, annotations, results, predictions."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGING_DDL}
+        self._ids = itertools.count(1)
+        self._controls: set[tuple[int, str]] = set()
+
+    def control(self, project_id: int, name: str, control_type: str, **attrs: Any) -> None:
+        self._controls.add((project_id, name))
+        self.rows["stg_label_studio__controls"].append(
+            {"project_id": project_id, "control_name": name, "control_type": control_type,
+             "is_multiple": False, "is_inferred": False, **attrs}
+        )
+
+    def task(self, project_id: int, task_id: int | None = None, **attrs: Any) -> int:
+        task_id = task_id if task_id is not None else next(self._ids)
+        self.rows["stg_label_studio__tasks"].append(
+            {"task_id": task_id, "project_id": project_id, "is_deleted": False, **attrs}
+        )
+        return task_id
+
+    def annotation(
+        self,
+        project_id: int,
+        task_id: int,
+        annotator_id: int,
+        results: Iterable[Mapping[str, Any]] = (),
+        *,
+        annotation_id: int | None = None,
+        is_cancelled: bool = False,
+        **attrs: Any,
+    ) -> int:
+        annotation_id = annotation_id if annotation_id is not None else next(self._ids)
+        results = list(results)
+        self.rows["stg_label_studio__annotations"].append(
+            {"annotation_id": annotation_id, "task_id": task_id, "project_id": project_id,
+             "annotator_id": annotator_id, "is_cancelled": is_cancelled,
+             "is_ground_truth": False, "n_results": len(results), **attrs}
+        )
+        if not is_cancelled:  # staging keeps results of submitted annotations only
+            for index, result in enumerate(results):
+                self.rows["stg_label_studio__annotation_results"].append(
+                    {"annotation_result_id": f"{annotation_id}-{index}", "annotation_id": annotation_id,
+                     "task_id": task_id, "project_id": project_id, "result_index": index, **result}
+                )
+        return annotation_id
+
+    def prediction(
+        self, project_id: int, task_id: int, model_version: str, results: Iterable[Mapping[str, Any]] = ()
+    ) -> int:
+        prediction_id = next(self._ids)
+        results = list(results)
+        self.rows["stg_label_studio__predictions"].append(
+            {"prediction_id": prediction_id, "task_id": task_id, "project_id": project_id,
+             "model_version": model_version, "n_results": len(results)}
+        )
+        for index, result in enumerate(results):
+            self.rows["stg_label_studio__prediction_results"].append(
+                {"prediction_result_id": f"{prediction_id}-{index}", "prediction_id": prediction_id,
+                 "task_id": task_id, "project_id": project_id, "model_version": model_version,
+                 "result_index": index, **result}
+            )
+        return prediction_id
+
+    def write(self, db: Path) -> None:
+        con = duckdb.connect(str(db))
+        try:
+            create_staging(con)
+            for table, rows in self.rows.items():
+                insert_rows(con, table, rows)
+        finally:
+            con.close()
+
+
+# result-item shorthands (the typed staging columns of one result)
+def choices(name: str, *picked: str) -> dict[str, Any]:
+    return {"control_name": name, "result_type": "choices", "choices": list(picked)}
+
+
+def rating(name: str, value: float) -> dict[str, Any]:
+    return {"control_name": name, "result_type": "rating", "rating": value}
+
+
+def number(name: str, value: float) -> dict[str, Any]:
+    return {"control_name": name, "result_type": "number", "number_value": value}
+
+
+def textarea(name: str, *lines: str) -> dict[str, Any]:
+    return {"control_name": name, "result_type": "textarea", "texts": list(lines)}
+
+
+def span(name: str, start: int, end: int, *labels: str) -> dict[str, Any]:
+    return {"control_name": name, "result_type": "labels", "span_start": start, "span_end": end,
+            "region_labels": list(labels)}
+
+
+def box(name: str, x: float, y: float, w: float, h: float, *labels: str, rotation: float = 0.0,
+        image: tuple[int, int] | None = None) -> dict[str, Any]:
+    row = {"control_name": name, "result_type": "rectanglelabels", "rect_x": x, "rect_y": y,
+           "rect_width": w, "rect_height": h, "rect_rotation": rotation, "region_labels": list(labels)}
+    if image:
+        row["original_width"], row["original_height"] = image
+    return row
+
+
+def pairwise(name: str, selected: str) -> dict[str, Any]:
+    return {"control_name": name, "to_name": name, "result_type": "pairwise", "pairwise_selected": selected}
+
+
+def ranker(name: str, *order: str) -> dict[str, Any]:
+    return {"control_name": name, "result_type": "ranker", "ranker_order": list(order)}
+
+
+def taxonomy(name: str, *paths: list[str]) -> dict[str, Any]:
+    return {"control_name": name, "result_type": "taxonomy", "taxonomy_paths": [list(p) for p in paths]}
+
+
+def run_agreement(db: Path, target_path: Path, *, dbt_vars: Mapping[str, Any] | None = None,
+                  command: str = "build") -> None:
+    """Seed control_metric_settings and build every agreement model (and its tests) on `db`."""
+    from concord.dbt import run_dbt
+
+    args = [command, "--select", *AGREEMENT_SELECTOR]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dict(dbt_vars))]
+    os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))
+    run_dbt(args, db, target_path=target_path, quiet=True)
+
+
+def query_dicts(db: Path, sql: str) -> list[dict[str, Any]]:
+    """Rows of `sql` as dicts (read-write open: in-process dbt may hold the file)."""
+    con = duckdb.connect(str(db))
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
