@@ -81,13 +81,15 @@ class Client:
     """One Label Studio server. Build with `connect()`."""
 
     def __init__(self, url: str, api_key: str, *, timeout: float = 60.0,
-                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep):
+                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
+                 httpx_client: httpx.Client | None = None):
         from label_studio_sdk import LabelStudio
 
         self.url = url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self.ls = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout, max_retries=0)
+        self.ls = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout, max_retries=0,
+                              httpx_client=httpx_client)
 
     # -- retries ---------------------------------------------------------------------------
     def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

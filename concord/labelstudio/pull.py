@@ -43,9 +43,10 @@ SERIALIZATION_OPTIONS = {
     "annotations__completed_by": {"only_id": False},
     "include_annotation_history": False,
 }
-# the incremental window starts this long before the previous snapshot was created (server
-# clock): re-exporting a task twice is harmless (replacement semantics), missing one is not
-OVERLAP = dt.timedelta(seconds=60)
+# the incremental window starts this long before the previous snapshot was created (same server
+# clock as task.updated_at; covers writes committing while the snapshot was taken): re-exporting
+# a task twice is harmless (replacement semantics), missing one is not
+OVERLAP = dt.timedelta(seconds=5)
 
 META_DDL = """
 create schema if not exists concord_meta;

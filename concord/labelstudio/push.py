@@ -229,10 +229,16 @@ def _create_once(client: Client, what: str, step: Callable[[], Any]) -> Any:
 def ensure_project(client: Client, spec: Spec, title: str, config: str) -> tuple[int, bool, bool]:
     """(project id, created?, config updated?) for the project titled `title`."""
     created = False
+    first_look = True
 
     def step() -> int:
-        nonlocal created
+        nonlocal created, first_look
         found = client.find_projects(title)
+        if first_look:
+            # absent at the first look = created by this push, even when the create call
+            # timed out after the server committed it and a later look found it
+            created = not found
+            first_look = False
         if len(found) > 1:
             ids = ", ".join(str(p.id) for p in found)
             raise LabelStudioError(f"several projects are titled {title!r} (ids {ids}); rename "
@@ -241,7 +247,6 @@ def ensure_project(client: Client, spec: Spec, title: str, config: str) -> tuple
             return found[0].id
         project = client.ls.projects.create(title=title, description=spec.description,
                                             label_config=config)
-        created = True
         return project.id
 
     project_id = _create_once(client, f"create project {title!r}", step)
@@ -320,8 +325,6 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
         else:
             result.tasks_unchanged += 1
 
-    imported_exts: set[str] = set()
-
     def import_missing() -> int:
         present = _server_tasks(client, project_id, ext_field)
         missing = [t for t in tasks if str(t["data"][ext_field]) not in present]
@@ -330,11 +333,10 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
             payload = [{**t, "predictions": wanted_preds[str(t["data"][ext_field])]}
                        for t in batch]
             client.ls.projects.import_tasks(id=project_id, request=payload, return_task_ids=True)
-            imported_exts.update(str(t["data"][ext_field]) for t in batch)
         return len(missing)
 
+    before_preds = {_prediction_key(p) for p in client.list_predictions(project_id)}
     _create_once(client, f"import tasks into project {project_id}", import_missing)
-    result.tasks_created = len(imported_exts)
     present = _server_tasks(client, project_id, ext_field)
     for task in tasks:
         ext = str(task["data"][ext_field])
@@ -343,11 +345,11 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
                                    f"{project_id} after the import")
         result.task_ids[ext] = int(present[ext]["id"])
 
+    # counted from the server state before and after, so a create that timed out but was
+    # committed still counts as created (and is never made twice)
+    result.tasks_created = sum(1 for ext in result.task_ids if ext not in existing)
+
     # 2. predictions: one per (task, model_version); create missing, update changed
-    created: set[tuple[int, str]] = {
-        (result.task_ids[ext], p["model_version"]) for ext in imported_exts
-        for p in wanted_preds[ext]
-    }
     updated: set[tuple[int, str]] = set()
 
     def sync_predictions() -> None:
@@ -373,10 +375,11 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
         for start in range(0, len(to_create), BATCH):
             batch = to_create[start:start + BATCH]
             client.ls.projects.import_predictions(id=project_id, request=batch)
-            created.update((p["task"], p["model_version"]) for p in batch)
 
     _create_once(client, f"import predictions into project {project_id}", sync_predictions)
     n_wanted = sum(len(p) for p in wanted_preds.values())
+    created = {(result.task_ids[ext], p["model_version"]) for ext, preds in wanted_preds.items()
+               for p in preds} - before_preds
     result.predictions_created = len(created)
     result.predictions_updated = len(updated - created)
     result.predictions_unchanged = n_wanted - result.predictions_created \

@@ -177,3 +177,214 @@ def test_box_prediction_keeps_per_box_confidence(world, con):
         "from staging.stg_label_studio__prediction_results "
         "where result_type = 'rectanglelabels'").fetchall())
     assert got == pytest.approx(expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# marts against values computed here from the API's answers
+# ---------------------------------------------------------------------------------------------
+LABEL_VALUE = {"positive": 1.0, "negative": 0.0, "neutral": 0.5}  # seeds/label_values.csv
+
+
+def _answer(ann: dict, control: str):
+    for item in ann["result"]:
+        if item["from_name"] == control:
+            value = item["value"]
+            if item["type"] == "choices":
+                return tuple(value["choices"])
+            if item["type"] == "rating":
+                return float(value["rating"])
+    return None
+
+
+def _expected_control_agreement(anns: list[dict], control: str, kind: str):
+    """Mean pair agreement over submitted annotations (docs/agreement.md): a pair where only one
+    side answered scores 0, a pair where neither answered does not count."""
+    submitted = [a for a in anns if not a["was_cancelled"]]
+    scores = []
+    for a, b in combinations(submitted, 2):
+        va, vb = _answer(a, control), _answer(b, control)
+        if va is None and vb is None:
+            continue
+        if va is None or vb is None:
+            scores.append(0.0)
+        elif kind == "exact":
+            scores.append(1.0 if va == vb else 0.0)
+        else:  # numeric_difference
+            scores.append(1.0 / (1.0 + abs(va - vb)))
+    return (sum(scores) / len(scores) if scores else None), len(scores)
+
+
+@pytest.mark.parametrize("control,kind", [("label", "exact"), ("human_rating", "numeric")])
+def test_control_agreement_equals_api(world, con, control, kind):
+    core = world.projects["byos_review"]
+    mart = {r[0]: (r[1], r[2]) for r in con.execute(
+        "select task_id, agreement, n_pairs from marts.fct_control_agreement "
+        "where project_id = ? and control_name = ?", [core, control]).fetchall()}
+    checked = 0
+    for task_id in world.task_ids["byos_review"].values():
+        expected, n_pairs = _expected_control_agreement(world.api_annotations[task_id], control,
+                                                        kind)
+        if n_pairs == 0:
+            if task_id in mart:
+                assert mart[task_id][0] is None, task_id  # one annotation is never 1.0
+            continue
+        assert task_id in mart, task_id
+        assert mart[task_id][1] == n_pairs, task_id
+        assert mart[task_id][0] == pytest.approx(expected), task_id
+        checked += 1
+    assert checked >= 15
+    # the design has agreements and disagreements
+    if control == "label":
+        values = [v for v, _ in mart.values() if v is not None]
+        assert 1.0 in values and 0.0 in values and any(0 < v < 1 for v in values)
+
+
+def test_score_deltas_equal_api(world, con):
+    """fct_score_deltas (data_field score): model score minus the normalised human judgment."""
+    core = world.projects["byos_review"]
+    expected = {}
+    for task_id in world.task_ids["byos_review"].values():
+        score = world.api_tasks[task_id]["data"]["score"]
+        for ann in world.api_annotations[task_id]:
+            if ann["was_cancelled"]:
+                continue
+            label = _answer(ann, "label")
+            if label is not None and len(label) == 1:
+                expected[(ann["id"], "label")] = score - LABEL_VALUE[label[0]]
+            rating = _answer(ann, "human_rating")
+            if rating is not None:
+                expected[(ann["id"], "human_rating")] = score - (rating - 1) / (5 - 1)
+    got = {(r[0], r[1]): r[2] for r in con.execute(
+        "select annotation_id, control_name, signed_delta from marts.fct_score_deltas "
+        "where project_id = ? and score_source = 'data_field'", [core]).fetchall()}
+    assert len(expected) > 40
+    assert got.keys() == expected.keys()
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value), key
+
+
+def test_review_queue_equals_api(world, con):
+    """Queue membership for the reasons computable from the API alone (docs/model_eval.md):
+    too_few_annotations (< 2 non-empty submitted), human_disagreement (a scalar control judged
+    by >= 2 with modal share < 0.6), divergence (some |score - judgment| > 0.5),
+    model_uncertain (data score in [0.4, 0.6] or the prediction score there)."""
+    core = world.projects["byos_review"]
+    rows = con.execute(
+        "select task_id, has_too_few_annotations, has_human_disagreement, has_divergence, "
+        "has_model_uncertain, priority from marts.fct_review_queue where project_id = ?",
+        [core]).fetchall()
+    mart = {r[0]: r[1:] for r in rows}
+    for task_id in world.task_ids["byos_review"].values():
+        anns = [a for a in world.api_annotations[task_id] if not a["was_cancelled"]]
+        score = world.api_tasks[task_id]["data"]["score"]
+        non_empty = [a for a in anns if a["result"]]
+        too_few = len(non_empty) < 2
+        disagreement = False
+        divergence = False
+        for control in ("label", "human_rating"):
+            answers = [_answer(a, control) for a in anns]
+            answers = [x for x in answers if x is not None]
+            if len(answers) >= 2:
+                share = Counter(answers).most_common(1)[0][1] / len(answers)
+                disagreement |= share < 0.6
+            for x in answers:
+                human = LABEL_VALUE[x[0]] if control == "label" else (x - 1) / 4
+                divergence |= abs(score - human) > 0.5
+        pred_scores = [p["score"] for p in world.api_predictions.get(task_id, [])]
+        uncertain = any(0.4 <= s <= 0.6 for s in [score, *pred_scores])
+        expected = (too_few, disagreement, divergence, uncertain)
+        if any(expected):
+            assert task_id in mart, (task_id, expected)
+            assert tuple(mart[task_id][:4]) == expected, task_id
+        elif task_id in mart:
+            # only a reason not computable from the API alone may queue it
+            assert not any(mart[task_id][:4]), task_id
+    assert len(mart) >= 10
+
+
+# ---------------------------------------------------------------------------------------------
+# push-flags (runs after the mart checks: it changes task data on the server)
+# ---------------------------------------------------------------------------------------------
+def test_push_flags_round_trip(world, con):
+    core = world.projects["byos_review"]
+    queue = {r[0]: (r[1], r[2]) for r in con.execute(
+        "select task_id, priority, reasons from marts.fct_review_queue where project_id = ?",
+        [core]).fetchall()}
+    agreement = dict(con.execute(
+        "select task_id, agreement from marts.fct_task_agreement where project_id = ?",
+        [core]).fetchall())
+    con.close()
+    out = w.run_cli(world, "ls", "push-flags", "--db", str(world.db), "--project", str(core))
+    assert "36 updated, 0 unchanged" in out, out
+    again = w.run_cli(world, "ls", "push-flags", "--db", str(world.db), "--project", str(core))
+    assert "0 updated, 36 unchanged" in again, again
+    for task_id in world.task_ids["byos_review"].values():
+        data = world.admin.tasks.get(id=task_id).data
+        if task_id in queue:
+            assert data["concord_in_review_queue"] is True
+            assert data["concord_review_priority"] == pytest.approx(queue[task_id][0])
+            assert data["concord_review_reasons"] == ", ".join(queue[task_id][1])
+        else:
+            assert data["concord_in_review_queue"] is False
+            assert data["concord_review_priority"] == 0.0
+            assert data["concord_review_reasons"] == ""
+        if agreement.get(task_id) is None:
+            assert data["concord_agreement"] is None
+        else:
+            assert data["concord_agreement"] == pytest.approx(agreement[task_id], abs=1e-6)
+        assert data["ext_id"] and "text" in data  # the task's own data is kept
+    # the Data Manager sorts and filters by them
+    http = world.admin._client_wrapper.httpx_client
+    body = http.request("api/tasks/", method="GET", params={
+        "project": core, "fields": "task_only", "page_size": 100,
+        "query": json.dumps({"ordering": ["-tasks:data.concord_review_priority"]}),
+    }).json()
+    priorities = [t["data"]["concord_review_priority"] for t in body["tasks"]]
+    assert priorities == sorted(priorities, reverse=True) and len(priorities) == 36
+    body = http.request("api/tasks/", method="GET", params={
+        "project": core, "fields": "task_only", "page_size": 100,
+        "query": json.dumps({"filters": {"conjunction": "and", "items": [{
+            "filter": "filter:tasks:data.concord_in_review_queue", "operator": "equal",
+            "type": "Boolean", "value": True}]}}),
+    }).json()
+    assert {t["id"] for t in body["tasks"]} == set(queue)
+    # a push after push-flags keeps the flags and changes nothing
+    again = w.run_cli(world, "ls", "push", "--project", w.CORE_TITLE,
+                      str(w.SPECS / "byos_review.yaml"), str(w.TASKS / "byos_review.jsonl"),
+                      "--scores", str(world.tmp / "core_scores.csv"))
+    assert "tasks 0 created, 0 updated, 36 unchanged" in again
+
+
+def test_incremental_pull_brings_only_changed_tasks(world, tmp_path):
+    """A second pull exports only tasks updated since the previous snapshot (a DM view filter)."""
+    import shutil
+
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(world.db, db)
+    project = world.projects["pairwise_preference"]
+    task_id = sorted(world.task_ids["pairwise_preference"].values())[5]  # not annotated yet
+
+    def pull() -> tuple[str, int]:
+        out = w.run_cli(world, "ls", "pull", "--db", str(db), "--project", str(project),
+                        "--out", str(tmp_path))
+        assert "incremental pull" in out, out
+        return out, int(out.split(" tasks -> ")[0].rsplit(" ", 1)[1])
+
+    pull()  # catches up with anything since the session's pull (minus the 5 s overlap)
+    ann = world.users["chloe"].annotations.create(id=task_id, result=w.variation_result(
+        "pairwise_preference", 0, "chloe"), lead_time=3.0)
+    out, n = pull()
+    assert n == 1, out  # only the task annotated since the previous snapshot
+    con = duckdb.connect(str(db))
+    try:
+        got = con.execute(
+            "select count(*) from raw_label_studio.tasks, "
+            "unnest(cast(task_json -> '$.annotations' as json[])) as a(ann) "
+            "where task_id = ? and cast(ann ->> '$.id' as bigint) = ?",
+            [task_id, ann.id]).fetchone()[0]
+        n_raw = con.execute("select count(*) from raw_label_studio.tasks where project_id = ? "
+                            "and not is_deleted", [project]).fetchone()[0]
+    finally:
+        con.close()
+    assert got == 1
+    assert n_raw == len(world.task_ids["pairwise_preference"])

@@ -93,6 +93,30 @@ def _annotate(world: World, who: str, task_id: int, result: list, **extra: Any) 
     return int(ann.id)
 
 
+class Batch:
+    """Annotation jobs run concurrently (the dev server is threaded); `special` names map to ids."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.jobs: list[tuple[str | None, str, int, list, dict]] = []
+
+    def add(self, who: str, task_id: int, result: list, name: str | None = None,
+            **extra: Any) -> None:
+        self.jobs.append((name, who, task_id, result, extra))
+
+    def run(self, workers: int = 4) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(job):
+            name, who, task_id, result, extra = job
+            return name, _annotate(self.world, who, task_id, result, **extra)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for name, ann_id in pool.map(one, self.jobs):
+                if name:
+                    self.world.special[name] = ann_id
+
+
 def annotate_core(world: World) -> None:
     """The designed cases on the core project (indices are 0-based positions in the tasks file)."""
     ids = world.task_ids["byos_review"]
@@ -100,55 +124,54 @@ def annotate_core(world: World) -> None:
     tid = [ids[e] for e in ext]
     preds = {p.task: p for p in world.admin.predictions.list(project=world.projects["byos_review"])
              if p.model_version == "sentiment-v1"}
+    batch = Batch(world)
     for i in range(0, 6):  # full agreement
         for n, who in enumerate(USERS):
-            _annotate(world, who, tid[i], _core_result(_core_label(i), 4 + (n == 2), None,
+            batch.add(who, tid[i], _core_result(_core_label(i), 4 + (n == 2), None,
                                                        f"a{i}{who[0]}"))
     for i in range(6, 10):  # 2 vs 1
         for who, lab in (("alice", _core_label(i)), ("bob", _core_label(i)),
                          ("chloe", _other(_core_label(i)))):
-            _annotate(world, who, tid[i], _core_result(lab, 3, "close call" if who == "chloe"
+            batch.add(who, tid[i], _core_result(lab, 3, "close call" if who == "chloe"
                                                        else None, f"b{i}{who[0]}"))
     for i in (10, 11):  # all three differ
         for who, lab in zip(USERS, LABELS):
-            _annotate(world, who, tid[i], _core_result(lab, 2, None, f"c{i}{who[0]}"))
+            batch.add(who, tid[i], _core_result(lab, 2, None, f"c{i}{who[0]}"))
     # 12: alice skips, bob and chloe agree
-    world.special["skip"] = _annotate(world, "alice", tid[12], [], was_cancelled=True)
+    batch.add("alice", tid[12], [], name="skip", was_cancelled=True)
     world.special["skip_task"] = tid[12]
     for who in ("bob", "chloe"):
-        _annotate(world, who, tid[12], _core_result(_core_label(12), 4, None, f"d{who[0]}"))
+        batch.add(who, tid[12], _core_result(_core_label(12), 4, None, f"d{who[0]}"))
     # 13: admin ground truth, alice agrees, bob does not
-    world.special["ground_truth"] = _annotate(
-        world, "admin", tid[13], _core_result(_core_label(13), 5, "reference", "gt"),
-        ground_truth=True)
+    batch.add("admin", tid[13], _core_result(_core_label(13), 5, "reference", "gt"),
+              name="ground_truth", ground_truth=True)
     world.special["ground_truth_task"] = tid[13]
-    _annotate(world, "alice", tid[13], _core_result(_core_label(13), 4, None, "e1"))
-    _annotate(world, "bob", tid[13], _core_result(_other(_core_label(13)), 2, None, "e2"))
+    batch.add("alice", tid[13], _core_result(_core_label(13), 4, None, "e1"))
+    batch.add("bob", tid[13], _core_result(_other(_core_label(13)), 2, None, "e2"))
     # 14: alice accepts the prediction as is (same region id, origin prediction)
     pred = preds[tid[14]]
     accepted = [{**r, "origin": "prediction"} for r in
                 [json.loads(json.dumps(x if isinstance(x, dict) else x.dict()))
                  for x in pred.result]]
     accepted.append({**h.rating("human_rating", "text", 4), "id": "f14rating0", "origin": "manual"})
-    world.special["from_prediction"] = _annotate(world, "alice", tid[14], accepted,
-                                                 parent_prediction=pred.id)
+    batch.add("alice", tid[14], accepted, name="from_prediction", parent_prediction=pred.id)
     world.special["from_prediction_task"] = tid[14]
     world.special["from_prediction_pred"] = int(pred.id)
-    _annotate(world, "bob", tid[14], _core_result(_core_label(14), 3, None, "f2"))
+    batch.add("bob", tid[14], _core_result(_core_label(14), 3, None, "f2"))
     # 15: chloe starts from the prediction and changes the label (prediction-changed)
     pred = preds[tid[15]]
     first = pred.result[0] if isinstance(pred.result[0], dict) else pred.result[0].dict()
     changed_label = _other(first["value"]["choices"][0])
     changed = [{**first, "value": {"choices": [changed_label]}, "origin": "prediction-changed"}]
-    world.special["prediction_changed"] = _annotate(world, "chloe", tid[15], changed,
-                                                    parent_prediction=pred.id)
-    _annotate(world, "alice", tid[15], _core_result(changed_label, 3, None, "g1"))
+    batch.add("chloe", tid[15], changed, name="prediction_changed", parent_prediction=pred.id)
+    batch.add("alice", tid[15], _core_result(changed_label, 3, None, "g1"))
     for i in range(16, 24):  # one annotator only
-        _annotate(world, "alice", tid[i], _core_result(_core_label(i), 3, None, f"h{i}"))
+        batch.add("alice", tid[i], _core_result(_core_label(i), 3, None, f"h{i}"))
     # 24: an empty (non-skipped) submission by bob next to alice's label
-    world.special["empty"] = _annotate(world, "bob", tid[24], [])
-    _annotate(world, "alice", tid[24], _core_result(_core_label(24), 3, None, "i1"))
+    batch.add("bob", tid[24], [], name="empty")
+    batch.add("alice", tid[24], _core_result(_core_label(24), 3, None, "i1"))
     # 25..35: no annotations (prediction only)
+    batch.run()
 
 
 def _region(from_name: str, to_name: str, rtype: str, value: dict, rid: str, **extra) -> dict:
@@ -208,6 +231,7 @@ def annotate_variations(world: World) -> None:
         texts = {}
         if spec == "moderation":
             texts = {t: world.admin.tasks.get(id=t).data["text"] for t in ordered}
+        batch = Batch(world)
         for k, task_id in enumerate(ordered[:5]):
             for who in ("alice", "bob") if k < 4 else ("alice",):
                 result = variation_result(spec, k, who)
@@ -215,7 +239,8 @@ def annotate_variations(world: World) -> None:
                     if item["type"] == "labels":
                         item["value"]["text"] = texts[task_id][item["value"]["start"]:
                                                                item["value"]["end"]]
-                _annotate(world, who, task_id, result)
+                batch.add(who, task_id, result)
+        batch.run()
 
 
 def write_scores(world: World, path: Path) -> None:
@@ -244,12 +269,13 @@ def read_back(world: World) -> None:
         for pred in world.admin.predictions.list(project=project_id):
             world.api_predictions.setdefault(int(pred.task), []).append(
                 json.loads(pred.json()))
+        http = world.admin._client_wrapper.httpx_client
         for ext, task_id in world.task_ids[spec].items():
-            task = world.admin.tasks.get(id=task_id)
+            # GET /api/tasks/{id}: annotations.list() hides skipped (cancelled) annotations
+            task = http.request(f"api/tasks/{task_id}", method="GET").json()
             world.api_tasks[task_id] = {"id": task_id, "project": project_id,
-                                        "data": task.data, "spec": spec}
-            world.api_annotations[task_id] = [json.loads(a.json()) for a in
-                                              world.admin.annotations.list(id=task_id)]
+                                        "data": task["data"], "spec": spec}
+            world.api_annotations[task_id] = task["annotations"]
 
 
 def build_world(url: str, api_key: str, tmp: Path) -> World:
