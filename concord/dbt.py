@@ -45,8 +45,28 @@ def run_dbt(
         full_args += ["--target-path", str(Path(target).resolve())]
     if quiet:
         full_args = ["--quiet", *full_args]
-    result = dbtRunner().invoke(full_args)
+    try:
+        result = dbtRunner().invoke(full_args)
+    finally:
+        _release_duckdb()
     if result.exception is not None:
         raise DbtError(f"dbt {' '.join(args)} failed: {result.exception}")
     if not result.success:
         raise DbtError(f"dbt {' '.join(args)} reported errors or failing tests (see output above)")
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run.
+
+    Otherwise a later `duckdb.connect(db, read_only=True)` in the same process (tests, `concord
+    check` after `concord demo`'s build) fails with "Can't open a connection to same database file
+    with a different configuration than existing connections".
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None

@@ -4,7 +4,7 @@
   - both real projects ingested from their snapshot JSON exports (predictions as objects,
     `completed_by` expanded): byos_text (project 1, tasks 1-30) and ner_spans (project 3,
     tasks 55-78), with their labeling configs;
-  - the demo score table(s) under demo/scores/ (score table name = file stem);
+  - the demo score tables under demo/scores/ (score table name = file stem), as `concord demo`;
   - everything `dbt build` makes (staging, intermediate, marts, seeds), with all dbt tests run.
 
 Read it with `query(db, sql)` (a plain function, also available as the `query` fixture), which
@@ -59,15 +59,12 @@ def ingest_real_fixtures(db: Path, export_name: str = "export_snapshot.json") ->
         ingest_config(db, FIXTURES / folder / "labeling_config.xml", project_id)
 
 
-def demo_score_files() -> list[Path]:
-    return sorted(DEMO_SCORES.glob("*.csv")) if DEMO_SCORES.is_dir() else []
-
-
 def ingest_demo_scores(db: Path) -> list[Path]:
-    """Ingest every demo/scores/*.csv (see demo/README); returns the files ingested."""
-    from concord.commands.build_cmds import ingest_demo_score_file
+    """Ingest every demo score table (demo/scores/*, as `concord demo` does); returns the files."""
+    from concord.commands.build_cmds import demo_score_files, ingest_demo_score_file
 
     files = demo_score_files()
+    assert files, f"no demo score tables under {DEMO_SCORES}"
     for path in files:
         ingest_demo_score_file(db, path)
     return files

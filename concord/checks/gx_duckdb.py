@@ -53,8 +53,9 @@ def make_context() -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    for noisy in ("great_expectations", "great_expectations.core", "py.warnings"):
-        logging.getLogger(noisy).setLevel(logging.ERROR)
+    for name in [*logging.root.manager.loggerDict, "great_expectations"]:
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     patch_gx_for_duckdb()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -116,11 +116,24 @@ def run_checks(db: Path, *, relations: list[str] | None = None) -> CheckReport:
             validation = batch.validate(suite, result_format="SUMMARY")
             for check, outcome in zip(group, validation.results, strict=True):
                 results.append(_to_result(connection, check, outcome))
+    _release_gx_connections(datasource, engine)
     for module in CHECK_MODULES:  # checks GX cannot express (files, salted hashes): governance
         python_checks = getattr(sys.modules.get(module), "run_python_checks", None)
         if python_checks is not None:
             results += python_checks(db, relations)
     return CheckReport(db=db, results=results, seconds=time.perf_counter() - started)
+
+
+def _release_gx_connections(datasource: Any, engine: Any) -> None:
+    """Close every DuckDB connection GX opened (the persisted one included), so that later
+    connections to the same file in this process (python checks, tests) may use another config."""
+    execution_engine = datasource.get_execution_engine()
+    connection = getattr(execution_engine, "_connection", None)
+    if connection is not None:
+        connection.close()
+        execution_engine._connection = None
+    execution_engine.engine.dispose()
+    engine.dispose()
 
 
 def _to_result(connection: Any, check: Check, outcome: Any) -> CheckResult:

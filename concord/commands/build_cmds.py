@@ -18,14 +18,15 @@ DEMO_EXPORTS = (
 )
 DEMO_SCORES = PROJECT_ROOT / "demo" / "scores"
 
-EXAMPLE_QUERY = """\
-select tasks.ext_id, tasks.data_score as model_score, results.choices, count(*) as n_annotators
-from staging.stg_label_studio__annotation_results as results
-inner join staging.stg_label_studio__tasks as tasks on results.task_id = tasks.task_id
-where results.control_name = 'label'
-group by all
-order by tasks.ext_id
-limit 10;"""
+# no quotes inside, so it pastes into a shell one-liner as is
+EXAMPLE_QUERY = (
+    "select tasks.ext_id, tasks.data_score as model_score, results.choices, "
+    "count(*) as n_annotators "
+    "from staging.stg_label_studio__annotation_results as results "
+    "inner join staging.stg_label_studio__tasks as tasks on results.task_id = tasks.task_id "
+    "where results.choices is not null "
+    "group by all order by tasks.ext_id limit 10"
+)
 
 
 @click.command(
@@ -63,23 +64,35 @@ def _run_checks(db_path: Path, *, verbose: bool = False):
     return report
 
 
+SCORE_SUFFIXES = (".csv", ".parquet", ".json", ".ndjson", ".jsonl")
+
+
 def demo_score_files() -> list[Path]:
-    return sorted(DEMO_SCORES.glob("*.csv")) if DEMO_SCORES.is_dir() else []
+    """The bundled demo score tables (demo/scores/*), each loaded under its file stem."""
+    if not DEMO_SCORES.is_dir():
+        return []
+    return sorted(p for p in DEMO_SCORES.iterdir() if p.suffix.lower() in SCORE_SUFFIXES)
 
 
 def score_key_for(path: Path) -> str:
-    """The --key of a demo score table, from its header: prediction_id, task_id, else data.ext_id."""
-    with open(path, encoding="utf-8") as handle:
-        header = [c.strip().strip('"') for c in handle.readline().split(",")]
+    """The --key of a demo score table, from its columns: prediction_id, task_id, else data.<first
+    column that is not score / model_version / scored_at> (demo/make_scores.py: data.ext_id)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        columns = [row[0] for row in con.execute(f"describe select * from '{path}'").fetchall()]
+    finally:
+        con.close()
     for key in ("prediction_id", "task_id"):
-        if key in header:
+        if key in columns:
             return key
-    for column in header:
+    for column in columns:
         if column not in ("score", "model_version", "scored_at"):
             return f"data.{column}"
     from ingest.errors import ConcordError
 
-    raise ConcordError(f"{path}: no key column in the header {header}")
+    raise ConcordError(f"{path}: no key column among {columns}")
 
 
 def ingest_demo_score_file(db: Path, path: Path) -> list[str]:
@@ -110,7 +123,7 @@ def demo_cmd(db) -> None:
             click.echo(f"  {line}")
     score_files = demo_score_files()
     if not score_files:
-        raise ConcordError(f"{DEMO_SCORES}: no demo score table (*.csv) found")
+        raise ConcordError(f"{DEMO_SCORES}: no demo score table found")
     for path in score_files:
         for line in ingest_demo_score_file(db_path, path):
             click.echo(f"  {line}")
@@ -148,10 +161,13 @@ def _print_summary(db_path: Path) -> None:
         click.echo(f"  {name + ':':<21}{value}")
     click.echo(f"  {'DuckDB file:':<21}{db_path}")
     click.echo("")
-    click.echo("Try a query (duckdb CLI, or python -c \"import duckdb; ...\"):")
-    click.echo(f"  duckdb {db_path}")
-    for line in EXAMPLE_QUERY.splitlines():
-        click.echo(f"  {line}")
+    click.echo("Try a query (the model score next to the annotators' choices, per task):")
+    click.echo(f"  {EXAMPLE_QUERY};")
+    click.echo("from Python:")
+    click.echo(
+        f"  {Path(sys.executable)} -c \"import duckdb; "
+        f"print(duckdb.connect('{db_path}', read_only=True).sql('{EXAMPLE_QUERY}'))\""
+    )
 
 
 COMMANDS: list = [build_cmd, check_cmd, demo_cmd]
