@@ -484,10 +484,7 @@ def write_extract(
     # old files of the other format would be left behind: remove them with the new write
     stale = [p for p in extract_data_files(out) if p.suffix not in (f".{options.fmt}", ".json")]
     manifest, written = _write_all(con, table, options, out, metric_versions, suffix=".tmp")
-    for temp, final in written:
-        os.replace(temp, final)
-    for path in stale:
-        path.unlink()
+    # register first, then rename: an extract on disk is always one erasure knows about
     con.execute("begin transaction")
     try:
         ensure_meta_schema(con)
@@ -505,7 +502,13 @@ def write_extract(
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
+        for temp, _final in written:
+            temp.unlink(missing_ok=True)
         raise
+    for temp, final in written:
+        os.replace(temp, final)
+    for path in stale:
+        path.unlink()
     return ExtractResult(out, manifest, [final for _, final in written])
 
 

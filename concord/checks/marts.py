@@ -149,6 +149,8 @@ def extract_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         )
     for directory in registered_extract_dirs(con):
         manifest_path = Path(directory) / "manifest.json"
+        if not Path(directory).exists():
+            continue  # the extract was deleted: nothing left to disagree with
         if not manifest_path.exists():
             problems.append((directory, "manifest.json", "present", "missing"))
             continue

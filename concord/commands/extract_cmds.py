@@ -89,7 +89,8 @@ def _parse_min_agreement(
     "min_agreement",
     multiple=True,
     help="Minimum agreement: X for every control with an agreement metric, or CONTROL=X "
-    "(repeatable). Default: dbt var concord_extract_min_agreement.",
+    "(repeatable); given thresholds replace the defaults (dbt vars "
+    "concord_extract_min_agreement and concord_extract_min_agreement_by_control).",
 )
 @click.option(
     "--control",

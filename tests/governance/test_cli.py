@@ -32,7 +32,7 @@ def test_extract_cli(warehouse, tmp_path):
     manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
     assert manifest["options"]["controls"] == ["label"]
     assert manifest["options"]["min_agreement_by_control"] == {"label": 0.9}
-    assert manifest["options"]["min_agreement"] == 0.6  # the var default still gates the others
+    assert manifest["options"]["min_agreement"] is None  # given thresholds replace the defaults
     assert manifest["options"]["split"]["ratios"] == {
         "train": 0.5,
         "validation": 0.25,
@@ -153,7 +153,8 @@ def test_retention_cli(warehouse):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "cutoff: 2026-11-29 00:00:00 UTC"
-    assert lines[1] == "score rows past the window: 31"
+    # 30 ext_scores rows (2026-11-20..26) and 4 task_scores rows scored on 2026-11-28
+    assert lines[1] == "score rows past the window: 34"
     assert lines[2].startswith("erased 54 task(s) (erasure er_")
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("select count(*) from raw_label_studio.tasks").fetchone()[0] == 0

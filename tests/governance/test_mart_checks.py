@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from gov_helpers import connect
 
 from concord.checks.marts import run_python_checks
@@ -14,24 +16,16 @@ def _status(report) -> dict[str, str]:
     return {r.check.check_id: r.status for r in report.results}
 
 
-def test_gx_mart_checks_catch_planted_defects(warehouse):
+def test_gx_mart_checks_catch_planted_defects(warehouse, gov_base, tmp_path):
     relations = [
         "marts.fct_control_agreement",
         "marts.fct_training_candidates",
         "marts.fct_score_deltas",
     ]
-    good = _status(run_checks(warehouse, relations=relations))
-    wanted = {
-        "marts.fct_control_agreement.agreement_in_range",
-        "marts.fct_control_agreement.agreement_null_has_reason",
-        "marts.fct_training_candidates.annotation_ids_in_staging",
-        "marts.fct_training_candidates.prediction_ids_in_staging",
-        "marts.fct_score_deltas.annotation_id_in_staging",
-    }
-    assert wanted <= set(good)
-    assert {good[c] for c in wanted} == {"pass"}
-
-    con = connect(warehouse)
+    # plant the defects in a second copy first: GX keeps its read-only connection open
+    defective = tmp_path / "defective.duckdb"
+    shutil.copy(gov_base, defective)
+    con = connect(defective)
     con.execute(
         "update marts.fct_control_agreement set agreement = 1.25"
         " where task_id = 1 and control_name = 'label'"
@@ -48,7 +42,19 @@ def test_gx_mart_checks_catch_planted_defects(warehouse):
         " where annotation_id = (select min(annotation_id) from marts.fct_score_deltas)"
     )
     con.close()
-    report = run_checks(warehouse, relations=relations)
+
+    wanted = {
+        "marts.fct_control_agreement.agreement_in_range",
+        "marts.fct_control_agreement.agreement_null_has_reason",
+        "marts.fct_training_candidates.annotation_ids_in_staging",
+        "marts.fct_training_candidates.prediction_ids_in_staging",
+        "marts.fct_score_deltas.annotation_id_in_staging",
+    }
+    good = _status(run_checks(warehouse, relations=relations))
+    assert wanted <= set(good)
+    assert {good[c] for c in wanted} == {"pass"}
+
+    report = run_checks(defective, relations=relations)
     bad = _status(report)
     assert {c: bad[c] for c in wanted} == {c: "fail" for c in wanted} | {
         "marts.fct_training_candidates.prediction_ids_in_staging": "pass"

@@ -7,7 +7,14 @@ import datetime as dt
 import json
 
 import pytest
-from gov_helpers import DEMO_SCORES, connect, dump_warehouse, fixture_tasks, tables_with_task
+from gov_helpers import (
+    DEMO_SCORES,
+    SCORES,
+    connect,
+    dump_warehouse,
+    fixture_tasks,
+    tables_with_task,
+)
 
 from concord.erasure import verify_erasure
 from concord.retention import RetentionError, parse_window, purge_older_than
@@ -40,13 +47,20 @@ def test_purges_tasks_older_than_the_window(warehouse):
     expected = sorted(t["id"] for t in tasks if _activity(t) < cutoff)
     assert len(expected) == 6
     as_of = cutoff + dt.timedelta(days=90)
-    # score rows with their own scored_at before the cutoff go too (all ext_scores rows are from
-    # 2026-11-20..26, before the cutoff on 2026-11-28); calibrated rows have no scored_at
-    with open(DEMO_SCORES / "byos_text_scores.csv", encoding="utf-8") as handle:
-        ext_rows = list(csv.DictReader(handle))
-    assert all(
-        dt.datetime.fromisoformat(r["scored_at"]).replace(tzinfo=None) < cutoff for r in ext_rows
-    )
+    # score rows with their own scored_at before the cutoff go too: every ext_scores row
+    # (2026-11-20..26) and the task_scores rows dated 2026-11-28 (midnight); calibrated rows and
+    # undated rows have no scored_at and stay unless their task goes
+    old_scores = 0
+    for name in ("byos_text_scores.csv", "task_scores.csv"):
+        folder = DEMO_SCORES if name.startswith("byos") else SCORES
+        with open(folder / name, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row["scored_at"]:
+                    stamp = dt.datetime.fromisoformat(row["scored_at"])
+                    if stamp.tzinfo is not None:
+                        stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+                    old_scores += stamp < cutoff
+    assert old_scores == 32
 
     con = connect(warehouse)
     for task_id in expected:
@@ -54,7 +68,7 @@ def test_purges_tasks_older_than_the_window(warehouse):
     result, got_cutoff, n_old_scores = purge_older_than(con, "90d", as_of=as_of)
     assert got_cutoff == cutoff
     assert sorted(result.task_ids) == expected
-    assert n_old_scores == len(ext_rows)
+    assert n_old_scores == old_scores
     for task_id in expected:
         assert tables_with_task(con, task_id) == {}
     remaining = {r[0] for r in con.execute("select task_id from raw_label_studio.tasks").fetchall()}
@@ -72,7 +86,7 @@ def test_purges_tasks_older_than_the_window(warehouse):
     assert trigger == "retention"
     assert reason == f"retention: older than 90d (before {cutoff.isoformat()} UTC)"
     assert n_tasks == 6
-    assert json.loads(removed_json)["score_rows_past_window"] == len(ext_rows)
+    assert json.loads(removed_json)["score_rows_past_window"] == old_scores
     assert verify_erasure(con).clean
     con.close()
 
