@@ -10,6 +10,7 @@ Projects:
   4  anchoring index and the review queue
   5  fct_model_scores: all four score sources, provenance, conflicts, external key kinds
   6  a constant model score: correlations undefined (null)
+  8  judgments that cannot be normalised
 """
 
 from __future__ import annotations
@@ -222,6 +223,15 @@ def handworked_staging() -> Staging:
         s.task(601 + i, 6, {"score": 0.5})
         s.annotation(6001 + i, 601 + i, 6, 60)
         s.result(6001 + i, 601 + i, 6, "stars", "rating", rating=float(rating))
+
+    # ---- project 8: judgments that cannot be normalised (null with a reason, never a guess)
+    s.add("stg_label_studio__projects", project_id=8, score_field="score")
+    s.add("stg_label_studio__controls", **_rating_controls(8))
+    s.add("stg_label_studio__controls", **_label_control(8))
+    s.task(801, 8, {"score": 0.5})
+    s.annotation(8001, 801, 8, 80)
+    s.result(8001, 801, 8, "stars", "rating", rating=7.0)
+    s.result(8001, 801, 8, "label", "choices", choices=["maybe"])
 
     # ---- project 5: model scores from every source
     s.add("stg_label_studio__projects", project_id=5, score_field="risk")  # Header shows $risk
@@ -547,3 +557,18 @@ def test_model_scores_sources_provenance_conflicts(warehouse):
     assert [(u["score_table_name"], u["row_number"], u["unmatched_reason"]) for u in unmatched] == [
         ("ext_a", 3, "no task with data_field ext_id = e-999")
     ]
+
+
+def test_unnormalisable_judgments_are_null_with_a_reason(warehouse):
+    rows = {
+        r["control_name"]: r
+        for r in query_dicts(
+            warehouse,
+            "select * from intermediate.int_model_eval__human_judgments where project_id = 8",
+        )
+    }
+    assert rows["stars"]["human_value"] is None
+    assert rows["stars"]["null_value_reason"] == "rating 7.0 outside 1..5.0"
+    assert rows["label"]["human_value"] is None
+    assert rows["label"]["null_value_reason"] == "label maybe has no value in seed label_values"
+    assert query_dicts(warehouse, "select * from marts.fct_score_deltas where project_id = 8") == []

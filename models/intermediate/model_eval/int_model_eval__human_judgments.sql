@@ -100,6 +100,22 @@ normalised as (
         {{ model_eval_normalised_judgment(
             'control_type', 'judgment_number', 'max_rating', 'judgment_number',
             'min_value', 'max_value', 'label_value') }} as human_value,
+        case
+            when control_type = 'choices' and judgment_label is null
+                then 'no single label (multiple or no picks)'
+            when control_type = 'choices' and label_value is null
+                then 'label ' || judgment_label || ' has no value in seed label_values'
+            when control_type = 'choices' and not label_value between 0 and 1
+                then 'seed value of ' || judgment_label || ' outside [0, 1]'
+            when control_type = 'rating' and not coalesce(max_rating > 1, false)
+                then 'no maxRating > 1 in the config'
+            when control_type = 'rating' and not judgment_number between 1 and max_rating
+                then 'rating ' || cast(judgment_number as varchar) || ' outside 1..' || cast(max_rating as varchar)
+            when control_type = 'number' and not coalesce(max_value > min_value, false)
+                then 'no min < max declared in the config'
+            when control_type = 'number' and not judgment_number between min_value and max_value
+                then 'number ' || cast(judgment_number as varchar) || ' outside the declared min..max'
+        end as null_value_reason,
         is_exposed,
         is_ground_truth,
     from judgments_with_label_values
