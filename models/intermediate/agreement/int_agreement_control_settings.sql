@@ -1,8 +1,10 @@
 -- One row per (project, control) seen in a config or in any result: the agreement metric that
 -- scores it (from seeds/control_metric_settings.csv, var concord_agreement_thresholds overriding
--- thresholds), or why it is not scored (skip_reason).
+-- thresholds, var concord_agreement_metrics overriding the metric; keys are control names or
+-- type keys, a name beats a type), or why it is not scored (skip_reason).
 {%- set metrics = agreement_metrics() %}
 {%- set threshold_overrides = var('concord_agreement_thresholds', {}) %}
+{%- set metric_overrides = var('concord_agreement_metrics', {}) %}
 with
 
 controls as (
@@ -93,7 +95,19 @@ setting_candidates as (
     select
         keyed_controls.project_id,
         keyed_controls.control_name,
+        {%- if metric_overrides %}
+        case
+            {%- for key, value in metric_overrides.items() %}
+            when keyed_controls.control_name = '{{ key }}' then '{{ value }}'
+            {%- endfor %}
+            {%- for key, value in metric_overrides.items() %}
+            when keyed_controls.control_key = '{{ key }}' then '{{ value }}'
+            {%- endfor %}
+            else settings.metric_name
+        end as metric_name,
+        {%- else %}
         settings.metric_name,
+        {%- endif %}
         cast(settings.threshold as double) as threshold,
         cast(settings.weight as double) as weight,
         settings.match_on || case when settings.project_id is null then '' else ':project' end as settings_source,
