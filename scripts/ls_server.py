@@ -101,7 +101,9 @@ def start_server(
     data.mkdir(parents=True)
     key = api_key or os.environ.get("LABEL_STUDIO_API_KEY") or secrets.token_hex(20)
     if len(key) <= 5:
-        raise ServerError("the API token must be longer than 5 characters (LS ignores it otherwise)")
+        raise ServerError(
+            "the API token must be longer than 5 characters (LS ignores it otherwise)"
+        )
     key_path = data / KEY_NAME
     key_path.touch(mode=0o600)
     key_path.write_text(key)
@@ -123,8 +125,17 @@ def start_server(
     started = time.monotonic()
     with open(log_path, "wb") as log, open(os.devnull, "rb") as devnull:
         proc = subprocess.Popen(
-            [str(exe), "start", "--no-browser", "--internal-host", host, "--port", str(port),
-             "--log-level", "WARNING"],
+            [
+                str(exe),
+                "start",
+                "--no-browser",
+                "--internal-host",
+                host,
+                "--port",
+                str(port),
+                "--log-level",
+                "WARNING",
+            ],
             env=env,
             stdin=devnull,
             stdout=log,
@@ -150,8 +161,9 @@ def start_server(
     )
 
 
-def _wait_healthy(proc: subprocess.Popen, url: str, log_path: Path, deadline: float,
-                  timeout: float) -> None:
+def _wait_healthy(
+    proc: subprocess.Popen, url: str, log_path: Path, deadline: float, timeout: float
+) -> None:
     while True:
         code = proc.poll()
         if code is not None:

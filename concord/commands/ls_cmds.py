@@ -30,10 +30,16 @@ def ls_group() -> None:
 
 @ls_group.command("config")
 @click.argument("spec_path", metavar="SPEC.yaml", type=click.Path(dir_okay=False))
-@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
-              help="Write the XML here instead of stdout.")
-@click.option("--no-validate", is_flag=True,
-              help="Only build the XML; do not ask the server to validate it.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the XML here instead of stdout.",
+)
+@click.option(
+    "--no-validate", is_flag=True, help="Only build the XML; do not ask the server to validate it."
+)
 def config_cmd(spec_path: str, output: str | None, no_validate: bool) -> None:
     """Build the labeling config from SPEC.yaml and validate it against the server."""
     from concord.labelstudio.config import validate_config
@@ -47,8 +53,9 @@ def config_cmd(spec_path: str, output: str | None, no_validate: bool) -> None:
         validate_config(connect(), xml, spec_path)
     if output:
         Path(output).write_text(xml, encoding="utf-8")
-        click.echo(f"wrote {output}" + ("" if no_validate else " (validated by the server)"),
-                   err=True)
+        click.echo(
+            f"wrote {output}" + ("" if no_validate else " (validated by the server)"), err=True
+        )
     else:
         click.echo(xml, nl=False)
         if not no_validate:
@@ -56,15 +63,23 @@ def config_cmd(spec_path: str, output: str | None, no_validate: bool) -> None:
 
 
 @ls_group.command("push")
-@click.option("--project", "project", default=None,
-              help="Project title to create or reuse (default: the spec's title).")
+@click.option(
+    "--project",
+    "project",
+    default=None,
+    help="Project title to create or reuse (default: the spec's title).",
+)
 @click.argument("spec_path", metavar="SPEC.yaml", type=click.Path(dir_okay=False))
 @click.argument("tasks_path", metavar="TASKS_FILE", type=click.Path(dir_okay=False))
-@click.option("--scores", "scores_path", type=click.Path(dir_okay=False), default=None,
-              help="Score table (CSV/JSON/JSONL/Parquet) with the ext id, score and optionally "
-                   "model_version; joined to tasks by the spec's ext_id_field.")
-def push_cmd(project: str | None, spec_path: str, tasks_path: str,
-             scores_path: str | None) -> None:
+@click.option(
+    "--scores",
+    "scores_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Score table (CSV/JSON/JSONL/Parquet) with the ext id, score and optionally "
+    "model_version; joined to tasks by the spec's ext_id_field.",
+)
+def push_cmd(project: str | None, spec_path: str, tasks_path: str, scores_path: str | None) -> None:
     """Create or reuse the project, import tasks and predictions (idempotent)."""
     from concord.labelstudio.client import connect
     from concord.labelstudio.push import apply_scores, push, read_scores, read_tasks
@@ -74,8 +89,7 @@ def push_cmd(project: str | None, spec_path: str, tasks_path: str,
     tasks = read_tasks(tasks_path, spec)
     scores = None
     if scores_path:
-        scores = apply_scores(spec, tasks, read_scores(scores_path, spec.ext_id_field),
-                              scores_path)
+        scores = apply_scores(spec, tasks, read_scores(scores_path, spec.ext_id_field), scores_path)
     result = push(connect(), spec, tasks, title=project, scores=scores)
     click.echo(result.summary())
 
@@ -83,8 +97,13 @@ def push_cmd(project: str | None, spec_path: str, tasks_path: str,
 @ls_group.command("pull")
 @db_option
 @click.option("--project", "project_id", type=int, required=True, help="Project id.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Where the export and config files go (default: ls_exports/ next to the db).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where the export and config files go (default: ls_exports/ next to the db).",
+)
 def pull_cmd(db: str | None, project_id: int, out_dir: str | None) -> None:
     """Export the project through the SDK (every task, predictions expanded) and ingest it."""
     from concord.labelstudio.client import connect

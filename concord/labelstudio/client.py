@@ -42,7 +42,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter: 0.5, 1, 2, 4, 8 s (+-25 %)."""
-        raw = min(self.base_delay * (2 ** attempt), self.max_delay)
+        raw = min(self.base_delay * (2**attempt), self.max_delay)
         return raw * random.uniform(0.75, 1.25)
 
 
@@ -68,8 +68,9 @@ def classify(err: BaseException, what: str) -> LabelStudioError | None:
                 f"{what}: HTTP 401 unauthorized: check {KEY_ENV} (a legacy token needs "
                 f"LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true at the server's first start)"
             )
-        return LabelStudioError(f"{what}: Label Studio rejected the request: HTTP {code}: "
-                                f"{_body_text(err.body)}")
+        return LabelStudioError(
+            f"{what}: Label Studio rejected the request: HTTP {code}: {_body_text(err.body)}"
+        )
     if isinstance(err, httpx.TimeoutException):
         return TransientError(f"{what}: timed out")
     if isinstance(err, (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
@@ -80,16 +81,28 @@ def classify(err: BaseException, what: str) -> LabelStudioError | None:
 class Client:
     """One Label Studio server. Build with `connect()`."""
 
-    def __init__(self, url: str, api_key: str, *, timeout: float = 60.0,
-                 retry: RetryPolicy | None = None, sleep: Callable[[float], None] = time.sleep,
-                 httpx_client: httpx.Client | None = None):
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        httpx_client: httpx.Client | None = None,
+    ):
         from label_studio_sdk import LabelStudio
 
         self.url = url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
-        self.ls = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout, max_retries=0,
-                              httpx_client=httpx_client)
+        self.ls = LabelStudio(
+            base_url=self.url,
+            api_key=api_key,
+            timeout=timeout,
+            max_retries=0,
+            httpx_client=httpx_client,
+        )
 
     # -- retries ---------------------------------------------------------------------------
     def call(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -103,7 +116,7 @@ class Client:
                 return fn()
             except TransientError as err:
                 last = err
-            except Exception as err:  # noqa: BLE001 - mapped or re-raised below
+            except Exception as err:
                 mapped = classify(err, what)
                 if mapped is None:
                     raise
@@ -112,8 +125,13 @@ class Client:
                 last = mapped
             if attempt + 1 < self.retry.attempts:
                 delay = self.retry.delay(attempt)
-                log.warning("%s; retrying in %.1f s (attempt %d of %d)", last, delay,
-                            attempt + 2, self.retry.attempts)
+                log.warning(
+                    "%s; retrying in %.1f s (attempt %d of %d)",
+                    last,
+                    delay,
+                    attempt + 2,
+                    self.retry.attempts,
+                )
                 self._sleep(delay)
         assert last is not None
         raise LabelStudioError(f"{last} (gave up after {self.retry.attempts} attempts)")
@@ -124,20 +142,24 @@ class Client:
             return fn()
         except LabelStudioError:
             raise
-        except Exception as err:  # noqa: BLE001 - mapped or re-raised
+        except Exception as err:
             mapped = classify(err, what)
             if mapped is None:
                 raise
             raise mapped from None
 
     # -- raw requests through the SDK's HTTP client (endpoints without an SDK method) -------
-    def request(self, method: str, path: str, *, json_body: Any = None,
-                params: dict | None = None) -> Any:
+    def request(
+        self, method: str, path: str, *, json_body: Any = None, params: dict | None = None
+    ) -> Any:
         from label_studio_sdk.core.api_error import ApiError
 
         def once() -> Any:
             resp = self.ls._client_wrapper.httpx_client.request(
-                path, method=method, json=json_body, params=params,
+                path,
+                method=method,
+                json=json_body,
+                params=params,
                 request_options={"max_retries": 0},
             )
             if resp.status_code >= 300:
@@ -164,10 +186,16 @@ class Client:
         """Every task of the project as a dict (id, data, meta), paging through the API."""
         page = 1
         while True:
-            body = self.request("GET", "api/tasks/", params={
-                "project": project_id, "page": page, "page_size": page_size,
-                "fields": "task_only",
-            })
+            body = self.request(
+                "GET",
+                "api/tasks/",
+                params={
+                    "project": project_id,
+                    "page": page,
+                    "page_size": page_size,
+                    "fields": "task_only",
+                },
+            )
             tasks = body.get("tasks", []) if isinstance(body, dict) else body
             yield from tasks
             total = body.get("total") if isinstance(body, dict) else None
@@ -176,8 +204,11 @@ class Client:
             page += 1
 
     def list_predictions(self, project_id: int) -> list[Any]:
-        return self.call(f"list predictions of project {project_id}",
-                         self.ls.predictions.list, project=project_id)
+        return self.call(
+            f"list predictions of project {project_id}",
+            self.ls.predictions.list,
+            project=project_id,
+        )
 
 
 def connect(*, timeout: float = 60.0, retry: RetryPolicy | None = None) -> Client:

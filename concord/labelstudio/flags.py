@@ -32,8 +32,12 @@ from concord.labelstudio.client import Client
 from concord.labelstudio.errors import LabelStudioError
 from concord.paths import resolve_db
 
-FIELDS = ("concord_review_priority", "concord_review_reasons", "concord_in_review_queue",
-          "concord_agreement")
+FIELDS = (
+    "concord_review_priority",
+    "concord_review_reasons",
+    "concord_in_review_queue",
+    "concord_agreement",
+)
 
 
 @dataclass
@@ -46,33 +50,43 @@ class FlagsResult:
     n_missing_on_server: int
 
     def summary(self) -> str:
-        text = (f"project {self.project_id}: flags for {self.n_tasks} tasks "
-                f"({self.n_in_queue} in the review queue): {self.n_updated} updated, "
-                f"{self.n_unchanged} unchanged")
+        text = (
+            f"project {self.project_id}: flags for {self.n_tasks} tasks "
+            f"({self.n_in_queue} in the review queue): {self.n_updated} updated, "
+            f"{self.n_unchanged} unchanged"
+        )
         if self.n_missing_on_server:
             text += f", {self.n_missing_on_server} no longer on the server"
         return text
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name]).fetchone()[0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
 
 
 def read_flags(db: str | os.PathLike[str] | None, project_id: int) -> dict[int, dict[str, Any]]:
     """task_id -> the flag fields, from the marts of the warehouse `db`."""
     path = resolve_db(db)
     if not path.exists():
-        raise LabelStudioError(f"{path}: no warehouse here; run `concord ls pull` and "
-                               f"`concord build` first")
+        raise LabelStudioError(
+            f"{path}: no warehouse here; run `concord ls pull` and `concord build` first"
+        )
     con = duckdb.connect(str(path), read_only=True)
     try:
-        for schema, name in (("staging", "stg_label_studio__tasks"),
-                             ("marts", "fct_review_queue"), ("marts", "fct_task_agreement")):
+        for schema, name in (
+            ("staging", "stg_label_studio__tasks"),
+            ("marts", "fct_review_queue"),
+            ("marts", "fct_task_agreement"),
+        ):
             if not _table_exists(con, schema, name):
-                raise LabelStudioError(f"{path}: {schema}.{name} is missing; run `concord build` "
-                                       f"first")
+                raise LabelStudioError(
+                    f"{path}: {schema}.{name} is missing; run `concord build` first"
+                )
         rows = con.execute(
             """
             select
@@ -95,8 +109,10 @@ def read_flags(db: str | os.PathLike[str] | None, project_id: int) -> dict[int, 
     finally:
         con.close()
     if not rows:
-        raise LabelStudioError(f"{path}: project {project_id} has no tasks in the warehouse; "
-                               f"run `concord ls pull --project {project_id}` first")
+        raise LabelStudioError(
+            f"{path}: project {project_id} has no tasks in the warehouse; "
+            f"run `concord ls pull --project {project_id}` first"
+        )
     flags: dict[int, dict[str, Any]] = {}
     for task_id, priority, reasons, in_queue, agreement in rows:
         if isinstance(reasons, str):
@@ -105,8 +121,9 @@ def read_flags(db: str | os.PathLike[str] | None, project_id: int) -> dict[int, 
             "concord_review_priority": round(float(priority), 6) if in_queue else 0.0,
             "concord_review_reasons": ", ".join(reasons or []) if in_queue else "",
             "concord_in_review_queue": bool(in_queue),
-            "concord_agreement": (None if agreement is None or math.isnan(agreement)
-                                  else round(float(agreement), 6)),
+            "concord_agreement": (
+                None if agreement is None or math.isnan(agreement) else round(float(agreement), 6)
+            ),
         }
     return flags
 
@@ -114,8 +131,11 @@ def read_flags(db: str | os.PathLike[str] | None, project_id: int) -> dict[int, 
 def _same(current: dict, wanted: dict) -> bool:
     for key, value in wanted.items():
         have = current.get(key, "<missing>")
-        if isinstance(value, float) and isinstance(have, (int, float)) \
-                and not isinstance(have, bool):
+        if (
+            isinstance(value, float)
+            and isinstance(have, (int, float))
+            and not isinstance(have, bool)
+        ):
             if not math.isclose(value, float(have), rel_tol=0, abs_tol=1e-9):
                 return False
         elif have != value:
@@ -137,9 +157,18 @@ def push_flags(client: Client, project_id: int, db: str | os.PathLike[str] | Non
         if _same(data, wanted):
             unchanged += 1
             continue
-        client.call(f"write review flags into task {task_id}", client.ls.tasks.update,
-                    id=str(task_id), data={**data, **wanted})
+        client.call(
+            f"write review flags into task {task_id}",
+            client.ls.tasks.update,
+            id=str(task_id),
+            data={**data, **wanted},
+        )
         updated += 1
-    return FlagsResult(project_id=project_id, n_tasks=len(flags),
-                       n_in_queue=sum(f["concord_in_review_queue"] for f in flags.values()),
-                       n_updated=updated, n_unchanged=unchanged, n_missing_on_server=missing)
+    return FlagsResult(
+        project_id=project_id,
+        n_tasks=len(flags),
+        n_in_queue=sum(f["concord_in_review_queue"] for f in flags.values()),
+        n_updated=updated,
+        n_unchanged=unchanged,
+        n_missing_on_server=missing,
+    )

@@ -77,8 +77,10 @@ class PullResult:
     loads: list[Any] = field(default_factory=list)
 
     def summary(self) -> str:
-        head = (f"project {self.project_id}: {self.mode} pull, export {self.export_id}, "
-                f"{self.n_tasks} tasks -> {self.file_path}")
+        head = (
+            f"project {self.project_id}: {self.mode} pull, export {self.export_id}, "
+            f"{self.n_tasks} tasks -> {self.file_path}"
+        )
         if self.since is not None:
             head += f" (tasks updated since {self.since.isoformat()}Z)"
         lines = [head]
@@ -124,9 +126,18 @@ def _record_pull(db: Path, client: Client, result: PullResult, created_at: dt.da
         ).hexdigest()[:16]
         con.execute(
             "insert or replace into concord_meta.ls_pulls values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [pull_id, client.url, result.project_id, result.export_id, created_at, result.mode,
-             result.since, result.n_tasks, str(result.file_path),
-             dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+            [
+                pull_id,
+                client.url,
+                result.project_id,
+                result.export_id,
+                created_at,
+                result.mode,
+                result.since,
+                result.n_tasks,
+                str(result.file_path),
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            ],
         )
     finally:
         con.close()
@@ -136,18 +147,21 @@ def _updated_since_view(client: Client, project_id: int, since: dt.datetime) -> 
     """A Data Manager view selecting tasks with updated_at > since; returns its id."""
     value = since.replace(tzinfo=dt.UTC).isoformat().replace("+00:00", "Z")
     view = client.call(
-        f"create an updated-since view in project {project_id}", client.ls.views.create,
+        f"create an updated-since view in project {project_id}",
+        client.ls.views.create,
         project=project_id,
         data={
             "title": "concord incremental pull (temporary)",
             "filters": {
                 "conjunction": "and",
-                "items": [{
-                    "filter": "filter:tasks:updated_at",
-                    "operator": "greater",
-                    "type": "Datetime",
-                    "value": value,
-                }],
+                "items": [
+                    {
+                        "filter": "filter:tasks:updated_at",
+                        "operator": "greater",
+                        "type": "Datetime",
+                        "value": value,
+                    }
+                ],
             },
         },
     )
@@ -161,8 +175,9 @@ def _download(client: Client, project_id: int, export_id: int, dest: Path) -> in
     def once() -> int:
         written = 0
         with open(part, "wb") as handle:
-            for chunk in client.ls.projects.exports.download(id=project_id, export_pk=export_id,
-                                                              export_type="JSON"):
+            for chunk in client.ls.projects.exports.download(
+                id=project_id, export_pk=export_id, export_type="JSON"
+            ):
                 handle.write(chunk)
                 written += len(chunk)
         return written
@@ -175,17 +190,26 @@ def _download(client: Client, project_id: int, export_id: int, dest: Path) -> in
 def _count_tasks(path: Path) -> int:
     con = duckdb.connect()
     try:
-        return int(con.execute(
-            "select count(*) from read_json(?, format = 'array', records = false, "
-            "maximum_object_size = 1073741824)", [str(path)]
-        ).fetchone()[0])
+        return int(
+            con.execute(
+                "select count(*) from read_json(?, format = 'array', records = false, "
+                "maximum_object_size = 1073741824)",
+                [str(path)],
+            ).fetchone()[0]
+        )
     finally:
         con.close()
 
 
-def pull(client: Client, project_id: int, db: str | os.PathLike[str] | None, *,
-         out_dir: str | os.PathLike[str] | None = None, full: bool = False,
-         wait_timeout: float = 600.0) -> PullResult:
+def pull(
+    client: Client,
+    project_id: int,
+    db: str | os.PathLike[str] | None,
+    *,
+    out_dir: str | os.PathLike[str] | None = None,
+    full: bool = False,
+    wait_timeout: float = 600.0,
+) -> PullResult:
     """Export `project_id` and ingest it (and its labeling config) into the warehouse `db`."""
     from ingest.configs import ingest_config
     from ingest.exports import ingest_exports
@@ -207,36 +231,56 @@ def pull(client: Client, project_id: int, db: str | os.PathLike[str] | None, *,
         }
         if view_id is not None:
             options["task_filter_options"] = {"view": view_id}
-        export = client.call(f"create an export snapshot of project {project_id}",
-                             client.ls.projects.exports.create, id=project_id, **options)
+        export = client.call(
+            f"create an export snapshot of project {project_id}",
+            client.ls.projects.exports.create,
+            id=project_id,
+            **options,
+        )
         deadline = time.monotonic() + wait_timeout
         while export.status not in ("completed", "failed"):
             if time.monotonic() > deadline:
-                raise LabelStudioError(f"export {export.id} of project {project_id} still "
-                                       f"{export.status} after {wait_timeout:.0f} s")
+                raise LabelStudioError(
+                    f"export {export.id} of project {project_id} still "
+                    f"{export.status} after {wait_timeout:.0f} s"
+                )
             time.sleep(1.0)
-            export = client.call(f"get export {export.id}", client.ls.projects.exports.get,
-                                 id=project_id, export_pk=export.id)
+            export = client.call(
+                f"get export {export.id}",
+                client.ls.projects.exports.get,
+                id=project_id,
+                export_pk=export.id,
+            )
         if export.status == "failed":
-            raise LabelStudioError(f"Label Studio failed to build export {export.id} of project "
-                                   f"{project_id}")
+            raise LabelStudioError(
+                f"Label Studio failed to build export {export.id} of project {project_id}"
+            )
         dest = out / f"project_{project_id}_export_{export.id}.json"
         _download(client, project_id, int(export.id), dest)
     finally:
         if view_id is not None:
-            client.call(f"delete the temporary view {view_id}", client.ls.views.delete,
-                        id=str(view_id))
+            client.call(
+                f"delete the temporary view {view_id}", client.ls.views.delete, id=str(view_id)
+            )
 
     config_path = out / f"project_{project_id}_label_config.xml"
     config_path.write_text(project.label_config or "", encoding="utf-8")
     n_tasks = _count_tasks(dest)
-    result = PullResult(project_id=project_id, mode=mode, export_id=int(export.id),
-                        file_path=dest, config_path=config_path, n_tasks=n_tasks, since=since)
+    result = PullResult(
+        project_id=project_id,
+        mode=mode,
+        export_id=int(export.id),
+        file_path=dest,
+        config_path=config_path,
+        n_tasks=n_tasks,
+        since=since,
+    )
     if project.label_config:
         result.loads.append(ingest_config(db_path, config_path, project_id))
     if n_tasks:
-        result.loads += ingest_exports(db_path, [dest], project_id=project_id,
-                                       full_snapshot=(mode == "full"))
+        result.loads += ingest_exports(
+            db_path, [dest], project_id=project_id, full_snapshot=(mode == "full")
+        )
     created_at = _utc_naive(export.created_at or dt.datetime.now(dt.UTC))
     _record_pull(db_path, client, result, created_at)
     return result

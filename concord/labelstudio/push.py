@@ -94,16 +94,18 @@ def read_tasks(path: str | os.PathLike[str], spec: Spec) -> list[dict]:
         meta = rec.get("meta") if data is not rec else None
         ext = data.get(spec.ext_id_field)
         if ext is None or str(ext).strip() == "":
-            raise SpecError(f"{p}: task {i}: field {spec.ext_id_field!r} (the external id) is "
-                            f"missing")
+            raise SpecError(
+                f"{p}: task {i}: field {spec.ext_id_field!r} (the external id) is missing"
+            )
         ext = str(ext)
         if ext in seen:
             raise SpecError(f"{p}: task {i}: {spec.ext_id_field} {ext!r} repeats task {seen[ext]}")
         seen[ext] = i
         missing = [o.field for o in spec.objects if o.field not in data]
         if missing:
-            raise SpecError(f"{p}: task {i} ({ext}): field {missing[0]!r} shown by the config "
-                            f"is missing")
+            raise SpecError(
+                f"{p}: task {i} ({ext}): field {missing[0]!r} shown by the config is missing"
+            )
         task = {"data": dict(data)}
         if meta:
             task["meta"] = meta
@@ -152,8 +154,9 @@ def read_scores(path: str | os.PathLike[str], key_field: str) -> dict[str, dict[
         try:
             score = float(row["score"])
         except (TypeError, ValueError):
-            raise SpecError(f"{p}: row {n}: field 'score' is not a number: {row['score']!r}") \
-                from None
+            raise SpecError(
+                f"{p}: row {n}: field 'score' is not a number: {row['score']!r}"
+            ) from None
         if math.isnan(score) or math.isinf(score):
             raise SpecError(f"{p}: row {n}: field 'score' is not finite")
         mv = row.get("model_version") or None
@@ -167,8 +170,9 @@ def read_scores(path: str | os.PathLike[str], key_field: str) -> dict[str, dict[
 # ---------------------------------------------------------------------------------------------
 # what the server should hold
 # ---------------------------------------------------------------------------------------------
-def desired_predictions(spec: Spec, task: dict, ext: str,
-                        scores: dict[str | None, float] | None) -> list[dict]:
+def desired_predictions(
+    spec: Spec, task: dict, ext: str, scores: dict[str | None, float] | None
+) -> list[dict]:
     """The predictions one task should carry: one per model_version."""
     if not spec.model_version:
         return []
@@ -186,8 +190,9 @@ def desired_predictions(spec: Spec, task: dict, ext: str,
     return preds
 
 
-def apply_scores(spec: Spec, tasks: list[dict], scores: dict[str, dict[str | None, float]],
-                 scores_path: str) -> dict[str, dict[str | None, float]]:
+def apply_scores(
+    spec: Spec, tasks: list[dict], scores: dict[str, dict[str | None, float]], scores_path: str
+) -> dict[str, dict[str | None, float]]:
     """Put each task's score (for the spec's model_version) into data[score_field] for the banner."""
     by_ext: dict[str, dict[str | None, float]] = {}
     for task in tasks:
@@ -203,8 +208,12 @@ def apply_scores(spec: Spec, tasks: list[dict], scores: dict[str, dict[str | Non
             task["data"][spec.score_field] = banner_score
     unknown = sorted(set(scores) - {str(t["data"][spec.ext_id_field]) for t in tasks})
     if unknown:
-        log.warning("%s: %d score rows match no task in the tasks file (e.g. %s)",
-                    scores_path, len(unknown), unknown[0])
+        log.warning(
+            "%s: %d score rows match no task in the tasks file (e.g. %s)",
+            scores_path,
+            len(unknown),
+            unknown[0],
+        )
     return by_ext
 
 
@@ -241,12 +250,15 @@ def ensure_project(client: Client, spec: Spec, title: str, config: str) -> tuple
             first_look = False
         if len(found) > 1:
             ids = ", ".join(str(p.id) for p in found)
-            raise LabelStudioError(f"several projects are titled {title!r} (ids {ids}); rename "
-                                   f"all but one or push with another --project")
+            raise LabelStudioError(
+                f"several projects are titled {title!r} (ids {ids}); rename "
+                f"all but one or push with another --project"
+            )
         if found:
             return found[0].id
-        project = client.ls.projects.create(title=title, description=spec.description,
-                                            label_config=config)
+        project = client.ls.projects.create(
+            title=title, description=spec.description, label_config=config
+        )
         return project.id
 
     project_id = _create_once(client, f"create project {title!r}", step)
@@ -254,8 +266,12 @@ def ensure_project(client: Client, spec: Spec, title: str, config: str) -> tuple
     if not created:
         current = client.get_project(project_id)
         if (current.label_config or "").strip() != config.strip():
-            client.call(f"update the labeling config of project {project_id}",
-                        client.ls.projects.update, id=project_id, label_config=config)
+            client.call(
+                f"update the labeling config of project {project_id}",
+                client.ls.projects.update,
+                id=project_id,
+                label_config=config,
+            )
             updated = True
     return project_id, created, updated
 
@@ -283,7 +299,8 @@ def _prediction_key(pred: Any) -> tuple[int, str]:
 def _same_prediction(existing: Any, wanted: dict) -> bool:
     score = existing.score
     same_score = (score is None and wanted.get("score") is None) or (
-        score is not None and wanted.get("score") is not None
+        score is not None
+        and wanted.get("score") is not None
         and math.isclose(float(score), float(wanted["score"]), rel_tol=0, abs_tol=1e-12)
     )
     return same_score and _canon(existing.result) == _canon(wanted["result"])
@@ -294,19 +311,27 @@ def _canon(result: Any) -> str:
     return json.dumps(items, sort_keys=True, default=str)
 
 
-def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = None,
-         scores: dict[str, dict[str | None, float]] | None = None) -> PushResult:
+def push(
+    client: Client,
+    spec: Spec,
+    tasks: list[dict],
+    *,
+    title: str | None = None,
+    scores: dict[str, dict[str | None, float]] | None = None,
+) -> PushResult:
     """Make the server hold `tasks` (and their predictions) in the project titled `title`."""
     config = build_config(spec)
     title = title or spec.title
     project_id, created, updated = ensure_project(client, spec, title, config)
-    result = PushResult(project_id=project_id, project_title=title, project_created=created,
-                        config_updated=updated)
+    result = PushResult(
+        project_id=project_id, project_title=title, project_created=created, config_updated=updated
+    )
     ext_field = spec.ext_id_field
     scores = scores or {}
     wanted_preds = {
-        str(t["data"][ext_field]): desired_predictions(spec, t, str(t["data"][ext_field]),
-                                                       scores.get(str(t["data"][ext_field])))
+        str(t["data"][ext_field]): desired_predictions(
+            spec, t, str(t["data"][ext_field]), scores.get(str(t["data"][ext_field]))
+        )
         for t in tasks
     }
 
@@ -319,8 +344,12 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
             continue
         merged = {**(have.get("data") or {}), **task["data"]}
         if merged != have.get("data"):
-            client.call(f"update task {have['id']} ({ext_field} {ext})", client.ls.tasks.update,
-                        id=str(have["id"]), data=merged)
+            client.call(
+                f"update task {have['id']} ({ext_field} {ext})",
+                client.ls.tasks.update,
+                id=str(have["id"]),
+                data=merged,
+            )
             result.tasks_updated += 1
         else:
             result.tasks_unchanged += 1
@@ -329,9 +358,8 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
         present = _server_tasks(client, project_id, ext_field)
         missing = [t for t in tasks if str(t["data"][ext_field]) not in present]
         for start in range(0, len(missing), BATCH):
-            batch = missing[start:start + BATCH]
-            payload = [{**t, "predictions": wanted_preds[str(t["data"][ext_field])]}
-                       for t in batch]
+            batch = missing[start : start + BATCH]
+            payload = [{**t, "predictions": wanted_preds[str(t["data"][ext_field])]} for t in batch]
             client.ls.projects.import_tasks(id=project_id, request=payload, return_task_ids=True)
         return len(missing)
 
@@ -341,8 +369,10 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
     for task in tasks:
         ext = str(task["data"][ext_field])
         if ext not in present:
-            raise LabelStudioError(f"task {ext_field} {ext!r} is still missing from project "
-                                   f"{project_id} after the import")
+            raise LabelStudioError(
+                f"task {ext_field} {ext!r} is still missing from project "
+                f"{project_id} after the import"
+            )
         result.task_ids[ext] = int(present[ext]["id"])
 
     # counted from the server state before and after, so a create that timed out but was
@@ -368,20 +398,29 @@ def push(client: Client, spec: Spec, tasks: list[dict], *, title: str | None = N
                 if key not in have:
                     to_create.append({**pred, "task": task_id})
                 elif not _same_prediction(have[key], pred):
-                    client.call(f"update prediction {have[key].id}", client.ls.predictions.update,
-                                id=have[key].id, result=pred["result"], score=pred["score"],
-                                model_version=pred["model_version"])
+                    client.call(
+                        f"update prediction {have[key].id}",
+                        client.ls.predictions.update,
+                        id=have[key].id,
+                        result=pred["result"],
+                        score=pred["score"],
+                        model_version=pred["model_version"],
+                    )
                     updated.add(key)
         for start in range(0, len(to_create), BATCH):
-            batch = to_create[start:start + BATCH]
+            batch = to_create[start : start + BATCH]
             client.ls.projects.import_predictions(id=project_id, request=batch)
 
     _create_once(client, f"import predictions into project {project_id}", sync_predictions)
     n_wanted = sum(len(p) for p in wanted_preds.values())
-    created = {(result.task_ids[ext], p["model_version"]) for ext, preds in wanted_preds.items()
-               for p in preds} - before_preds
+    created = {
+        (result.task_ids[ext], p["model_version"])
+        for ext, preds in wanted_preds.items()
+        for p in preds
+    } - before_preds
     result.predictions_created = len(created)
     result.predictions_updated = len(updated - created)
-    result.predictions_unchanged = n_wanted - result.predictions_created \
-        - result.predictions_updated
+    result.predictions_unchanged = (
+        n_wanted - result.predictions_created - result.predictions_updated
+    )
     return result

@@ -45,8 +45,13 @@ import yaml
 
 from concord.labelstudio.errors import SpecError
 
-MEDIA_TAGS = {"text": "Text", "image": "Image", "audio": "Audio", "list": "List",
-              "hypertext": "HyperText"}
+MEDIA_TAGS = {
+    "text": "Text",
+    "image": "Image",
+    "audio": "Audio",
+    "list": "List",
+    "hypertext": "HyperText",
+}
 CONTROL_TAGS = {
     "choices": "Choices",
     "rating": "Rating",
@@ -151,8 +156,18 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
 def parse_spec(raw: Any, path: str = "<spec>") -> Spec:
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: the spec must be a YAML mapping")
-    known = {"title", "description", "media", "data_field", "objects", "ext_id_field",
-             "score_field", "banner", "controls", "prediction"}
+    known = {
+        "title",
+        "description",
+        "media",
+        "data_field",
+        "objects",
+        "ext_id_field",
+        "score_field",
+        "banner",
+        "controls",
+        "prediction",
+    }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise SpecError(f"{path}: unknown field(s) {', '.join(unknown)}")
@@ -169,14 +184,18 @@ def parse_spec(raw: Any, path: str = "<spec>") -> Spec:
             if otype not in MEDIA_TAGS:
                 raise SpecError(f"{where}: type {otype!r} is not one of {', '.join(MEDIA_TAGS)}")
             name = _name(_req(item, "name", where), f"{where}.name")
-            objects.append(ObjectSpec(name, otype, _name(item.get("field", name), f"{where}.field"),
-                                      item.get("title")))
+            objects.append(
+                ObjectSpec(
+                    name, otype, _name(item.get("field", name), f"{where}.field"), item.get("title")
+                )
+            )
     else:
         media = raw.get("media", "text")
         if media not in ("text", "image", "audio", "hypertext"):
             raise SpecError(f"{path}: media {media!r} is not one of text, image, audio, hypertext")
-        objects.append(ObjectSpec(media, media, _name(raw.get("data_field", media),
-                                                      f"{path}: data_field")))
+        objects.append(
+            ObjectSpec(media, media, _name(raw.get("data_field", media), f"{path}: data_field"))
+        )
     names = [o.name for o in objects]
     if len(set(names)) != len(names):
         raise SpecError(f"{path}: duplicate object names")
@@ -229,12 +248,18 @@ def parse_spec(raw: Any, path: str = "<spec>") -> Spec:
             max_value = 5 if max_value is None else max_value
             if not isinstance(max_value, int) or max_value < 1:
                 raise SpecError(f"{where}: rating 'max' must be a positive integer")
-        controls.append(ControlSpec(
-            name=name, type=ctype, to=tuple(to_list),
-            values=tuple(str(v) if not isinstance(v, dict) else v for v in values),
-            multiple=bool(item.get("multiple", False)),
-            max=max_value, min=item.get("min"), required=bool(item.get("required", False)),
-        ))
+        controls.append(
+            ControlSpec(
+                name=name,
+                type=ctype,
+                to=tuple(to_list),
+                values=tuple(str(v) if not isinstance(v, dict) else v for v in values),
+                multiple=bool(item.get("multiple", False)),
+                max=max_value,
+                min=item.get("min"),
+                required=bool(item.get("required", False)),
+            )
+        )
 
     score_field = raw.get("score_field", "score")
     banner = raw.get("banner")
@@ -270,17 +295,23 @@ def parse_spec(raw: Any, path: str = "<spec>") -> Spec:
                 raise SpecError(f"{rwhere}: give exactly one of 'field' or 'threshold'")
             if has_threshold:
                 if control.type not in ("choices", "pairwise", "taxonomy"):
-                    raise SpecError(f"{rwhere}: 'threshold' only builds choices, pairwise or "
-                                    f"taxonomy results; use 'field' for {control.type}")
+                    raise SpecError(
+                        f"{rwhere}: 'threshold' only builds choices, pairwise or "
+                        f"taxonomy results; use 'field' for {control.type}"
+                    )
                 if rule.get("above") is None or rule.get("below") is None:
                     raise SpecError(f"{rwhere}: 'threshold' needs 'above' and 'below'")
                 if not spec.score_field:
                     raise SpecError(f"{rwhere}: 'threshold' needs a 'score_field'")
-            spec.rules.append(PredictionRule(
-                control=control.name, field=rule.get("field"),
-                threshold=float(rule["threshold"]) if has_threshold else None,
-                above=rule.get("above"), below=rule.get("below"),
-            ))
+            spec.rules.append(
+                PredictionRule(
+                    control=control.name,
+                    field=rule.get("field"),
+                    threshold=float(rule["threshold"]) if has_threshold else None,
+                    above=rule.get("above"),
+                    below=rule.get("below"),
+                )
+            )
         if not spec.rules:
             raise SpecError(f"{where}: 'results' must list at least one control")
     return spec
@@ -291,7 +322,7 @@ def _check_tree(values: Any, where: str) -> None:
         if isinstance(value, dict):
             if len(value) != 1:
                 raise SpecError(f"{where}: a branch is a one-key mapping {{name: [children]}}")
-            (_, children), = value.items()
+            ((_, children),) = value.items()
             if not isinstance(children, list) or not children:
                 raise SpecError(f"{where}: branch children must be a non-empty list")
             _check_tree(children, where)
@@ -307,7 +338,7 @@ def _tree_xml(values: Any, indent: str) -> list[str]:
     lines = []
     for value in values:
         if isinstance(value, dict):
-            (name, children), = value.items()
+            ((name, children),) = value.items()
             lines.append(f"{indent}<Choice{_attrs(value=name)}>")
             lines += _tree_xml(children, indent + "  ")
             lines.append(f"{indent}</Choice>")
@@ -331,7 +362,9 @@ def build_config(spec: Spec) -> str:
         if c.required:
             common["required"] = "true"
         if c.type == "choices":
-            lines.append(f"  <{tag}{_attrs(**common, choice='multiple' if c.multiple else 'single')}>")
+            lines.append(
+                f"  <{tag}{_attrs(**common, choice='multiple' if c.multiple else 'single')}>"
+            )
             lines += [f"    <Choice{_attrs(value=v)}/>" for v in c.values]
             lines.append(f"  </{tag}>")
         elif c.type in ("labels", "rectanglelabels"):
@@ -356,7 +389,7 @@ def _taxonomy_paths(values: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str
     paths = []
     for value in values:
         if isinstance(value, dict):
-            (name, children), = value.items()
+            ((name, children),) = value.items()
             paths.append(prefix + (str(name),))
             paths += _taxonomy_paths(children, prefix + (str(name),))
         else:
@@ -434,8 +467,11 @@ def _result_items(spec: Spec, c: ControlSpec, value: Any, where: str, ext_id: st
     if c.type == "textarea":
         return [{**base, "id": rid, "value": {"text": [str(value)]}}]
     if c.type == "taxonomy":
-        paths = value if isinstance(value, list) and value and isinstance(value[0], list) \
+        paths = (
+            value
+            if isinstance(value, list) and value and isinstance(value[0], list)
             else [value if isinstance(value, list) else [value]]
+        )
         known = set(_taxonomy_paths(c.values))
         for p in paths:
             if tuple(map(str, p)) not in known:
@@ -450,8 +486,9 @@ def _result_items(spec: Spec, c: ControlSpec, value: Any, where: str, ext_id: st
                 raise SpecError(f"{where}: region {i} needs a 'label'")
             label = str(region["label"])
             if label not in c.values:
-                raise SpecError(f"{where}: region {i} label {label!r} is not one of "
-                                f"{', '.join(c.values)}")
+                raise SpecError(
+                    f"{where}: region {i} label {label!r} is not one of {', '.join(c.values)}"
+                )
             if c.type == "labels":
                 keys = ("start", "end")
                 geometry = {"start": int(region["start"]), "end": int(region["end"])}
@@ -464,8 +501,11 @@ def _result_items(spec: Spec, c: ControlSpec, value: Any, where: str, ext_id: st
             missing = [k for k in keys if k not in region]
             if missing:
                 raise SpecError(f"{where}: region {i} misses {', '.join(missing)}")
-            item = {**base, "id": region_id(ext_id, spec.model_version, c.name, i),
-                    "value": {**geometry, c.type: [label]}}
+            item = {
+                **base,
+                "id": region_id(ext_id, spec.model_version, c.name, i),
+                "value": {**geometry, c.type: [label]},
+            }
             if region.get("score") is not None:
                 item["score"] = float(region["score"])
             for extra in ("original_width", "original_height"):
@@ -476,4 +516,4 @@ def _result_items(spec: Spec, c: ControlSpec, value: Any, where: str, ext_id: st
     raise SpecError(f"{where}: unsupported control type {c.type}")  # pragma: no cover
 
 
-__all__ = ["Spec", "load_spec", "parse_spec", "build_config", "build_prediction"]
+__all__ = ["Spec", "build_config", "build_prediction", "load_spec", "parse_spec"]

@@ -55,16 +55,19 @@ def label_studio(tmp_path_factory):
     """A running Label Studio 1.23.2: yields scripts/ls_server.Server (url, api_key, pid, ...)."""
     venv = os.environ.get("LABEL_STUDIO_VENV", "").strip()
     if not venv:
-        reason = ("LABEL_STUDIO_VENV is not set: the live tests need a Label Studio venv "
-                  "(`make test` installs label-studio==1.23.2 into .venv-ls and sets it)")
+        reason = (
+            "LABEL_STUDIO_VENV is not set: the live tests need a Label Studio venv "
+            "(`make test` installs label-studio==1.23.2 into .venv-ls and sets it)"
+        )
         if _in_ci():
             pytest.fail(f"CI=true but {reason}", pytrace=False)
         pytest.skip(reason)
     data_dir = tmp_path_factory.mktemp("label_studio_data")
     started = time.monotonic()
     try:
-        server = ls_server.start_server(venv, data_dir, port=_free_port(),
-                                        api_key=secrets.token_hex(20), timeout=300)
+        server = ls_server.start_server(
+            venv, data_dir, port=_free_port(), api_key=secrets.token_hex(20), timeout=300
+        )
     except ls_server.ServerError as err:
         pytest.fail(f"Label Studio did not start: {err}", pytrace=False)
     print(f"\n[live] label-studio up in {time.monotonic() - started:.1f} s (pid {server.pid})")

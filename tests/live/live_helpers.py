@@ -25,8 +25,11 @@ def signup(url: str, email: str, password: str) -> str:
             http.get("/user/login/")
             resp = http.post(
                 "/user/login/",
-                data={"email": email, "password": password,
-                      "csrfmiddlewaretoken": http.cookies.get("csrftoken")},
+                data={
+                    "email": email,
+                    "password": password,
+                    "csrfmiddlewaretoken": http.cookies.get("csrftoken"),
+                },
                 headers={"Referer": f"{url}/user/login/"},
             )
             assert resp.status_code == 302, f"cannot sign up or log in {email}: {resp.status_code}"
@@ -39,18 +42,20 @@ def client(url: str, token: str) -> LabelStudio:
 
 
 def choice(control: str, to_name: str, *values: str) -> dict:
-    return {"from_name": control, "to_name": to_name, "type": "choices",
-            "value": {"choices": list(values)}}
+    return {
+        "from_name": control,
+        "to_name": to_name,
+        "type": "choices",
+        "value": {"choices": list(values)},
+    }
 
 
 def rating(control: str, to_name: str, value: int) -> dict:
-    return {"from_name": control, "to_name": to_name, "type": "rating",
-            "value": {"rating": value}}
+    return {"from_name": control, "to_name": to_name, "type": "rating", "value": {"rating": value}}
 
 
 def textarea(control: str, to_name: str, text: str) -> dict:
-    return {"from_name": control, "to_name": to_name, "type": "textarea",
-            "value": {"text": [text]}}
+    return {"from_name": control, "to_name": to_name, "type": "textarea", "value": {"text": [text]}}
 
 
 def with_ids(result: list[dict], prefix: str) -> list[dict]:

@@ -61,12 +61,16 @@ class FakeLabelStudio:
         params = request.url.params
         m = re.fullmatch(r"api/projects/(\d+)", path)
         if path == "api/projects" and request.method == "GET":
-            items = [p for p in self.projects.values()
-                     if "title" not in params or p["title"] == params["title"]]
+            items = [
+                p
+                for p in self.projects.values()
+                if "title" not in params or p["title"] == params["title"]
+            ]
             if int(params.get("page", 1)) > 1:  # one page only; the SDK pager asks for more
                 items = []
-            return httpx.Response(200, json={"count": len(items), "next": None,
-                                             "previous": None, "results": items})
+            return httpx.Response(
+                200, json={"count": len(items), "next": None, "previous": None, "results": items}
+            )
         if path == "api/projects" and request.method == "POST":
             pid = self._id()
             self.projects[pid] = {"id": pid, **body}
@@ -79,8 +83,9 @@ class FakeLabelStudio:
         if path == "api/tasks" and request.method == "GET":
             items = [t for t in self.tasks.values() if t["project"] == int(params["project"])]
             page, size = int(params.get("page", 1)), int(params.get("page_size", 100))
-            return httpx.Response(200, json={"tasks": items[(page - 1) * size:page * size],
-                                             "total": len(items)})
+            return httpx.Response(
+                200, json={"tasks": items[(page - 1) * size : page * size], "total": len(items)}
+            )
         m2 = re.fullmatch(r"api/tasks/(\d+)", path)
         if m2 and request.method == "PATCH":
             self.tasks[int(m2.group(1))]["data"] = body["data"]
@@ -96,8 +101,11 @@ class FakeLabelStudio:
                 ids.append(tid)
             return httpx.Response(201, json={"task_count": len(ids), "task_ids": ids})
         if path == "api/predictions" and request.method == "GET":
-            items = [p for p in self.predictions.values()
-                     if self.tasks[p["task"]]["project"] == int(params["project"])]
+            items = [
+                p
+                for p in self.predictions.values()
+                if self.tasks[p["task"]]["project"] == int(params["project"])
+            ]
             return httpx.Response(200, json=items)
         m4 = re.fullmatch(r"api/projects/(\d+)/import/predictions", path)
         if m4:
@@ -112,9 +120,13 @@ class FakeLabelStudio:
 
     def _add_prediction(self, pred: dict) -> None:
         pid = self._id()
-        self.predictions[pid] = {"id": pid, "task": pred["task"], "result": pred["result"],
-                                 "score": pred.get("score"),
-                                 "model_version": pred.get("model_version")}
+        self.predictions[pid] = {
+            "id": pid,
+            "task": pred["task"],
+            "result": pred["result"],
+            "score": pred.get("score"),
+            "model_version": pred.get("model_version"),
+        }
 
 
 @pytest.fixture
@@ -129,9 +141,13 @@ def sleeps():
 
 @pytest.fixture
 def client(fake, sleeps):
-    return Client("http://ls.test", TOKEN, retry=RetryPolicy(attempts=4, base_delay=0.5),
-                  sleep=sleeps.append,
-                  httpx_client=httpx.Client(transport=httpx.MockTransport(fake.handler)))
+    return Client(
+        "http://ls.test",
+        TOKEN,
+        retry=RetryPolicy(attempts=4, base_delay=0.5),
+        sleep=sleeps.append,
+        httpx_client=httpx.Client(transport=httpx.MockTransport(fake.handler)),
+    )
 
 
 @pytest.fixture
@@ -154,8 +170,11 @@ def test_5xx_is_retried_with_backoff(client, fake, sleeps):
 
 def test_timeouts_give_up_with_a_clear_message(client, fake, sleeps):
     fake.fail["GET api/projects"] = ["timeout"] * 10
-    with pytest.raises(LabelStudioError, match=r"list projects: timed out \(gave up after 4 "
-                                               r"attempts\)"):
+    with pytest.raises(
+        LabelStudioError,
+        match=r"list projects: timed out \(gave up after 4 "
+        r"attempts\)",
+    ):
         client.find_projects("x")
     assert len(sleeps) == 3
 
@@ -164,15 +183,17 @@ def test_4xx_is_not_retried_and_names_the_request(client, fake, sleeps):
     fake.fail["GET api/projects/N"] = [400]
     with pytest.raises(LabelStudioError) as err:
         client.get_project(7)
-    assert str(err.value) == ("get project 7: Label Studio rejected the request: HTTP 400: "
-                              '{"detail": "injected 400"}')
+    assert str(err.value) == (
+        'get project 7: Label Studio rejected the request: HTTP 400: {"detail": "injected 400"}'
+    )
     assert sleeps == [] and TOKEN not in str(err.value)
 
 
 def test_401_hints_at_the_token_without_showing_it(client, fake):
     fake.fail["GET api/projects"] = [401]
-    with pytest.raises(LabelStudioError, match="HTTP 401 unauthorized: check "
-                                               "LABEL_STUDIO_API_KEY") as err:
+    with pytest.raises(
+        LabelStudioError, match="HTTP 401 unauthorized: check LABEL_STUDIO_API_KEY"
+    ) as err:
         client.find_projects("x")
     assert TOKEN not in str(err.value)
 
@@ -180,15 +201,22 @@ def test_401_hints_at_the_token_without_showing_it(client, fake):
 def test_missing_credentials(monkeypatch):
     monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
     monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
-    with pytest.raises(LabelStudioError, match="set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY "
-                                               "in the environment"):
+    with pytest.raises(
+        LabelStudioError, match="set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY in the environment"
+    ):
         connect()
-    result = CliRunner().invoke(cli, ["ls", "push", str(SPECS / "byos_review.yaml"),
-                                      str(ROOT / "examples/tasks/byos_review.jsonl")], env={
-        "LABEL_STUDIO_URL": "", "LABEL_STUDIO_API_KEY": ""})
+    result = CliRunner().invoke(
+        cli,
+        [
+            "ls",
+            "push",
+            str(SPECS / "byos_review.yaml"),
+            str(ROOT / "examples/tasks/byos_review.jsonl"),
+        ],
+        env={"LABEL_STUDIO_URL": "", "LABEL_STUDIO_API_KEY": ""},
+    )
     assert result.exit_code == 1
-    assert result.output.startswith("concord: error: set LABEL_STUDIO_URL and "
-                                    "LABEL_STUDIO_API_KEY")
+    assert result.output.startswith("concord: error: set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY")
 
 
 def test_no_command_takes_a_token_option():
@@ -201,11 +229,15 @@ def test_no_command_takes_a_token_option():
 # --- push idempotency --------------------------------------------------------------------------
 def test_push_twice_creates_nothing_the_second_time(client, fake, spec, tasks):
     first = push(client, spec, tasks, title="T")
-    assert (first.project_created, first.tasks_created, first.predictions_created) == (
-        True, 36, 36)
+    assert (first.project_created, first.tasks_created, first.predictions_created) == (True, 36, 36)
     second = push(client, spec, tasks, title="T")
-    assert (second.project_created, second.tasks_created, second.tasks_unchanged,
-            second.predictions_created, second.predictions_unchanged) == (False, 0, 36, 0, 36)
+    assert (
+        second.project_created,
+        second.tasks_created,
+        second.tasks_unchanged,
+        second.predictions_created,
+        second.predictions_unchanged,
+    ) == (False, 0, 36, 0, 36)
     assert len(fake.projects) == 1 and len(fake.tasks) == 36 and len(fake.predictions) == 36
 
 
@@ -226,14 +258,18 @@ def test_timed_out_but_committed_import_is_not_duplicated(client, fake, spec, ta
 def test_changed_scores_update_in_place(client, fake, spec, tasks, tmp_path):
     push(client, spec, tasks, title="T")
     table = tmp_path / "scores.csv"
-    table.write_text("ext_id,score,model_version\nrev-0001,0.2,sentiment-v1\n"
-                     "rev-0001,0.9,sentiment-v2\n")
+    table.write_text(
+        "ext_id,score,model_version\nrev-0001,0.2,sentiment-v1\nrev-0001,0.9,sentiment-v2\n"
+    )
     from concord.labelstudio.push import apply_scores
 
     scores = apply_scores(spec, tasks, read_scores(table, "ext_id"), str(table))
     result = push(client, spec, tasks, title="T", scores=scores)
     assert (result.tasks_updated, result.predictions_updated, result.predictions_created) == (
-        1, 1, 1)
+        1,
+        1,
+        1,
+    )
     task = next(t for t in fake.tasks.values() if t["data"]["ext_id"] == "rev-0001")
     assert task["data"]["score"] == 0.2
     preds = {p["model_version"]: p for p in fake.predictions.values() if p["task"] == task["id"]}
@@ -246,8 +282,11 @@ def test_changed_scores_update_in_place(client, fake, spec, tasks, tmp_path):
 def test_two_projects_with_the_title_is_an_error(client, fake, spec, tasks):
     fake.projects[100] = {"id": 100, "title": "T", "label_config": ""}
     fake.projects[101] = {"id": 101, "title": "T", "label_config": ""}
-    with pytest.raises(LabelStudioError, match=r"several projects are titled 'T' \(ids 100, "
-                                               r"101\)"):
+    with pytest.raises(
+        LabelStudioError,
+        match=r"several projects are titled 'T' \(ids 100, "
+        r"101\)",
+    ):
         push(client, spec, tasks, title="T")
 
 
@@ -267,11 +306,25 @@ def test_core_config_shape(spec):
 
 def test_prediction_from_threshold_and_fields():
     cv = load_spec(SPECS / "cv_triage.yaml")
-    pred = build_prediction(cv, {"max_confidence": 0.7, "model_boxes": [
-        {"x": 1, "y": 2, "width": 3, "height": 4, "label": "dent", "score": 0.7}]}, "img-1")
+    pred = build_prediction(
+        cv,
+        {
+            "max_confidence": 0.7,
+            "model_boxes": [
+                {"x": 1, "y": 2, "width": 3, "height": 4, "label": "dent", "score": 0.7}
+            ],
+        },
+        "img-1",
+    )
     box, verdict = pred["result"]
-    assert box["value"] == {"x": 1.0, "y": 2.0, "width": 3.0, "height": 4.0, "rotation": 0.0,
-                            "rectanglelabels": ["dent"]}
+    assert box["value"] == {
+        "x": 1.0,
+        "y": 2.0,
+        "width": 3.0,
+        "height": 4.0,
+        "rotation": 0.0,
+        "rectanglelabels": ["dent"],
+    }
     assert box["score"] == 0.7 and verdict["value"] == {"choices": ["fail"]}
     assert pred["score"] == 0.7 and pred["model_version"] == "detector-v2"
     pairwise = load_spec(SPECS / "pairwise_preference.yaml")
@@ -279,22 +332,42 @@ def test_prediction_from_threshold_and_fields():
     assert item["value"] == {"selected": "right"} and item["to_name"] == "pref"
 
 
-@pytest.mark.parametrize("raw,message", [
-    ({"controls": [{"name": "x", "type": "polygon"}]}, "controls[0]: type 'polygon' is not one"),
-    ({"controls": [{"name": "c", "type": "choices"}]}, "controls[0]: a choices control needs "
-                                                       "'values'"),
-    ({"media": "image", "controls": [{"name": "s", "type": "labels", "values": ["a"]}]},
-     "controls[0]: no object this labels control can label"),
-    ({"controls": [{"name": "c", "type": "choices", "values": ["a"], "to": "nope"}]},
-     "'to' names unknown object 'nope'"),
-    ({"controls": [{"name": "r", "type": "rating"}], "prediction": {
-        "model_version": "v", "results": [{"control": "r", "threshold": 0.5, "above": 1,
-                                           "below": 0}]}},
-     "'threshold' only builds choices, pairwise or taxonomy results"),
-    ({"controls": [], "title": "t"}, "'controls' must be a non-empty list"),
-    ({"colour": "red", "controls": [{"name": "t", "type": "textarea"}]}, "unknown field(s) "
-                                                                         "colour"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        (
+            {"controls": [{"name": "x", "type": "polygon"}]},
+            "controls[0]: type 'polygon' is not one",
+        ),
+        (
+            {"controls": [{"name": "c", "type": "choices"}]},
+            ("controls[0]: a choices control needs 'values'"),
+        ),
+        (
+            {"media": "image", "controls": [{"name": "s", "type": "labels", "values": ["a"]}]},
+            "controls[0]: no object this labels control can label",
+        ),
+        (
+            {"controls": [{"name": "c", "type": "choices", "values": ["a"], "to": "nope"}]},
+            "'to' names unknown object 'nope'",
+        ),
+        (
+            {
+                "controls": [{"name": "r", "type": "rating"}],
+                "prediction": {
+                    "model_version": "v",
+                    "results": [{"control": "r", "threshold": 0.5, "above": 1, "below": 0}],
+                },
+            },
+            "'threshold' only builds choices, pairwise or taxonomy results",
+        ),
+        ({"controls": [], "title": "t"}, "'controls' must be a non-empty list"),
+        (
+            {"colour": "red", "controls": [{"name": "t", "type": "textarea"}]},
+            ("unknown field(s) colour"),
+        ),
+    ],
+)
 def test_spec_errors_name_the_field(raw, message):
     with pytest.raises(SpecError) as err:
         parse_spec(raw, "s.yaml")
@@ -303,16 +376,20 @@ def test_spec_errors_name_the_field(raw, message):
 
 def test_tasks_file_errors(tmp_path, spec):
     bad = tmp_path / "t.jsonl"
-    bad.write_text('{"data": {"ext_id": "a", "text": "x"}}\n{"data": {"ext_id": "a", '
-                   '"text": "y"}}\n')
+    bad.write_text(
+        '{"data": {"ext_id": "a", "text": "x"}}\n{"data": {"ext_id": "a", "text": "y"}}\n'
+    )
     with pytest.raises(SpecError, match=r"t.jsonl: task 2: ext_id 'a' repeats task 1"):
         read_tasks(bad, spec)
     bad.write_text('{"data": {"text": "x"}}\n')
     with pytest.raises(SpecError, match=r"task 1: field 'ext_id' \(the external id\) is missing"):
         read_tasks(bad, spec)
     bad.write_text('{"data": {"ext_id": "a"}}\n')
-    with pytest.raises(SpecError, match=r"task 1 \(a\): field 'text' shown by the config is "
-                                        r"missing"):
+    with pytest.raises(
+        SpecError,
+        match=r"task 1 \(a\): field 'text' shown by the config is "
+        r"missing",
+    ):
         read_tasks(bad, spec)
     bad.write_text('{"data": \n')
     with pytest.raises(SpecError, match=r"t.jsonl: line 1: not valid JSON"):
@@ -337,5 +414,6 @@ def test_cli_reports_spec_errors_in_one_line(tmp_path):
     spec.write_text("controls:\n  - {name: c, type: choices}\n")
     result = CliRunner().invoke(cli, ["ls", "config", "--no-validate", str(spec)])
     assert result.exit_code == 1
-    assert result.output == (f"concord: error: {spec}: controls[0]: a choices control needs "
-                             "'values'\n")
+    assert result.output == (
+        f"concord: error: {spec}: controls[0]: a choices control needs 'values'\n"
+    )

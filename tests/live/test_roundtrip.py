@@ -19,8 +19,9 @@ import world as w
 @pytest.fixture(scope="session")
 def world(label_studio, tmp_path_factory):
     started = time.monotonic()
-    built = w.build_world(label_studio.url, label_studio.api_key,
-                          tmp_path_factory.mktemp("live_world"))
+    built = w.build_world(
+        label_studio.url, label_studio.api_key, tmp_path_factory.mktemp("live_world")
+    )
     built.timings["world_total"] = time.monotonic() - started
     print("\n[live] timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in built.timings.items()))
     return built
@@ -80,16 +81,24 @@ def test_pull_brings_every_task_and_annotation(world, con):
         n_api = len(world.task_ids[spec])
         n_raw = con.execute(
             "select count(*) from raw_label_studio.tasks where project_id = ? and not is_deleted",
-            [project_id]).fetchone()[0]
+            [project_id],
+        ).fetchone()[0]
         assert n_raw == n_api, spec
     api_ids = {a["id"] for anns in world.api_annotations.values() for a in anns}
-    stg_ids = {r[0] for r in con.execute(
-        "select annotation_id from staging.stg_label_studio__annotations").fetchall()}
+    stg_ids = {
+        r[0]
+        for r in con.execute(
+            "select annotation_id from staging.stg_label_studio__annotations"
+        ).fetchall()
+    }
     assert stg_ids == api_ids
-    flags = dict(con.execute(
-        "select annotation_id, struct_pack(c := is_cancelled, g := is_ground_truth, "
-        "p := parent_prediction_id, o := has_prediction_origin, e := is_empty) "
-        "from staging.stg_label_studio__annotations").fetchall())
+    flags = dict(
+        con.execute(
+            "select annotation_id, struct_pack(c := is_cancelled, g := is_ground_truth, "
+            "p := parent_prediction_id, o := has_prediction_origin, e := is_empty) "
+            "from staging.stg_label_studio__annotations"
+        ).fetchall()
+    )
     assert flags[world.special["skip"]]["c"] is True
     assert flags[world.special["ground_truth"]]["g"] is True
     fp = flags[world.special["from_prediction"]]
@@ -102,7 +111,8 @@ def test_pull_brings_every_task_and_annotation(world, con):
 
 def test_pulled_config_is_the_projects_config(world, con):
     rows = con.execute(
-        "select project_id, config_xml from raw_label_studio.labeling_configs").fetchall()
+        "select project_id, config_xml from raw_label_studio.labeling_configs"
+    ).fetchall()
     configs = dict(rows)
     for spec, project_id in world.projects.items():
         project = world.admin.projects.get(id=project_id)
@@ -136,7 +146,8 @@ def test_every_control_type_round_trips(world, con):
                         f"select result_type, control_name, {column} "
                         "from staging.stg_label_studio__annotation_results "
                         "where annotation_id = ? and result_index = ?",
-                        [ann["id"], idx]).fetchone()
+                        [ann["id"], idx],
+                    ).fetchone()
                     assert got is not None, (spec, ann["id"], idx)
                     assert got[0] == item["type"] and got[1] == item["from_name"]
                     assert got[2] == extract(item["value"]), (spec, item)
@@ -146,7 +157,8 @@ def test_every_control_type_round_trips(world, con):
                             "select rect_x, rect_y, rect_width, rect_height "
                             "from staging.stg_label_studio__annotation_results "
                             "where annotation_id = ? and result_index = ?",
-                            [ann["id"], idx]).fetchone()
+                            [ann["id"], idx],
+                        ).fetchone()
                         v = item["value"]
                         assert geo == pytest.approx((v["x"], v["y"], v["width"], v["height"]))
                     if item["type"] == "labels":
@@ -154,13 +166,22 @@ def test_every_control_type_round_trips(world, con):
                             "select span_start, span_end "
                             "from staging.stg_label_studio__annotation_results "
                             "where annotation_id = ? and result_index = ?",
-                            [ann["id"], idx]).fetchone()
+                            [ann["id"], idx],
+                        ).fetchone()
                         assert span == (item["value"]["start"], item["value"]["end"])
-    assert {"rectanglelabels", "pairwise", "ranker", "number", "taxonomy", "labels",
-            "choices"} <= seen_types
+    assert {
+        "rectanglelabels",
+        "pairwise",
+        "ranker",
+        "number",
+        "taxonomy",
+        "labels",
+        "choices",
+    } <= seen_types
     multi = con.execute(
         "select count(*) from staging.stg_label_studio__annotation_results "
-        "where control_name = 'issues' and len(choices) = 2").fetchone()[0]
+        "where control_name = 'issues' and len(choices) = 2"
+    ).fetchone()[0]
     assert multi > 0  # multiple choices kept both picks
 
 
@@ -172,10 +193,14 @@ def test_box_prediction_keeps_per_box_confidence(world, con):
                 if item["type"] == "rectanglelabels":
                     expected[(pred["id"], item["id"])] = item["score"]
     assert expected
-    got = dict(((r[0], r[1]), r[2]) for r in con.execute(
-        "select prediction_id, region_id, region_score "
-        "from staging.stg_label_studio__prediction_results "
-        "where result_type = 'rectanglelabels'").fetchall())
+    got = {
+        (r[0], r[1]): r[2]
+        for r in con.execute(
+            "select prediction_id, region_id, region_score "
+            "from staging.stg_label_studio__prediction_results "
+            "where result_type = 'rectanglelabels'"
+        ).fetchall()
+    }
     assert got == pytest.approx(expected)
 
 
@@ -217,13 +242,19 @@ def _expected_control_agreement(anns: list[dict], control: str, kind: str):
 @pytest.mark.parametrize("control,kind", [("label", "exact"), ("human_rating", "numeric")])
 def test_control_agreement_equals_api(world, con, control, kind):
     core = world.projects["byos_review"]
-    mart = {r[0]: (r[1], r[2]) for r in con.execute(
-        "select task_id, agreement, n_pairs from marts.fct_control_agreement "
-        "where project_id = ? and control_name = ?", [core, control]).fetchall()}
+    mart = {
+        r[0]: (r[1], r[2])
+        for r in con.execute(
+            "select task_id, agreement, n_pairs from marts.fct_control_agreement "
+            "where project_id = ? and control_name = ?",
+            [core, control],
+        ).fetchall()
+    }
     checked = 0
     for task_id in world.task_ids["byos_review"].values():
-        expected, n_pairs = _expected_control_agreement(world.api_annotations[task_id], control,
-                                                        kind)
+        expected, n_pairs = _expected_control_agreement(
+            world.api_annotations[task_id], control, kind
+        )
         if n_pairs == 0:
             if task_id in mart:
                 assert mart[task_id][0] is None, task_id  # one annotation is never 1.0
@@ -254,9 +285,14 @@ def test_score_deltas_equal_api(world, con):
             rating = _answer(ann, "human_rating")
             if rating is not None:
                 expected[(ann["id"], "human_rating")] = score - (rating - 1) / (5 - 1)
-    got = {(r[0], r[1]): r[2] for r in con.execute(
-        "select annotation_id, control_name, signed_delta from marts.fct_score_deltas "
-        "where project_id = ? and score_source = 'data_field'", [core]).fetchall()}
+    got = {
+        (r[0], r[1]): r[2]
+        for r in con.execute(
+            "select annotation_id, control_name, signed_delta from marts.fct_score_deltas "
+            "where project_id = ? and score_source = 'data_field'",
+            [core],
+        ).fetchall()
+    }
     assert len(expected) > 40
     assert got.keys() == expected.keys()
     for key, value in expected.items():
@@ -272,7 +308,8 @@ def test_review_queue_equals_api(world, con):
     rows = con.execute(
         "select task_id, has_too_few_annotations, has_human_disagreement, has_divergence, "
         "has_model_uncertain, priority from marts.fct_review_queue where project_id = ?",
-        [core]).fetchall()
+        [core],
+    ).fetchall()
     mart = {r[0]: r[1:] for r in rows}
     for task_id in world.task_ids["byos_review"].values():
         anns = [a for a in world.api_annotations[task_id] if not a["was_cancelled"]]
@@ -307,12 +344,18 @@ def test_review_queue_equals_api(world, con):
 # ---------------------------------------------------------------------------------------------
 def test_push_flags_round_trip(world, con):
     core = world.projects["byos_review"]
-    queue = {r[0]: (r[1], r[2]) for r in con.execute(
-        "select task_id, priority, reasons from marts.fct_review_queue where project_id = ?",
-        [core]).fetchall()}
-    agreement = dict(con.execute(
-        "select task_id, agreement from marts.fct_task_agreement where project_id = ?",
-        [core]).fetchall())
+    queue = {
+        r[0]: (r[1], r[2])
+        for r in con.execute(
+            "select task_id, priority, reasons from marts.fct_review_queue where project_id = ?",
+            [core],
+        ).fetchall()
+    }
+    agreement = dict(
+        con.execute(
+            "select task_id, agreement from marts.fct_task_agreement where project_id = ?", [core]
+        ).fetchall()
+    )
     con.close()
     out = w.run_cli(world, "ls", "push-flags", "--db", str(world.db), "--project", str(core))
     assert "36 updated, 0 unchanged" in out, out
@@ -335,23 +378,55 @@ def test_push_flags_round_trip(world, con):
         assert data["ext_id"] and "text" in data  # the task's own data is kept
     # the Data Manager sorts and filters by them
     http = world.admin._client_wrapper.httpx_client
-    body = http.request("api/tasks/", method="GET", params={
-        "project": core, "fields": "task_only", "page_size": 100,
-        "query": json.dumps({"ordering": ["-tasks:data.concord_review_priority"]}),
-    }).json()
+    body = http.request(
+        "api/tasks/",
+        method="GET",
+        params={
+            "project": core,
+            "fields": "task_only",
+            "page_size": 100,
+            "query": json.dumps({"ordering": ["-tasks:data.concord_review_priority"]}),
+        },
+    ).json()
     priorities = [t["data"]["concord_review_priority"] for t in body["tasks"]]
     assert priorities == sorted(priorities, reverse=True) and len(priorities) == 36
-    body = http.request("api/tasks/", method="GET", params={
-        "project": core, "fields": "task_only", "page_size": 100,
-        "query": json.dumps({"filters": {"conjunction": "and", "items": [{
-            "filter": "filter:tasks:data.concord_in_review_queue", "operator": "equal",
-            "type": "Boolean", "value": True}]}}),
-    }).json()
+    body = http.request(
+        "api/tasks/",
+        method="GET",
+        params={
+            "project": core,
+            "fields": "task_only",
+            "page_size": 100,
+            "query": json.dumps(
+                {
+                    "filters": {
+                        "conjunction": "and",
+                        "items": [
+                            {
+                                "filter": "filter:tasks:data.concord_in_review_queue",
+                                "operator": "equal",
+                                "type": "Boolean",
+                                "value": True,
+                            }
+                        ],
+                    }
+                }
+            ),
+        },
+    ).json()
     assert {t["id"] for t in body["tasks"]} == set(queue)
     # a push after push-flags keeps the flags and changes nothing
-    again = w.run_cli(world, "ls", "push", "--project", w.CORE_TITLE,
-                      str(w.SPECS / "byos_review.yaml"), str(w.TASKS / "byos_review.jsonl"),
-                      "--scores", str(world.tmp / "core_scores.csv"))
+    again = w.run_cli(
+        world,
+        "ls",
+        "push",
+        "--project",
+        w.CORE_TITLE,
+        str(w.SPECS / "byos_review.yaml"),
+        str(w.TASKS / "byos_review.jsonl"),
+        "--scores",
+        str(world.tmp / "core_scores.csv"),
+    )
     assert "tasks 0 created, 0 updated, 36 unchanged" in again
 
 
@@ -365,14 +440,16 @@ def test_incremental_pull_brings_only_changed_tasks(world, tmp_path):
     task_id = sorted(world.task_ids["pairwise_preference"].values())[5]  # not annotated yet
 
     def pull() -> tuple[str, int]:
-        out = w.run_cli(world, "ls", "pull", "--db", str(db), "--project", str(project),
-                        "--out", str(tmp_path))
+        out = w.run_cli(
+            world, "ls", "pull", "--db", str(db), "--project", str(project), "--out", str(tmp_path)
+        )
         assert "incremental pull" in out, out
         return out, int(out.split(" tasks -> ")[0].rsplit(" ", 1)[1])
 
     pull()  # catches up with anything since the session's pull (minus the 5 s overlap)
-    ann = world.users["chloe"].annotations.create(id=task_id, result=w.variation_result(
-        "pairwise_preference", 0, "chloe"), lead_time=3.0)
+    ann = world.users["chloe"].annotations.create(
+        id=task_id, result=w.variation_result("pairwise_preference", 0, "chloe"), lead_time=3.0
+    )
     out, n = pull()
     assert n == 1, out  # only the task annotated since the previous snapshot
     con = duckdb.connect(str(db))
@@ -381,9 +458,12 @@ def test_incremental_pull_brings_only_changed_tasks(world, tmp_path):
             "select count(*) from raw_label_studio.tasks, "
             "unnest(cast(task_json -> '$.annotations' as json[])) as a(ann) "
             "where task_id = ? and cast(ann ->> '$.id' as bigint) = ?",
-            [task_id, ann.id]).fetchone()[0]
-        n_raw = con.execute("select count(*) from raw_label_studio.tasks where project_id = ? "
-                            "and not is_deleted", [project]).fetchone()[0]
+            [task_id, ann.id],
+        ).fetchone()[0]
+        n_raw = con.execute(
+            "select count(*) from raw_label_studio.tasks where project_id = ? and not is_deleted",
+            [project],
+        ).fetchone()[0]
     finally:
         con.close()
     assert got == 1

@@ -40,18 +40,18 @@ class World:
     tmp: Path
     db: Path
     admin: Any
-    users: dict[str, Any] = field(default_factory=dict)         # name -> SDK client
+    users: dict[str, Any] = field(default_factory=dict)  # name -> SDK client
     user_ids: dict[str, int] = field(default_factory=dict)
-    projects: dict[str, int] = field(default_factory=dict)      # spec name -> project id
+    projects: dict[str, int] = field(default_factory=dict)  # spec name -> project id
     task_ids: dict[str, dict[str, int]] = field(default_factory=dict)  # spec -> ext -> task id
-    scores: dict[str, float] = field(default_factory=dict)      # core ext_id -> csv score
+    scores: dict[str, float] = field(default_factory=dict)  # core ext_id -> csv score
     first_push: str = ""
     second_push: str = ""
     pulls: dict[str, str] = field(default_factory=dict)
-    sent: dict[int, list[dict]] = field(default_factory=dict)   # annotation id -> result sent
-    special: dict[str, int] = field(default_factory=dict)       # name -> annotation/task id
+    sent: dict[int, list[dict]] = field(default_factory=dict)  # annotation id -> result sent
+    special: dict[str, int] = field(default_factory=dict)  # name -> annotation/task id
     timings: dict[str, float] = field(default_factory=dict)
-    api_tasks: dict[int, dict] = field(default_factory=dict)    # task id -> task (API)
+    api_tasks: dict[int, dict] = field(default_factory=dict)  # task id -> task (API)
     api_annotations: dict[int, list[dict]] = field(default_factory=dict)  # task id -> anns
     api_predictions: dict[int, list[dict]] = field(default_factory=dict)  # task id -> preds
 
@@ -87,8 +87,9 @@ def _core_result(label: str | None, rating: int | None, text: str | None, tag: s
 
 def _annotate(world: World, who: str, task_id: int, result: list, **extra: Any) -> int:
     client = world.admin if who == "admin" else world.users[who]
-    ann = client.annotations.create(id=task_id, result=result, lead_time=extra.pop("lead_time",
-                                                                                  12.5), **extra)
+    ann = client.annotations.create(
+        id=task_id, result=result, lead_time=extra.pop("lead_time", 12.5), **extra
+    )
     world.sent[int(ann.id)] = result
     return int(ann.id)
 
@@ -100,8 +101,9 @@ class Batch:
         self.world = world
         self.jobs: list[tuple[str | None, str, int, list, dict]] = []
 
-    def add(self, who: str, task_id: int, result: list, name: str | None = None,
-            **extra: Any) -> None:
+    def add(
+        self, who: str, task_id: int, result: list, name: str | None = None, **extra: Any
+    ) -> None:
         self.jobs.append((name, who, task_id, result, extra))
 
     def run(self, workers: int = 4) -> None:
@@ -122,18 +124,28 @@ def annotate_core(world: World) -> None:
     ids = world.task_ids["byos_review"]
     ext = sorted(ids)
     tid = [ids[e] for e in ext]
-    preds = {p.task: p for p in world.admin.predictions.list(project=world.projects["byos_review"])
-             if p.model_version == "sentiment-v1"}
+    preds = {
+        p.task: p
+        for p in world.admin.predictions.list(project=world.projects["byos_review"])
+        if p.model_version == "sentiment-v1"
+    }
     batch = Batch(world)
-    for i in range(0, 6):  # full agreement
+    for i in range(6):  # full agreement
         for n, who in enumerate(USERS):
-            batch.add(who, tid[i], _core_result(_core_label(i), 4 + (n == 2), None,
-                                                       f"a{i}{who[0]}"))
+            batch.add(
+                who, tid[i], _core_result(_core_label(i), 4 + (n == 2), None, f"a{i}{who[0]}")
+            )
     for i in range(6, 10):  # 2 vs 1
-        for who, lab in (("alice", _core_label(i)), ("bob", _core_label(i)),
-                         ("chloe", _other(_core_label(i)))):
-            batch.add(who, tid[i], _core_result(lab, 3, "close call" if who == "chloe"
-                                                       else None, f"b{i}{who[0]}"))
+        for who, lab in (
+            ("alice", _core_label(i)),
+            ("bob", _core_label(i)),
+            ("chloe", _other(_core_label(i))),
+        ):
+            batch.add(
+                who,
+                tid[i],
+                _core_result(lab, 3, "close call" if who == "chloe" else None, f"b{i}{who[0]}"),
+            )
     for i in (10, 11):  # all three differ
         for who, lab in zip(USERS, LABELS):
             batch.add(who, tid[i], _core_result(lab, 2, None, f"c{i}{who[0]}"))
@@ -143,16 +155,24 @@ def annotate_core(world: World) -> None:
     for who in ("bob", "chloe"):
         batch.add(who, tid[12], _core_result(_core_label(12), 4, None, f"d{who[0]}"))
     # 13: admin ground truth, alice agrees, bob does not
-    batch.add("admin", tid[13], _core_result(_core_label(13), 5, "reference", "gt"),
-              name="ground_truth", ground_truth=True)
+    batch.add(
+        "admin",
+        tid[13],
+        _core_result(_core_label(13), 5, "reference", "gt"),
+        name="ground_truth",
+        ground_truth=True,
+    )
     world.special["ground_truth_task"] = tid[13]
     batch.add("alice", tid[13], _core_result(_core_label(13), 4, None, "e1"))
     batch.add("bob", tid[13], _core_result(_other(_core_label(13)), 2, None, "e2"))
     # 14: alice accepts the prediction as is (same region id, origin prediction)
     pred = preds[tid[14]]
-    accepted = [{**r, "origin": "prediction"} for r in
-                [json.loads(json.dumps(x if isinstance(x, dict) else x.dict()))
-                 for x in pred.result]]
+    accepted = [
+        {**r, "origin": "prediction"}
+        for r in [
+            json.loads(json.dumps(x if isinstance(x, dict) else x.dict())) for x in pred.result
+        ]
+    ]
     accepted.append({**h.rating("human_rating", "text", 4), "id": "f14rating0", "origin": "manual"})
     batch.add("alice", tid[14], accepted, name="from_prediction", parent_prediction=pred.id)
     world.special["from_prediction_task"] = tid[14]
@@ -175,8 +195,15 @@ def annotate_core(world: World) -> None:
 
 
 def _region(from_name: str, to_name: str, rtype: str, value: dict, rid: str, **extra) -> dict:
-    return {"id": rid, "from_name": from_name, "to_name": to_name, "type": rtype,
-            "value": value, "origin": "manual", **extra}
+    return {
+        "id": rid,
+        "from_name": from_name,
+        "to_name": to_name,
+        "type": rtype,
+        "value": value,
+        "origin": "manual",
+        **extra,
+    }
 
 
 def variation_result(spec: str, k: int, who: str) -> list[dict]:
@@ -193,32 +220,67 @@ def variation_result(spec: str, k: int, who: str) -> list[dict]:
         ]
     if spec == "pairwise_preference":
         return [
-            _region("pref", "pref", "pairwise", {"selected": "left" if agree else "right"},
-                    tag + "pf"),
+            _region(
+                "pref", "pref", "pairwise", {"selected": "left" if agree else "right"}, tag + "pf"
+            ),
             _region("margin", "prompt", "number", {"number": 7 if agree else 2.5}, tag + "mg"),
             _region("rationale", "prompt", "textarea", {"text": ["A is clearer"]}, tag + "ra"),
         ]
     if spec == "cv_triage":
         x = 10.0 if agree else 55.5
         return [
-            _region("boxes", "image", "rectanglelabels",
-                    {"x": x, "y": 20.25, "width": 15.0, "height": 12.5, "rotation": 0,
-                     "rectanglelabels": ["scratch" if agree else "dent"]}, tag + "bx",
-                    original_width=1280, original_height=720, image_rotation=0),
-            _region("verdict", "image", "choices", {"choices": ["fail" if agree else "pass"]},
-                    tag + "vd"),
+            _region(
+                "boxes",
+                "image",
+                "rectanglelabels",
+                {
+                    "x": x,
+                    "y": 20.25,
+                    "width": 15.0,
+                    "height": 12.5,
+                    "rotation": 0,
+                    "rectanglelabels": ["scratch" if agree else "dent"],
+                },
+                tag + "bx",
+                original_width=1280,
+                original_height=720,
+                image_rotation=0,
+            ),
+            _region(
+                "verdict",
+                "image",
+                "choices",
+                {"choices": ["fail" if agree else "pass"]},
+                tag + "vd",
+            ),
         ]
     if spec == "moderation":
         return [
-            _region("decision", "text", "choices",
-                    {"choices": ["remove" if agree else "escalate"]}, tag + "dc"),
-            _region("policy", "text", "taxonomy",
-                    {"taxonomy": [["Safety", "Violence"], ["Integrity", "Spam"]] if agree
-                     else [["Privacy", "PII"]]}, tag + "po"),
-            _region("spans", "text", "labels",
-                    {"start": 0, "end": 3, "text": None, "labels": ["insult" if agree
-                                                                    else "threat"]},
-                    tag + "sp"),
+            _region(
+                "decision",
+                "text",
+                "choices",
+                {"choices": ["remove" if agree else "escalate"]},
+                tag + "dc",
+            ),
+            _region(
+                "policy",
+                "text",
+                "taxonomy",
+                {
+                    "taxonomy": [["Safety", "Violence"], ["Integrity", "Spam"]]
+                    if agree
+                    else [["Privacy", "PII"]]
+                },
+                tag + "po",
+            ),
+            _region(
+                "spans",
+                "text",
+                "labels",
+                {"start": 0, "end": 3, "text": None, "labels": ["insult" if agree else "threat"]},
+                tag + "sp",
+            ),
             _region("severity", "text", "number", {"number": 8 if agree else 3}, tag + "sv"),
         ]
     raise AssertionError(spec)
@@ -237,16 +299,20 @@ def annotate_variations(world: World) -> None:
                 result = variation_result(spec, k, who)
                 for item in result:
                     if item["type"] == "labels":
-                        item["value"]["text"] = texts[task_id][item["value"]["start"]:
-                                                               item["value"]["end"]]
+                        item["value"]["text"] = texts[task_id][
+                            item["value"]["start"] : item["value"]["end"]
+                        ]
                 batch.add(who, task_id, result)
         batch.run()
 
 
 def write_scores(world: World, path: Path) -> None:
     """The core score table: a different score than the tasks file, to prove --scores joins."""
-    rows = [json.loads(line)["data"] for line in
-            (TASKS / "byos_review.jsonl").read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line)["data"]
+        for line in (TASKS / "byos_review.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["ext_id", "score", "model_version"])
@@ -267,14 +333,17 @@ def read_back(world: World) -> None:
     """What the server holds, straight from the API, for the independent expectations."""
     for spec, project_id in world.projects.items():
         for pred in world.admin.predictions.list(project=project_id):
-            world.api_predictions.setdefault(int(pred.task), []).append(
-                json.loads(pred.json()))
+            world.api_predictions.setdefault(int(pred.task), []).append(json.loads(pred.json()))
         http = world.admin._client_wrapper.httpx_client
-        for ext, task_id in world.task_ids[spec].items():
+        for task_id in world.task_ids[spec].values():
             # GET /api/tasks/{id}: annotations.list() hides skipped (cancelled) annotations
             task = http.request(f"api/tasks/{task_id}", method="GET").json()
-            world.api_tasks[task_id] = {"id": task_id, "project": project_id,
-                                        "data": task["data"], "spec": spec}
+            world.api_tasks[task_id] = {
+                "id": task_id,
+                "project": project_id,
+                "data": task["data"],
+                "spec": spec,
+            }
             world.api_annotations[task_id] = task["annotations"]
 
 
@@ -294,11 +363,19 @@ def build_world(url: str, api_key: str, tmp: Path) -> World:
     t0 = time.monotonic()
     scores = tmp / "core_scores.csv"
     write_scores(world, scores)
-    world.first_push = run_cli(world, "ls", "push", "--project", CORE_TITLE,
-                               str(SPECS / "byos_review.yaml"), str(TASKS / "byos_review.jsonl"),
-                               "--scores", str(scores))
+    world.first_push = run_cli(
+        world,
+        "ls",
+        "push",
+        "--project",
+        CORE_TITLE,
+        str(SPECS / "byos_review.yaml"),
+        str(TASKS / "byos_review.jsonl"),
+        "--scores",
+        str(scores),
+    )
     core = world.admin.projects.list(title=CORE_TITLE)
-    world.projects["byos_review"] = int([p for p in core if p.title == CORE_TITLE][0].id)
+    world.projects["byos_review"] = int(next(p for p in core if p.title == CORE_TITLE).id)
     for spec, tasks_file in VARIATIONS.items():
         out = run_cli(world, "ls", "push", str(SPECS / f"{spec}.yaml"), str(TASKS / tasks_file))
         world.projects[spec] = int(out.split()[1])
@@ -312,15 +389,32 @@ def build_world(url: str, api_key: str, tmp: Path) -> World:
     world.timings["annotate"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    world.second_push = run_cli(world, "ls", "push", "--project", CORE_TITLE,
-                                str(SPECS / "byos_review.yaml"),
-                                str(TASKS / "byos_review.jsonl"), "--scores", str(scores))
+    world.second_push = run_cli(
+        world,
+        "ls",
+        "push",
+        "--project",
+        CORE_TITLE,
+        str(SPECS / "byos_review.yaml"),
+        str(TASKS / "byos_review.jsonl"),
+        "--scores",
+        str(scores),
+    )
     world.timings["second_push"] = time.monotonic() - t0
 
     t0 = time.monotonic()
     for spec, project_id in world.projects.items():
-        world.pulls[spec] = run_cli(world, "ls", "pull", "--db", str(world.db), "--project",
-                                    str(project_id), "--out", str(tmp / "exports"))
+        world.pulls[spec] = run_cli(
+            world,
+            "ls",
+            "pull",
+            "--db",
+            str(world.db),
+            "--project",
+            str(project_id),
+            "--out",
+            str(tmp / "exports"),
+        )
     world.timings["pull"] = time.monotonic() - t0
     read_back(world)
 
