@@ -78,12 +78,53 @@ def reliability(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
                     results.append(rating("score", score))
                 builder.annotation(project_id, task_id, 100 + annotator, results)
             data.setdefault("task_ids", {})[unit] = task_id
+    _add_gwet_example(builder)
     root = tmp_path_factory.mktemp("reliability")
     db = root / "reliability.duckdb"
     builder.write(db)
     run_agreement(db, root / "target")
     rows = query_dicts(db, "select * from marts.fct_control_reliability")
     return datasets, {(r["project_id"], r["control_name"]): r for r in rows}
+
+
+# Gwet (2014) / irrCAC's worked example `cac.raw4raters`: 12 units, 4 raters, categories 1-5,
+# missing ratings as None. Published (irrCAC README, R package): percent agreement 0.8181818,
+# Gwet's AC1 = 0.77544 (pe 0.1903212), Krippendorff's alpha 0.74342. AC2 with quadratic weights
+# on the same data = 0.914 (irrCAC 0.4.4 for Python, `CAC(data, weights="quadratic").gwet()`;
+# the R vignette runs the same call), interval alpha 0.84911 (irrCAC, quadratic weights).
+GWET_PROJECT = 10_000
+CAC_RAW4RATERS = [
+    (1, 1, None, 1), (2, 2, 3, 2), (3, 3, 3, 3), (3, 3, 3, 3), (2, 2, 2, 2), (1, 2, 3, 4),
+    (4, 4, 4, 4), (1, 1, 2, 1), (2, 2, 2, 2), (None, 5, 5, 5), (None, None, 1, 1), (None, None, 3, None),
+]
+
+
+def _add_gwet_example(builder: Builder) -> None:
+    builder.control(GWET_PROJECT, "cat", "choices")
+    builder.control(GWET_PROJECT, "score", "rating", max_rating=5)
+    for ratings in CAC_RAW4RATERS:
+        task_id = builder.task(GWET_PROJECT)
+        for rater, value in enumerate(ratings):
+            if value is not None:
+                builder.annotation(GWET_PROJECT, task_id, rater + 1, [choices("cat", str(value)), rating("score", value)])
+
+
+def test_gwet_published_example(reliability) -> None:
+    _, rows = reliability
+    for control in ("cat", "score"):
+        row = rows[(GWET_PROJECT, control)]
+        assert row["percent_agreement"] == pytest.approx(0.8181818, abs=5e-8)
+        assert row["gwet_ac1"] == pytest.approx(0.77544, abs=5e-6)
+        assert row["alpha_nominal"] == pytest.approx(0.74342, abs=5e-6)
+        assert row["n_units"] == 12 and row["n_coincident_units"] == 11 and row["n_values"] == 41
+        # raters rate 2-4 units each: Fleiss needs equal counts, Cohen two raters
+        assert row["fleiss_kappa"] is None and row["fleiss_reason"].startswith("units have unequal numbers")
+        assert row["cohen_kappa"] is None and row["cohen_reason"] == "needs exactly two annotators (found 4)"
+    score = rows[(GWET_PROJECT, "score")]
+    assert score["gwet_ac2"] == pytest.approx(0.914, abs=5e-6)
+    assert score["alpha_interval"] == pytest.approx(0.84911, abs=5e-6)
+    cat = rows[(GWET_PROJECT, "cat")]
+    assert cat["gwet_ac2"] is None and cat["gwet_reason"] == "AC2 needs ordered (numeric) categories; AC1 given"
 
 
 def _matrix(data: dict, which: int, encode) -> np.ndarray:
