@@ -10,7 +10,7 @@
 --     model_eval_delta_score_sources order, then prediction_score, region_score
 --   human_model_delta: the control delta with the largest absolute value (ties: control name)
 {%- set ratios = var('concord_extract_split') %}
-{%- set sources = var('model_eval_delta_score_sources') + ['prediction_score', 'region_score'] %}
+{%- set sources = (var('model_eval_delta_score_sources', none) or ['data_field', 'external']) + ['prediction_score', 'region_score'] %}
 with
 
 tasks as (

@@ -9,7 +9,7 @@
 --     var model_eval_delta_score_sources order (delta = model score - human consensus)
 --   split_bucket: training_split_bucket(task_id), in [0, 1); split: with var concord_extract_split
 {%- set ratios = var('concord_extract_split') %}
-{%- set sources = var('model_eval_delta_score_sources') %}
+{%- set sources = var('model_eval_delta_score_sources', none) or ['data_field', 'external'] %}
 with
 
 tasks as (
