@@ -85,14 +85,21 @@ def test_every_score_source_lands_in_fct_model_scores(built_warehouse):
     rows = query_dicts(
         built_warehouse,
         """
-        select score_source, count(distinct task_id) as n_tasks, sum(case when has_conflict then 1 else 0 end) as n_conflicts
-        from marts.fct_model_scores where project_id = 1 group by score_source""",
+        select score_source, score_name, min(score_kind) as score_kind,
+            count(distinct task_id) as n_tasks,
+            sum(case when has_conflict then 1 else 0 end) as n_conflicts
+        from marts.fct_model_scores where project_id = 1 group by score_source, score_name""",
     )
-    by_source = {r["score_source"]: r for r in rows}
-    assert by_source["data_field"]["n_tasks"] == 30  # every task carries data.score
-    assert by_source["prediction_score"]["n_tasks"] == 28  # tasks 29, 30 have no predictions
-    assert by_source["region_score"]["n_tasks"] == 28
-    assert by_source["external"]["n_tasks"] == 30  # demo/scores/byos_text_scores.csv, by ext_id
+    by_name = {(r["score_source"], r["score_name"]): r for r in rows}
+    assert by_name[("data_field", "score")]["n_tasks"] == 30  # every task carries data.score
+    assert by_name[("prediction_score", "prediction.score")]["n_tasks"] == 28  # 29, 30: none
+    assert by_name[("region_score", "label")]["n_tasks"] == 28
+    # demo/scores/byos_text_scores.csv, keyed by data.ext_id: a value about the task
+    ext = by_name[("external", "byos_text_scores")]
+    assert (ext["n_tasks"], ext["score_kind"]) == (30, "value")
+    # demo/scores/byos_text_prediction_calibrated.parquet, keyed by prediction_id: a confidence
+    calibrated = by_name[("external", "byos_text_prediction_calibrated")]
+    assert calibrated["score_kind"] == "confidence"
     assert all(r["n_conflicts"] == 0 for r in rows)
     # task 28's sentiment-v2 prediction has no score and an empty result: no row for it
     v2 = query_dicts(
@@ -102,6 +109,21 @@ def test_every_score_source_lands_in_fct_model_scores(built_warehouse):
         where task_id = 28 and model_version = 'sentiment-v2'""",
     )
     assert v2 == []
+
+
+def test_recalibrated_confidences_are_evaluated_as_their_own_version(built_warehouse):
+    rows = {
+        (r["score_source"], r["model_version"]): r
+        for r in query_dicts(
+            built_warehouse,
+            "select * from marts.fct_model_calibration where project_id = 1 and control_name = 'label'",
+        )
+    }
+    assert {"sentiment-v1", "sentiment-v2"} <= {v for _, v in rows}
+    for row in rows.values():
+        assert row["n_bins"] == 10
+        assert 0 <= row["ece"] <= 1
+    assert any(source == "external" for source, _ in rows)
 
 
 def test_score_delta_of_one_annotation(built_warehouse):

@@ -191,6 +191,28 @@ def handworked_staging() -> Staging:
             [{"control_name": "label", "result_type": "choices", "choices": [model_label]}],
         )
 
+    # a recalibrated confidence table keyed by prediction id: 0.75 for every prediction, and
+    # prediction 30001 listed twice with different values (a conflict: not binned)
+    for i in range(10):
+        s.add(
+            "stg_scores__external_scores",
+            score_table_name="recal",
+            row_number=i + 1,
+            key_kind="prediction_id",
+            key_value=str(30001 + i),
+            score=0.75,
+            model_version="m1-recal",
+        )
+    s.add(
+        "stg_scores__external_scores",
+        score_table_name="recal",
+        row_number=11,
+        key_kind="prediction_id",
+        key_value="30001",
+        score=0.5,
+        model_version="m1-recal",
+    )
+
     # ---- project 4: anchoring. annotators A=40, B=41, C=42; rating 'stars' vs data score
     s.add("stg_label_studio__projects", project_id=4, score_field="score")
     s.add("stg_label_studio__controls", **_rating_controls(4))
@@ -385,7 +407,8 @@ def test_calibration_bins_and_ece(warehouse):
         for r in query_dicts(
             warehouse,
             """
-            select * from marts.fct_model_calibration_bins where project_id = 3""",
+            select * from marts.fct_model_calibration_bins
+            where project_id = 3 and model_version = 'm1'""",
         )
     }
     assert sorted(bins) == list(range(10))
@@ -395,7 +418,10 @@ def test_calibration_bins_and_ece(warehouse):
     assert bins[9]["accuracy"] == 1.0
     assert bins[7]["n_units"] == 1 and bins[7]["accuracy"] == 0.0  # .75, wrong
     assert bins[0]["n_units"] == 0 and bins[0]["mean_score"] is None
-    row = one(warehouse, "select * from marts.fct_model_calibration where project_id = 3")
+    row = one(
+        warehouse,
+        "select * from marts.fct_model_calibration where project_id = 3 and model_version = 'm1'",
+    )
     # gaps: bin9 |1 - .9425| (n=4), bin8 .15, bin7 .75, bin6 .35, bin5 .55, bin3 .65, bin1 .15
     expected = (4 * (1 - 0.9425) + 0.15 + 0.75 + 0.35 + 0.55 + 0.65 + 0.15) / 10
     assert row["ece"] == pytest.approx(expected, abs=1e-12)
@@ -572,3 +598,22 @@ def test_unnormalisable_judgments_are_null_with_a_reason(warehouse):
     assert rows["label"]["human_value"] is None
     assert rows["label"]["null_value_reason"] == "label maybe has no value in seed label_values"
     assert query_dicts(warehouse, "select * from marts.fct_score_deltas where project_id = 8") == []
+
+
+def test_calibration_of_a_confidence_table_keyed_by_prediction(warehouse):
+    row = one(
+        warehouse,
+        "select * from marts.fct_model_calibration where project_id = 3 and model_version = 'm1-recal'",
+    )
+    assert (row["score_source"], row["score_name"]) == ("external", "recal")
+    # 30001 is conflicting (0.75 and 0.5): not binned; the other 9 all sit in bin 7 at 0.75 with
+    # 6 correct (tasks 302, 304, 305, 307, 308, 310): ECE = |6/9 - 0.75|
+    assert (row["n_units"], row["n_conflicting"], row["n_nonempty_bins"]) == (9, 1, 1)
+    assert row["ece"] == pytest.approx(abs(6 / 9 - 0.75), abs=1e-12)
+    # a confidence is not a position on the judgment's scale: no score deltas for it
+    kinds = query_dicts(
+        warehouse,
+        "select distinct score_kind from marts.fct_model_scores where score_name = 'recal'",
+    )
+    assert kinds == [{"score_kind": "confidence"}]
+    assert query_dicts(warehouse, "select * from marts.fct_score_deltas where project_id = 3") == []

@@ -1,6 +1,5 @@
 -- One row per (prediction, Choices control) where the prediction picks exactly one label: the
--- model's label, its seed value, and the confidence used for calibration (prediction.score, else
--- the mean score of that control's regions).
+-- model's label, its seed value, prediction.score and the choice result's own (region) score.
 with
 
 predictions as (
@@ -47,11 +46,6 @@ labelled as (
         coalesce(project_values.label_value, global_values.label_value) as model_label_value,
         predictions.prediction_score,
         first_choice_results.region_score,
-        coalesce(predictions.prediction_score, first_choice_results.region_score) as confidence,
-        case
-            when predictions.prediction_score is not null then 'prediction_score'
-            when first_choice_results.region_score is not null then 'region_score'
-        end as confidence_source,
     from first_choice_results
     inner join predictions
         on first_choice_results.prediction_id = predictions.prediction_id

@@ -1,16 +1,17 @@
--- Reliability diagram per (project, Choices control, model_version): var model_eval_calibration_bins
--- (default 10) equal-width bins over [0, 1] of the model's confidence (prediction.score, else the
--- control's region score), every bin listed (empty ones with n_units = 0).
+-- Reliability diagram per (project, Choices control, confidence score, model_version): var
+-- model_eval_calibration_bins (default 10) equal-width bins over [0, 1] of a confidence score of
+-- the model's label (int_model_eval__prediction_confidences: prediction.score, the choice's region
+-- score, score tables keyed by prediction_id), every bin listed (empty ones with n_units = 0).
 -- Bin b (0-based) holds lower_b <= score < upper_b, the last bin also score = 1:
 --   bin_index = least(floor(score * B), B - 1). Scores outside [0, 1] are not binned (counted in
 --   fct_model_calibration.n_out_of_range).
 -- accuracy = share of units whose model label equals the human consensus label.
--- Unit: one prediction on a task with a defined consensus label.
+-- Unit: one prediction's confidence score on a task with a defined consensus label.
 {%- set n_bins = var('model_eval_calibration_bins') | int %}
 with
 
-prediction_labels as (
-    select * from {{ ref('int_model_eval__prediction_labels') }}
+confidences as (
+    select * from {{ ref('int_model_eval__prediction_confidences') }}
 ),
 
 consensus as (
@@ -33,41 +34,47 @@ bins as (
 
 units as (
     select
-        prediction_labels.project_id,
-        prediction_labels.control_name,
-        prediction_labels.model_version,
-        prediction_labels.confidence,
-        case when prediction_labels.model_label = consensus.consensus_key then 1.0 else 0.0 end as is_correct,
-        least(floor(prediction_labels.confidence * {{ n_bins }}), {{ n_bins - 1 }}) as bin_index,
-    from prediction_labels
+        confidences.project_id,
+        confidences.control_name,
+        confidences.score_source,
+        confidences.score_name,
+        confidences.model_version,
+        confidences.confidence,
+        case when confidences.model_label = consensus.consensus_key then 1.0 else 0.0 end as is_correct,
+        least(floor(confidences.confidence * {{ n_bins }}), {{ n_bins - 1 }}) as bin_index,
+    from confidences
     inner join consensus
-        on prediction_labels.task_id = consensus.task_id
-        and prediction_labels.control_name = consensus.control_name
-    where prediction_labels.confidence between 0 and 1
+        on confidences.task_id = consensus.task_id
+        and confidences.control_name = consensus.control_name
+    where confidences.confidence between 0 and 1
 ),
 
 groups as (
-    select distinct project_id, control_name, model_version
-    from prediction_labels
+    select distinct project_id, control_name, score_source, score_name, model_version
+    from confidences
 ),
 
 per_bin as (
     select
         project_id,
         control_name,
+        score_source,
+        score_name,
         model_version,
         bin_index,
         count(*) as n_units,
         avg(confidence) as mean_score,
         avg(is_correct) as accuracy,
     from units
-    group by project_id, control_name, model_version, bin_index
+    group by project_id, control_name, score_source, score_name, model_version, bin_index
 ),
 
 all_bins as (
     select
         groups.project_id,
         groups.control_name,
+        groups.score_source,
+        groups.score_name,
         groups.model_version,
         bins.bin_index,
         bins.bin_lower,
@@ -81,6 +88,8 @@ all_bins as (
     left join per_bin
         on groups.project_id = per_bin.project_id
         and groups.control_name = per_bin.control_name
+        and groups.score_source = per_bin.score_source
+        and groups.score_name = per_bin.score_name
         and groups.model_version = per_bin.model_version
         and bins.bin_index = per_bin.bin_index
 )

@@ -3,6 +3,11 @@
 -- different scores, a score table listing a key twice with different values, ...) the row is
 -- flagged has_conflict and `score` is null: conflicting values are never averaged away; min / max
 -- and the provenance of every observation stay visible.
+-- score_kind: 'confidence' for scores about one prediction's result (prediction.score, region
+-- scores, score tables keyed by prediction_id): the model's confidence in its own answer, used for
+-- calibration; 'value' for scores about the task (the Header data field, tables keyed by task id or
+-- a data field): a position on the judgment's [0, 1] scale, compared with people in
+-- fct_score_deltas.
 with
 
 observations as (
@@ -53,6 +58,12 @@ flagged as (
         grouped.key_field,
         grouped.key_value,
         grouped.provenance,
+        -- what the score is about: a prediction's own result (its confidence) or the task
+        case
+            when grouped.score_source in ('prediction_score', 'region_score') then 'confidence'
+            when grouped.score_source = 'external' and grouped.key_kind = 'prediction_id' then 'confidence'
+            else 'value'
+        end as score_kind,
         grouped.n_distinct_scores > 1 as has_conflict,
     from grouped
     left join tasks

@@ -1,7 +1,8 @@
 -- One row per (annotation, scalar control, model score): the human judgment normalised to [0, 1],
 -- the model score, signed delta (model - human) and absolute delta.
--- Which scores: fct_model_scores rows without conflict whose score_source is in var
--- model_eval_delta_score_sources (default data_field and external: scores on the human scale).
+-- Which scores: fct_model_scores rows without conflict whose score_kind is in var
+-- model_eval_delta_score_kinds (default 'value': scores about the task, on the judgment's scale;
+-- 'confidence' scores about a prediction's own answer go to calibration instead).
 -- metric_version: score_delta_v1 (delta = model_score - human_value; abs_delta = |delta|)
 with
 
@@ -16,9 +17,9 @@ model_scores as (
 comparable_scores as (
     select * from model_scores
     where not has_conflict
-        and score_source in (
-            {%- for source in var('model_eval_delta_score_sources') %}
-            '{{ source }}'{% if not loop.last %},{% endif %}
+        and score_kind in (
+            {%- for kind in var('model_eval_delta_score_kinds') %}
+            '{{ kind }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         )
 ),
