@@ -8,11 +8,12 @@ child, which covers DuckDB and dbt running inside it):
 
   baseline          bare DuckDB: `read_json` (declared columns) + unnest to one row per annotation
                     result with the typed columns, into a table of a fresh DuckDB file
-  ingest            `concord ingest export FILE --db DB` on a fresh DuckDB file
+  ingest config     `concord ingest config XML --project-id 1 --db DB` on a fresh DuckDB file
+  ingest export     `concord ingest export FILE --db DB`
   staging           `dbt build --select staging` (the project's materializations + its tests)
   materialize       `create table ... as select * from staging.stg_label_studio__annotation_results`
                     (staging models are views: this makes their cost visible)
-  concord total     ingest + staging + materialize: the number compared with the baseline
+  concord total     ingest config + export + staging + materialize: compare with the baseline
   agreement marts   `dbt build --select +marts.agreement --exclude staging` (sizes >= 100k)
   other marts       `dbt build --select +marts --exclude staging +marts.agreement` (when present)
 
@@ -187,7 +188,7 @@ def ensure_export(work: Path, size: int, seed: int, ner: bool) -> tuple[Path, di
     name = f"export_g{generate_export.GENERATOR_VERSION}_s{seed}_n{size}{'_ner' if ner else ''}"
     path = work / "exports" / f"{name}.json"
     counts_path = path.with_suffix(".counts.json")
-    if path.exists() and counts_path.exists():
+    if path.exists() and counts_path.exists() and path.with_suffix(".xml").exists():
         counts = json.loads(counts_path.read_text())
         log(f"{size:>9,} tasks: cached {path.name} ({path.stat().st_size / 1e6:,.0f} MB)")
         return path, counts
@@ -221,17 +222,35 @@ def ensure_export(work: Path, size: int, seed: int, ner: bool) -> tuple[Path, di
     return path, json.loads(counts_path.read_text())
 
 
-def dbt_args(args: list[str], target: Path) -> list[str]:
+def dbt_args(args: list[str], target: Path, profiles_dir: Path = REPO) -> list[str]:
     return [
         str(VENV_BIN / "dbt"),
         *args,
         "--project-dir",
         str(REPO),
         "--profiles-dir",
-        str(REPO),
+        str(profiles_dir),
         "--target-path",
         str(target),
     ]
+
+
+def bench_profiles_dir(run_dir: Path, threads: int | None, memory_limit: str | None) -> Path:
+    """The repo's profiles.yml, plus DuckDB `settings` when --threads / --memory-limit are given
+    (dbt-duckdb applies them to every connection); the repo's own file is never modified."""
+    if not threads and not memory_limit:
+        return REPO
+    import yaml
+
+    profiles = yaml.safe_load((REPO / "profiles.yml").read_text())
+    for output in profiles["concord"]["outputs"].values():
+        settings = output.setdefault("settings", {})
+        if threads:
+            settings["threads"] = int(threads)
+        if memory_limit:
+            settings["memory_limit"] = memory_limit
+    (run_dir / "profiles.yml").write_text(yaml.safe_dump(profiles, sort_keys=False))
+    return run_dir
 
 
 def has_models(folder: str) -> bool:
@@ -254,6 +273,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
         DBT_LOG_PATH=str(run_dir / "logs"),
         PYTHONUNBUFFERED="1",
     )
+    profiles_dir = bench_profiles_dir(run_dir, opts.threads, opts.memory_limit)
     steps: list[Step] = []
 
     def record(step: str, m: Measured, note: str = "", rows: int = n_results) -> bool:
@@ -285,16 +305,26 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
 
     # (b) concord: ingest, staging build, full materialization of the flattened results
     parts: list[Measured] = []
+    config = export.with_suffix(".xml")
     m = measure(
-        [str(VENV_BIN / "concord"), "ingest", "export", str(export), "--db", str(db)],
+        [str(VENV_BIN / "concord"), "ingest", "config", str(config), "--project-id", "1"]
+        + ["--db", str(db)],
         env,
-        run_dir / "ingest.log",
+        run_dir / "ingest_config.log",
     )
-    ok = record("ingest", m)
+    ok = record("ingest config", m, "concord ingest config (the generated project's XML)")
     parts.append(m)
     if ok:
         m = measure(
-            dbt_args(["build", "--select", "staging"], run_dir / "target"),
+            [str(VENV_BIN / "concord"), "ingest", "export", str(export), "--db", str(db)],
+            env,
+            run_dir / "ingest.log",
+        )
+        ok = record("ingest export", m, "concord ingest export")
+        parts.append(m)
+    if ok:
+        m = measure(
+            dbt_args(["build", "--select", "staging"], run_dir / "target", profiles_dir),
             env,
             run_dir / "staging.log",
         )
@@ -332,7 +362,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 0,
                 "",
             )
-            record("concord total", total, "ingest + staging + materialize")
+            record("concord total", total, "ingest config + export + staging + materialize")
 
     # (c) agreement marts, (d) other marts
     if ok and size >= opts.marts_min_size:
@@ -341,6 +371,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 dbt_args(
                     ["build", "--select", "+marts.agreement", "--exclude", "staging"],
                     run_dir / "target",
+                    profiles_dir,
                 ),
                 env,
                 run_dir / "agreement.log",
@@ -362,6 +393,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 dbt_args(
                     ["build", "--select", *[f"+marts.{o}" for o in others], "--exclude", *exclude],
                     run_dir / "target",
+                    profiles_dir,
                 ),
                 env,
                 run_dir / "other_marts.log",
@@ -374,21 +406,23 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
 
 
 def render(steps: list[Step], header: str) -> str:
-    baseline = {s.size: s.wall_s for s in steps if s.step == "baseline" and s.ok}
+    baseline = {s.size: s for s in steps if s.step == "baseline" and s.ok}
     lines = [
         header,
         "",
         (
-            "| size (tasks) | step | wall s | rows/s | peak MB | ratio to baseline | cpu s | load "
-            "| note |"
+            "| size (tasks) | step | wall s | rows/s | peak MB | ratio to baseline | cpu s "
+            "| cpu ratio | load | note |"
         ),
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for s in steps:
-        ratio = f"{s.wall_s / baseline[s.size]:.2f}x" if s.size in baseline else "-"
+        base = baseline.get(s.size)
+        ratio = f"{s.wall_s / base.wall_s:.2f}x" if base and base.wall_s > 0 else "-"
+        cpu_ratio = f"{s.cpu_s / base.cpu_s:.2f}x" if base and base.cpu_s > 0 else "-"
         lines.append(
             f"| {s.size:,} | {s.step} | {s.wall_s:.2f} | {s.rows_per_s:,.0f} | "
-            f"{s.peak_mb:,.0f} | {ratio} | {s.cpu_s:.1f} | {s.load:.1f} | {s.note} |"
+            f"{s.peak_mb:,.0f} | {ratio} | {s.cpu_s:.1f} | {cpu_ratio} | {s.load:.1f} | {s.note} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -404,8 +438,10 @@ def main(argv: list[str] | None = None) -> int:
         help="exports cache, DuckDB files, logs (default /tmp/concord-bench)",
     )
     parser.add_argument("--out", help="results markdown file (default WORK_DIR/results.md)")
-    parser.add_argument("--threads", type=int, help="DuckDB threads for baseline/materialize")
-    parser.add_argument("--memory-limit", help="DuckDB memory_limit for baseline/materialize")
+    parser.add_argument("--threads", type=int, help="DuckDB threads (baseline, dbt, materialize)")
+    parser.add_argument(
+        "--memory-limit", help="DuckDB memory_limit, e.g. 700MB (baseline, dbt, materialize)"
+    )
     parser.add_argument(
         "--marts-min-size",
         type=int,
@@ -423,12 +459,13 @@ def main(argv: list[str] | None = None) -> int:
         ## Concord benchmark, {dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
         Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, duckdb {duckdb.__version__},
-        DuckDB settings for baseline/materialize: threads={opts.threads or "default"},
+        DuckDB settings for baseline, dbt and materialize (not `concord ingest`): threads={opts.threads or "default"},
         memory_limit={opts.memory_limit or "default"}; dbt uses profiles.yml. Generator v{generate_export.GENERATOR_VERSION},
         seed {opts.seed}, sync export{" with NER spans" if opts.ner else ""}. Targets: {TARGETS}.
         rows/s = flattened annotation-result rows per second of the step; ratio = wall s / baseline
-        wall s at that size; cpu s = user + system CPU of the step's processes; load = 1-minute
-        load average when the step started (the machine is shared: compare cpu s when it is high).""")
+        wall s at that size; cpu s = user + system CPU of the step's processes (all threads) and
+        cpu ratio = cpu s / baseline cpu s; load = 1-minute load average when the step started
+        (on a shared machine wall times at high load are inflated: compare cpu s then).""")
     steps: list[Step] = []
     out = Path(opts.out) if opts.out else work / "results.md"
     for size in opts.sizes:
