@@ -70,11 +70,14 @@ def ingest_demo_scores(db: Path) -> list[Path]:
     return files
 
 
-def build_warehouse(db: Path, target_path: Path, *, select: list[str] | None = None) -> None:
-    """`dbt build` (optionally `--select ...`) on `db`, artifacts under `target_path`."""
+def build_warehouse(
+    db: Path, target_path: Path, *, select: list[str] | None = None, command: str = "build"
+) -> None:
+    """`dbt build` (or `command`, e.g. "run"; optionally `--select ...`) on `db`, artifacts under
+    `target_path`."""
     from concord.dbt import run_dbt
 
-    args = ["build"] + (["--select", *select] if select else [])
+    args = [command] + (["--select", *select] if select else [])
     os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))
     run_dbt(args, db, target_path=target_path, quiet=True)
 

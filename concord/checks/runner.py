@@ -13,6 +13,12 @@ from concord.checks.registry import REGISTRY, Check
 
 # modules whose import registers checks; marts is optional (the governance area adds it)
 CHECK_MODULES = ("concord.checks.raw", "concord.checks.staging", "concord.checks.marts")
+# `concord check --layer`: which checks belong to which layer (by the relation's schema)
+LAYERS = {
+    "raw": ("raw_label_studio", "raw_scores"),
+    "staging": ("staging",),
+    "marts": ("intermediate", "marts", "concord_meta"),
+}
 SAMPLE_ROWS = 5
 
 
@@ -81,12 +87,22 @@ def _unexpected_count(result: dict) -> int | None:
     return observed if isinstance(observed, int) else None
 
 
-def run_checks(db: Path, *, relations: list[str] | None = None) -> CheckReport:
-    """Validate every registered check (optionally only those on `relations`) against `db`."""
+def layer_of(relation: str) -> str:
+    schema = relation.split(".", 1)[0]
+    return next((layer for layer, schemas in LAYERS.items() if schema in schemas), "marts")
+
+
+def run_checks(
+    db: Path, *, relations: list[str] | None = None, layers: list[str] | None = None
+) -> CheckReport:
+    """Validate every registered check (optionally only those on `relations`, or of `layers`:
+    raw / staging / marts) against `db`."""
     started = time.perf_counter()
     checks = load_checks()
     if relations:
         checks = [c for c in checks if c.relation in relations]
+    if layers:
+        checks = [c for c in checks if layer_of(c.relation) in layers]
     from concord.checks.gx_duckdb import add_duckdb_datasource, make_context
 
     context = make_context()
@@ -112,12 +128,18 @@ def run_checks(db: Path, *, relations: list[str] | None = None) -> CheckReport:
             batch = asset.add_batch_definition_whole_table("all").get_batch()
             suite = gx.ExpectationSuite(name=relation)
             for check in group:
-                suite.add_expectation(getattr(gxe, check.expectation)(**check.kwargs))
+                suite.add_expectation(
+                    getattr(gxe, check.expectation)(**check.kwargs, meta={"concord_check": check.check_id})
+                )
             validation = batch.validate(suite, result_format="SUMMARY")
-            for check, outcome in zip(group, validation.results, strict=True):
-                results.append(_to_result(connection, check, outcome))
+            # GX does not keep the suite's order in its results: match them by our id
+            outcomes = {o.expectation_config.meta["concord_check"]: o for o in validation.results}
+            for check in group:
+                results.append(_to_result(connection, check, outcomes[check.check_id]))
     _release_gx_connections(datasource, engine)
     for module in CHECK_MODULES:  # checks GX cannot express (files, salted hashes): governance
+        if layers and module.rsplit(".", 1)[-1] not in layers:
+            continue
         python_checks = getattr(sys.modules.get(module), "run_python_checks", None)
         if python_checks is not None:
             results += python_checks(db, relations)

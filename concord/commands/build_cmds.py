@@ -45,20 +45,27 @@ def build_cmd(ctx: click.Context, db) -> None:
 @click.command("check")
 @db_option
 @click.option("-v", "--verbose", is_flag=True, help="List passing expectations too.")
-def check_cmd(db, verbose: bool) -> None:
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    type=click.Choice(["raw", "staging", "marts"]),
+    help="Only the checks of this layer (repeatable; default: all).",
+)
+def check_cmd(db, verbose: bool, layers: tuple[str, ...]) -> None:
     """Run the data-quality expectations (Great Expectations); exit 1 when any fails."""
-    report = _run_checks(resolve_db(db), verbose=verbose)
+    report = _run_checks(resolve_db(db), verbose=verbose, layers=list(layers) or None)
     if not report.ok:
         sys.exit(1)
 
 
-def _run_checks(db_path: Path, *, verbose: bool = False):
+def _run_checks(db_path: Path, *, verbose: bool = False, layers: list[str] | None = None):
     from concord.checks.runner import format_report, run_checks
     from ingest.errors import ConcordError
 
     if not db_path.exists():
         raise ConcordError(f"{db_path}: no warehouse here: run `concord ingest` and `concord build` first")
-    report = run_checks(db_path)
+    report = run_checks(db_path, layers=layers)
     for line in format_report(report, verbose=verbose):
         click.echo(line)
     return report
