@@ -112,7 +112,7 @@ final as (
             when control_type = 'textarea' then {{ concord_to_json_text('text_lines') }}
             when control_type = 'pairwise' then pairwise_selected
             when control_type = 'ranker' then {{ concord_to_json_text('ranker_order') }}
-            when control_type = 'taxonomy' then {{ concord_to_json_text('taxonomy_path_keys') }}
+            when control_type = 'taxonomy' then {{ concord_to_json_text(concord_list_sorted_distinct('taxonomy_paths')) }}
         end as value_key,
     from with_keys
 )

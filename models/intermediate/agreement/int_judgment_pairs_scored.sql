@@ -168,11 +168,12 @@ region_ious as (
         case
             when region_matches.is_span_pair then region_matches.span_iou
             when region_matches.is_axis_aligned then region_matches.axis_aligned_box_iou
-            else rotated_box_intersections.intersection_area / nullif(
+            -- clamped: floating point can put identical rotated boxes a hair above 1
+            else least(1.0, greatest(0.0, rotated_box_intersections.intersection_area / nullif(
                 region_matches.a_w * region_matches.a_h + region_matches.b_w * region_matches.b_h
                 - rotated_box_intersections.intersection_area,
                 0
-            )
+            )))
         end as iou,
     from region_matches
     left join rotated_box_intersections
