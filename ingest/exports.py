@@ -17,6 +17,7 @@ import json
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -37,6 +38,7 @@ from ingest.loading import (
     transaction,
     utc_now,
 )
+from ingest.schema import ensure_raw_schema
 
 COMMAND = "export"
 
@@ -64,102 +66,113 @@ _DUCKDB_JSON_ERROR = re.compile(
 )
 
 
-def _none_outside(types_expr: str, allowed: str) -> str:
-    """SQL: every element of the list `types_expr` is one of `allowed`."""
-    return f"len(list_filter({types_expr}, lambda x: x is null or x not in {allowed})) = 0"
+_ITEM = '{"from_name": "JSON", "type": "JSON", "value": "JSON"}'
+# the parts of a task that validation needs, parsed in ONE json_transform per task (missing keys
+# and wrong shapes come out as NULL; non-object list elements as all-NULL structs). Sub-documents
+# are not copied out (only "data", to check it is an object): the pass stays close to one parse.
+_SHAPE = (
+    '{"id": "JSON", "project": "JSON", "data": "JSON", '
+    '"annotations": [{"id": "JSON", "completed_by": "JSON", "was_cancelled": "JSON", '
+    f'"result": [{_ITEM}]}}], '
+    f'"predictions": [{{"id": "JSON", "result": [{_ITEM}]}}], '
+    f'"drafts": [{{"id": "JSON", "result": [{_ITEM}]}}]}}'
+)
 
 
-def _items_ok(prefix: str, n_expr: str) -> str:
-    """SQL: the `n_expr` containers at JSONPath `prefix` each have a valid `result` list.
+def _items_ok(items: str) -> str:
+    """SQL: `items` (a transformed result list) is a list of well-formed result items."""
+    return (
+        f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
+        "r.value is not null and json_type(r.value) = 'OBJECT' "
+        "and coalesce(json_type(r.from_name), '') = 'VARCHAR' "
+        "and coalesce(json_type(r.type), '') = 'VARCHAR')), true))"
+    )
 
-    Wildcard paths skip missing keys, so a missing key shows up as a count mismatch.
-    """
-    res = f"json_type(task_json, '{prefix}.result')"
-    items = f"json_type(task_json, '{prefix}.result[*]')"
-    values = f"json_type(task_json, '{prefix}.result[*].value')"
-    names = f"json_type(task_json, '{prefix}.result[*].from_name')"
-    kinds = f"json_type(task_json, '{prefix}.result[*].type')"
-    return f"""(
-        len({res}) = {n_expr}
-        and {_none_outside(res, "('ARRAY')")}
-        and {_none_outside(items, "('OBJECT')")}
-        and len({values}) = len({items}) and {_none_outside(values, "('OBJECT')")}
-        and len({names}) = len({items}) and {_none_outside(names, "('VARCHAR')")}
-        and len({kinds}) = len({items}) and {_none_outside(kinds, "('VARCHAR')")}
-    )"""
+
+def _all(items: str, condition: str, var: str) -> str:
+    return f"coalesce(list_bool_and(list_transform({items}, lambda {var}: {condition})), true)"
 
 
 def _container_ok(key: str) -> str:
-    return f"coalesce(json_type(task_json, '$.{key}'), 'NULL') in ('ARRAY', 'NULL')"
+    """A list, or absent / JSON null (checked on the raw task only when the transform gave NULL)."""
+    return (
+        f"(s.{key} is not null or coalesce(json_type(task_json, '$.{key}'), 'NULL') = 'NULL')"
+    )
 
 
-# one vectorised pass: is each record a well-formed task? (the first bad one is then diagnosed
-# in Python, on that single record, for a precise message)
-_CHECK_SQL = f"""
+_ANNOTATION_OK = f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')}"
+# a prediction is an id (sync export: an all-NULL struct here) or an object with id and result
+_PREDICTION_OK = (
+    f"(q.id is null and q.result is null) "
+    f"or (coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')})"
+)
+# the all-NULL elements must really be integer ids: checked on the raw task, only where present
+_PREDICTION_IDS_OK = (
+    "case when coalesce(list_bool_or(list_transform(s.predictions, "
+    "lambda q: q.id is null and q.result is null)), false) then "
+    "len(list_filter(json_type(task_json, '$.predictions[*]'), "
+    f"lambda t: t not in {_INT})) "
+    "= len(list_filter(s.predictions, lambda q: not (q.id is null and q.result is null))) "
+    "else true end"
+)
+_DRAFT_OK = f"coalesce(json_type(d.id), '') in {_INT} and {_items_ok('d.result')}"
+
+
+def _check_sql(source: str) -> str:
+    """Validate every task of `source` (record_no, task_json) in one vectorised pass into
+    `_concord_checked`; the first bad record is then diagnosed in Python for a precise message."""
+    return f"""
 create or replace temp table _concord_checked as
-with typed as (
+with parsed as (
     select
         record_no,
         task_json,
-        json_type(task_json) as top_type,
-        json_type(task_json, '$.id') as id_type,
-        json_type(task_json, '$.project') as project_type,
-        json_type(task_json, '$.annotations[*]') as ann_types,
-        json_type(task_json, '$.predictions[*]') as pred_types,
-        json_type(task_json, '$.drafts[*]') as draft_types,
-    from _concord_stage
+        json_transform(task_json, '{_SHAPE}') as s,
+    from {source}
 )
 select
     record_no,
     task_json,
-    top_type,
-    case when id_type in {_INT} then json_extract_string(task_json, '$.id')::bigint end as task_id,
-    case when project_type in {_INT} then json_extract_string(task_json, '$.project')::bigint
-    end as project_id,
-    project_type,
-    len(ann_types) as n_annotations,
-    len(list_filter(
-        json_extract_string(task_json, '$.annotations[*].was_cancelled'), lambda x: x = 'true'
-    )) as n_cancelled,
-    len(pred_types) as n_predictions,
-    len(draft_types) as n_drafts,
-    list_contains(pred_types, 'OBJECT')
-        or list_contains(json_type(task_json, '$.annotations[*].completed_by'), 'OBJECT')
-        as looks_snapshot,
-    top_type = 'OBJECT'
-    and id_type in {_INT}
-    and coalesce(project_type, 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
-    and coalesce(json_type(task_json, '$.data'), 'OBJECT') = 'OBJECT'
+    case when json_type(s.id) in {_INT} then s.id::varchar::bigint end as task_id,
+    case when json_type(s.project) in {_INT} then s.project::varchar::bigint end as project_id,
+    coalesce(len(s.annotations), 0) as n_annotations,
+    coalesce(len(list_filter(s.annotations, lambda a: a.was_cancelled::varchar = 'true')), 0)
+        as n_cancelled,
+    coalesce(len(s.predictions), 0) as n_predictions,
+    coalesce(len(s.drafts), 0) as n_drafts,
+    coalesce(list_bool_or(list_transform(s.predictions, lambda q: q.id is not null)), false)
+        or coalesce(list_bool_or(list_transform(
+            s.annotations, lambda a: json_type(a.completed_by) = 'OBJECT'
+        )), false) as looks_snapshot,
+    list_concat(
+        flatten(list_transform(
+            s.annotations, lambda a: list_transform(a.result, lambda r: r.type ->> '$')
+        )),
+        flatten(list_transform(
+            s.predictions, lambda q: list_transform(q.result, lambda r: r.type ->> '$')
+        )),
+        flatten(list_transform(
+            s.drafts, lambda d: list_transform(d.result, lambda r: r.type ->> '$')
+        ))
+    ) as result_types,
+    coalesce(json_type(s.id), '') in {_INT}
+    and coalesce(json_type(s.project), 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
+    and coalesce(json_type(s.data), 'OBJECT') = 'OBJECT'
     and {_container_ok("annotations")}
     and {_container_ok("predictions")}
     and {_container_ok("drafts")}
-    and {_none_outside("ann_types", "('OBJECT')")}
-    and len(json_type(task_json, '$.annotations[*].id')) = len(ann_types)
-    and {_none_outside("json_type(task_json, '$.annotations[*].id')", _INT)}
-    and {_items_ok("$.annotations[*]", "len(ann_types)")}
-    and {_none_outside("json_type(task_json, '$.annotations[*].prediction')", "('OBJECT', 'NULL')")}
-    and {_none_outside("pred_types", "('OBJECT', 'UBIGINT', 'BIGINT')")}
-    and len(json_type(task_json, '$.predictions[*].id'))
-        = len(list_filter(pred_types, lambda x: x = 'OBJECT'))
-    and {_none_outside("json_type(task_json, '$.predictions[*].id')", _INT)}
-    and {_items_ok("$.predictions[*]", "len(list_filter(pred_types, lambda x: x = 'OBJECT'))")}
-    and {_none_outside("draft_types", "('OBJECT')")}
-    and len(json_type(task_json, '$.drafts[*].id')) = len(draft_types)
-    and {_items_ok("$.drafts[*]", "len(draft_types)")}
+    and {_all("s.annotations", _ANNOTATION_OK, "a")}
+    and {_all("s.predictions", _PREDICTION_OK, "q")}
+    and {_PREDICTION_IDS_OK}
+    and {_all("s.drafts", _DRAFT_OK, "d")}
     as is_ok,
-from typed
+from parsed
 """
+
 
 _TYPES_SQL = """
 select result_type, count(*) as n
-from (
-    select unnest(list_concat(
-        json_extract_string(task_json, '$.annotations[*].result[*].type'),
-        json_extract_string(task_json, '$.predictions[*].result[*].type'),
-        json_extract_string(task_json, '$.drafts[*].result[*].type')
-    )) as result_type
-    from _concord_checked
-)
+from (select unnest(result_types) as result_type from _concord_checked)
 group by result_type
 order by result_type
 """
@@ -179,56 +192,84 @@ def ingest_exports(
     Returns one LoadResult per file (already-loaded files come back with `skipped=True`).
     Raises an IngestError subclass naming the file (and task / record / byte) on bad input;
     nothing from the command is written then.
+
+    Phase 1 reads every file into a connection-local temp table (no warehouse table is touched,
+    so a read can be retried with a larger object limit); phase 2 validates and writes all files
+    in one transaction.
     """
     paths = [Path(p) for p in paths]
     if not paths:
         raise IngestError("no export files given")
     results: list[LoadResult] = []
-    with connect(con_or_db) as con, transaction(con):
-        con.execute(
-            "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
-        )
-        seen_sha: set[str] = set()
-        for path in paths:
-            results.append(
-                _ingest_one(
-                    con,
-                    path,
-                    config=config,
-                    project_id=project_id,
-                    full_snapshot=full_snapshot,
-                    progress=progress,
-                    seen_sha=seen_sha,
+    with connect(con_or_db) as con:
+        ensure_raw_schema(con)
+        prepared: list[_Prepared] = []
+        try:
+            seen_sha: set[str] = set()
+            for index, path in enumerate(paths):
+                prepared.append(
+                    _prepare(
+                        con,
+                        index,
+                        path,
+                        config=config,
+                        project_id=project_id,
+                        progress=progress,
+                        seen_sha=seen_sha,
+                    )
                 )
-            )
-        if full_snapshot:
-            _mark_absent_deleted(con, results)
-        con.execute("drop table if exists _concord_seen")
+            with transaction(con):
+                con.execute(
+                    "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
+                )
+                for prep in prepared:
+                    if not prep.result.skipped:
+                        _apply(con, prep, project_id=project_id, full_snapshot=full_snapshot)
+                    results.append(prep.result)
+                if full_snapshot:
+                    _mark_absent_deleted(con, results)
+        finally:
+            for prep in prepared:
+                con.execute(f"drop table if exists {prep.table}")
+            con.execute("drop table if exists _concord_checked")
+            con.execute("drop table if exists _concord_seen")
     return results
 
 
-def _ingest_one(
+@dataclass
+class _Prepared:
+    result: LoadResult
+    table: str  # temp table (record_no, task_json) holding the file's tasks
+    shown: str
+    size: int
+    say: Progress | None
+    started: float
+
+
+def _prepare(
     con: duckdb.DuckDBPyConnection,
+    index: int,
     path: Path,
     *,
     config,
     project_id: int | None,
-    full_snapshot: bool,
     progress: Progress | None,
     seen_sha: set[str],
-) -> LoadResult:
+) -> _Prepared:
+    """Hash, skip if already loaded, detect the format and read the file into a temp table."""
     shown = str(path)
     check_readable(path, shown)
     sha, size = file_sha256(path)
-    load_id = make_load_id(sha, COMMAND)
     result = LoadResult(
         file_name=path.name,
         file_path=str(path.resolve()),
         command=COMMAND,
-        load_id=load_id,
+        load_id=make_load_id(sha, COMMAND),
         file_sha256=sha,
         file_format="?",
     )
+    say = progress if (progress is not None and size >= PROGRESS_MIN_BYTES) else None
+    prep = _Prepared(result, f"_concord_stage_{index}", shown, size, say, time.monotonic())
     earlier = previous_load(con, sha, COMMAND)
     if earlier is not None or sha in seen_sha:
         result.skipped = True
@@ -239,16 +280,18 @@ def _ingest_one(
             )
         else:
             result.skipped_reason = "given twice in this command: loaded once"
-        return result
+        return prep
     seen_sha.add(sha)
-    say = progress if (progress is not None and size >= PROGRESS_MIN_BYTES) else None
     fmt = detect_format(path, shown)
-    started = time.monotonic()
     if say:
         say(f"{shown}: reading {human_bytes(size)} ({fmt})...")
     if fmt == "json":
-        _stage_json(con, path, shown, size)
-        if _is_json_min(con, shown):
+        _check_json_envelope(path, shown, size)
+        _stage_json(con, prep.table, path, shown, size)
+        first = con.execute(
+            f"select task_json::varchar from {prep.table} order by record_no limit 1"
+        ).fetchone()
+        if _is_json_min(json.loads(first[0]) if first else None, shown):
             fmt = "json_min"
     result.file_format = fmt
     if fmt in ("json_min", "csv"):
@@ -262,23 +305,34 @@ def _ingest_one(
             project_id=project_id,
             config=config,
             result=result,
+            table=prep.table,
             json_staged=(fmt == "json_min"),
         )
     if say:
-        n = con.execute("select count(*) from _concord_stage").fetchone()[0]
-        say(f"{shown}: {n} records read in {time.monotonic() - started:.1f} s; validating...")
+        n = con.execute(f"select count(*) from {prep.table}").fetchone()[0]
+        say(f"{shown}: {n} records read in {time.monotonic() - prep.started:.1f} s")
+    return prep
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection, prep: _Prepared, *, project_id: int | None, full_snapshot: bool
+) -> None:
+    """Validate a prepared file and write its tasks (inside the command's transaction)."""
+    result, shown = prep.result, prep.shown
+    con.execute(_check_sql(prep.table))
+    con.execute(f"drop table if exists {prep.table}")
+    if prep.say:
+        prep.say(f"{shown}: checked in {time.monotonic() - prep.started:.1f} s")
     source_format = _validate(con, shown, project_id, result)
-    if fmt != "json":
-        source_format = fmt
+    if result.file_format != "json":
+        source_format = result.file_format
     _write(con, result, source_format=source_format)
     record_load(
-        con, result, file_bytes=size, is_full_snapshot=full_snapshot, loaded_at=utc_now()
+        con, result, file_bytes=prep.size, is_full_snapshot=full_snapshot, loaded_at=utc_now()
     )
-    if say:
-        say(f"{shown}: written in {time.monotonic() - started:.1f} s")
-    con.execute("drop table if exists _concord_stage")
     con.execute("drop table if exists _concord_checked")
-    return result
+    if prep.say:
+        prep.say(f"{shown}: written in {time.monotonic() - prep.started:.1f} s")
 
 
 def detect_format(path: Path, shown: str) -> str:
@@ -326,28 +380,56 @@ def _ends_with_bracket(path: Path) -> bool:
     return tail.rstrip(b" \t\r\n").endswith(b"]")
 
 
-def _stage_json(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: int) -> None:
-    """Parse the file once, streaming, into `_concord_stage(record_no, task_json)`."""
+def _check_json_envelope(path: Path, shown: str, size: int) -> None:
     if not _ends_with_bracket(path):
         located = locate_json_error(path, shown, size)
         raise located or ExportFormatError(
             "truncated JSON: the file does not end with the ']' that closes the task array",
             file=shown,
         )
-    # one object may be as large as the file (a 50 MB text field must load)
-    max_object = max(16 * 1024 * 1024, size + 1)
-    try:
-        con.execute(
-            f"""
-            create or replace temp table _concord_stage as
-            select ordinality as record_no, json as task_json
-            from read_json_objects(?, format = 'array', maximum_object_size = {max_object})
-                with ordinality
-            """,
-            [str(path)],
+
+
+def _json_source(path: Path, max_object: int) -> str:
+    """SQL relation (record_no, task_json) streaming the file's array elements."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    return (
+        "(select ordinality as record_no, json as task_json "
+        f"from read_json_objects({literal}, format = 'array', "
+        f"maximum_object_size = {max_object}) with ordinality)"
+    )
+
+
+_OBJECT_TOO_LARGE = re.compile(
+    r'"maximum_object_size" of \d+ bytes exceeded.*?\(>(\d+) bytes\)', re.S
+)
+DEFAULT_MAX_OBJECT = 16 * 1024 * 1024
+
+
+def _stage_json(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, shown: str, size: int
+) -> int:
+    """Stream the file's array elements into `table(record_no, task_json)`.
+
+    DuckDB's reader buffers about twice `maximum_object_size`: start at 16 MB and retry with a
+    larger limit only when one task is bigger (a 50 MB text field must load). Runs outside the
+    command's transaction, so a refused attempt can be retried. Returns the limit used.
+    """
+    max_object = min(DEFAULT_MAX_OBJECT, size + 1)
+    while True:
+        sql = (
+            f"create or replace temp table {table} as "
+            f"select * from {_json_source(path, max_object)}"
         )
-    except duckdb.Error as err:
-        raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
+        try:
+            con.execute(sql)
+            return max_object
+        except duckdb.Error as err:
+            too_large = _OBJECT_TOO_LARGE.search(str(err))
+            if too_large and max_object < size + 1:
+                needed = int(too_large.group(1))
+                max_object = min(size + 1, max(max_object * 4, needed * 2))
+                continue
+            raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
 
 
 # files up to this size get an exact error position (a Python parse, on the error path only)
@@ -445,36 +527,16 @@ def _json_error(err: Exception, shown: str) -> ExportFormatError:
     return ExportFormatError(f"cannot read as JSON: {first}", file=shown)
 
 
-def _is_json_min(con: duckdb.DuckDBPyConnection, shown: str) -> bool:
-    """JSON_MIN records carry annotation_id/annotator at the top and no data/annotations object."""
-    row = con.execute(
-        """
-        select
-            json_type(task_json) as top_type,
-            json_type(task_json, '$.data') as data_type,
-            json_type(task_json, '$.annotations') as ann_type,
-            json_exists(task_json, '$.annotation_id') and json_exists(task_json, '$.annotator')
-                as has_min_keys,
-            json_exists(task_json, '$.id') as has_id,
-            record_no,
-        from _concord_stage
-        order by record_no
-        limit 1
-        """
-    ).fetchone()
-    if row is None:
+def _is_json_min(first, shown: str) -> bool:
+    """JSON_MIN records carry annotation_id/annotator at the top and no data/annotations."""
+    if not isinstance(first, dict):
+        return False  # an empty array or a non-object: reported by validation
+    if isinstance(first.get("data"), dict) or "annotations" in first:
         return False
-    top_type, data_type, ann_type, has_min_keys, has_id, _ = row
-    if top_type != "OBJECT":
-        return False  # reported by validation
-    if data_type == "OBJECT" or ann_type is not None:
-        return False
-    if has_min_keys:
+    if "annotation_id" in first and "annotator" in first:
         return True
-    if not has_id:
-        keys = con.execute(
-            "select json_keys(task_json) from _concord_stage order by record_no limit 1"
-        ).fetchone()[0]
+    if "id" not in first:
+        keys = list(first)
         lowered = {k.lower() for k in keys}
         hint = ""
         if "score" in lowered or "prediction_id" in lowered or "task_id" in lowered:
@@ -491,7 +553,6 @@ def _validate(
     con: duckdb.DuckDBPyConnection, shown: str, project_id: int | None, result: LoadResult
 ) -> str:
     """Check every staged record; fill result counts; return the source_format (json/snapshot)."""
-    con.execute(_CHECK_SQL)
     bad = con.execute(
         "select record_no, task_json from _concord_checked where not coalesce(is_ok, false) "
         "order by record_no limit 1"

@@ -82,9 +82,11 @@ def stage_min(
     project_id: int | None,
     config,
     result: LoadResult,
+    table: str,
     json_staged: bool,
 ) -> None:
-    """Regroup the file's rows into canonical tasks in `_concord_stage(record_no, task_json)`."""
+    """Regroup the file's rows into canonical tasks in `table(record_no, task_json)` (for JSON_MIN,
+    `table` already holds the file's records and is replaced)."""
     label = "JSON_MIN" if fmt == "json_min" else "CSV"
     if project_id is None:
         raise ExportFormatError(
@@ -92,7 +94,7 @@ def stage_min(
         )
     controls = _resolve_controls(con, config, project_id)
     if json_staged:
-        rows = _json_min_rows(con, shown)
+        rows = _json_min_rows(con, table, shown)
         renamed: set[str] = set()
         n_rows, tasks, notes = _regroup(rows, controls, shown, fmt="json_min", csv_renamed=renamed)
     else:
@@ -101,7 +103,7 @@ def stage_min(
     if n_rows == 0:
         raise ExportFormatError(f"the {label} export holds no rows", file=shown)
     task_list = list(tasks.values())
-    table = pa.table(
+    arrow_tasks = pa.table(
         {
             "record_no": pa.array(range(1, len(task_list) + 1), type=pa.int64()),
             "task_json": pa.array(
@@ -109,10 +111,10 @@ def stage_min(
             ),
         }
     )
-    con.register("_concord_min_tasks", table)
+    con.register("_concord_min_tasks", arrow_tasks)
     con.execute(
-        """
-        create or replace temp table _concord_stage as
+        f"""
+        create or replace temp table {table} as
         select record_no, task_json::json as task_json from _concord_min_tasks
         """
     )
@@ -162,10 +164,10 @@ def _resolve_controls(con, config, project_id: int) -> _Controls:
 # --- reading rows --------------------------------------------------------------------------
 
 
-def _json_min_rows(con: duckdb.DuckDBPyConnection, shown: str) -> Iterator[tuple[int, dict]]:
-    cursor = con.execute(
-        "select record_no, task_json::varchar from _concord_stage order by record_no"
-    )
+def _json_min_rows(
+    con: duckdb.DuckDBPyConnection, table: str, shown: str
+) -> Iterator[tuple[int, dict]]:
+    cursor = con.execute(f"select record_no, task_json::varchar from {table} order by record_no")
     while batch := cursor.fetchmany(10_000):
         for record_no, text in batch:
             row = json.loads(text)
