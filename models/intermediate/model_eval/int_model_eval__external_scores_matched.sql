@@ -40,7 +40,7 @@ matched_on_task_id as (
         external_scores.*,
         tasks.task_id,
         cast(null as bigint) as prediction_id,
-        cast(null as varchar) as prediction_model_version,
+        cast(null as {{ dbt.type_string() }}) as prediction_model_version,
     from external_scores
     inner join tasks
         on external_scores.key_kind = 'task_id'
@@ -66,7 +66,7 @@ matched_on_data_field as (
         external_scores.*,
         task_data_keys.task_id,
         cast(null as bigint) as prediction_id,
-        cast(null as varchar) as prediction_model_version,
+        cast(null as {{ dbt.type_string() }}) as prediction_model_version,
     from external_scores
     inner join task_data_keys
         on external_scores.key_kind = 'data_field'

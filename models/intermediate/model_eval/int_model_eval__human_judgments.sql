@@ -73,7 +73,7 @@ judgments_with_label_values as (
     inner join annotations
         on first_scalar_results.annotation_id = annotations.annotation_id
     left join label_values as project_values
-        on project_values.project_scope = cast(annotations.project_id as varchar)
+        on project_values.project_scope = cast(annotations.project_id as {{ dbt.type_string() }})
         and project_values.control_name = first_scalar_results.control_name
         and project_values.label = first_scalar_results.judgment_label
     left join label_values as global_values
@@ -94,7 +94,7 @@ normalised as (
         exposure,
         judgment_label,
         -- the key that two identical judgments share: the label, or the number as text
-        coalesce(judgment_label, cast(judgment_number as varchar)) as judgment_key,
+        coalesce(judgment_label, cast(judgment_number as {{ dbt.type_string() }})) as judgment_key,
         judgment_number,
         label_value,
         {{ model_eval_normalised_judgment(
@@ -110,11 +110,11 @@ normalised as (
             when control_type = 'rating' and not coalesce(max_rating > 1, false)
                 then 'no maxRating > 1 in the config'
             when control_type = 'rating' and not judgment_number between 1 and max_rating
-                then 'rating ' || cast(judgment_number as varchar) || ' outside 1..' || cast(max_rating as varchar)
+                then 'rating ' || cast(judgment_number as {{ dbt.type_string() }}) || ' outside 1..' || cast(max_rating as {{ dbt.type_string() }})
             when control_type = 'number' and not coalesce(max_value > min_value, false)
                 then 'no min < max declared in the config'
             when control_type = 'number' and not judgment_number between min_value and max_value
-                then 'number ' || cast(judgment_number as varchar) || ' outside the declared min..max'
+                then 'number ' || cast(judgment_number as {{ dbt.type_string() }}) || ' outside the declared min..max'
         end as null_value_reason,
         is_exposed,
         is_ground_truth,

@@ -50,7 +50,7 @@ labelled as (
     inner join predictions
         on first_choice_results.prediction_id = predictions.prediction_id
     left join label_values as project_values
-        on project_values.project_scope = cast(predictions.project_id as varchar)
+        on project_values.project_scope = cast(predictions.project_id as {{ dbt.type_string() }})
         and project_values.control_name = first_choice_results.control_name
         and project_values.label = first_choice_results.model_label
     left join label_values as global_values

@@ -38,10 +38,10 @@ prediction_score_observations as (
         coalesce(predictions.model_version, '{{ var("model_eval_unversioned_label") }}') as model_version,
         predictions.prediction_score as score,
         predictions.prediction_id,
-        cast(null as varchar) as key_kind,
-        cast(null as varchar) as key_field,
-        cast(null as varchar) as key_value,
-        'prediction ' || cast(predictions.prediction_id as varchar) as provenance,
+        cast(null as {{ dbt.type_string() }}) as key_kind,
+        cast(null as {{ dbt.type_string() }}) as key_field,
+        cast(null as {{ dbt.type_string() }}) as key_value,
+        'prediction ' || cast(predictions.prediction_id as {{ dbt.type_string() }}) as provenance,
     from predictions
     inner join tasks
         on predictions.task_id = tasks.task_id
@@ -57,11 +57,11 @@ region_score_observations as (
         coalesce(region_scores.model_version, '{{ var("model_eval_unversioned_label") }}') as model_version,
         region_scores.mean_region_score as score,
         region_scores.prediction_id,
-        cast(null as varchar) as key_kind,
-        cast(null as varchar) as key_field,
-        cast(null as varchar) as key_value,
-        'prediction ' || cast(region_scores.prediction_id as varchar)
-            || ' mean of ' || cast(region_scores.n_regions as varchar) || ' region score(s)' as provenance,
+        cast(null as {{ dbt.type_string() }}) as key_kind,
+        cast(null as {{ dbt.type_string() }}) as key_field,
+        cast(null as {{ dbt.type_string() }}) as key_value,
+        'prediction ' || cast(region_scores.prediction_id as {{ dbt.type_string() }})
+            || ' mean of ' || cast(region_scores.n_regions as {{ dbt.type_string() }}) || ' region score(s)' as provenance,
     from region_scores
     inner join tasks
         on region_scores.task_id = tasks.task_id
@@ -87,9 +87,9 @@ data_field_observations as (
         '{{ var("model_eval_unversioned_label") }}' as model_version,
         try_cast({{ model_eval_json_field_text('data_json', 'score_field') }} as {{ concord.type_double() }}) as score,
         cast(null as bigint) as prediction_id,
-        cast(null as varchar) as key_kind,
-        cast(null as varchar) as key_field,
-        cast(null as varchar) as key_value,
+        cast(null as {{ dbt.type_string() }}) as key_kind,
+        cast(null as {{ dbt.type_string() }}) as key_field,
+        cast(null as {{ dbt.type_string() }}) as key_value,
         'task.data.' || score_field as provenance,
     from task_score_fields
 ),
@@ -106,7 +106,7 @@ external_observations as (
         key_kind,
         key_field,
         key_value,
-        'score table ' || score_table_name || ' row ' || cast(row_number as varchar) as provenance,
+        'score table ' || score_table_name || ' row ' || cast(row_number as {{ dbt.type_string() }}) as provenance,
     from external_scores
 ),
 

@@ -50,7 +50,7 @@ unioned as (
 
 keyed as (
     select
-        scope || ':' || cast(project_id as varchar) || ':' || coalesce(cast(annotator_id as varchar), '*')
+        scope || ':' || cast(project_id as {{ dbt.type_string() }}) || ':' || coalesce(cast(annotator_id as {{ dbt.type_string() }}), '*')
             || ':' || control_name || ':' || score_source || ':' || score_name || ':' || model_version
             || ':' || exposure as exposure_split_key,
         *,

@@ -60,7 +60,7 @@ vs_annotations as (
         pairs.agreement,
         pairs.metric_name,
         pairs.metric_version,
-        cast(null as varchar) as consensus_null_reason,
+        cast(null as {{ dbt.type_string() }}) as consensus_null_reason,
     from pairs
     left join exposure
         on pairs.annotation_id_b = exposure.annotation_id
@@ -115,7 +115,7 @@ vs_consensus as (
         cast(null as bigint) as annotation_id,
         cast(null as bigint) as annotator_id,
         cast(null as boolean) as is_ground_truth,
-        cast(null as varchar) as exposure,
+        cast(null as {{ dbt.type_string() }}) as exposure,
         true as is_present_human,
         score,
         threshold,

@@ -47,7 +47,7 @@ unioned as (
 
 keyed as (
     select
-        scope || ':' || cast(project_id as varchar) || ':' || coalesce(cast(annotator_id as varchar), '*')
+        scope || ':' || cast(project_id as {{ dbt.type_string() }}) || ':' || coalesce(cast(annotator_id as {{ dbt.type_string() }}), '*')
             || ':' || control_name || ':' || model_version || ':' || coalesce(exposure, 'unknown') as exposure_agreement_key,
         *,
     from unioned
