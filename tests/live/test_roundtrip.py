@@ -7,6 +7,7 @@ back through the SDK), independently of the dbt models.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from itertools import combinations
@@ -366,7 +367,10 @@ def test_push_flags_round_trip(world, con):
         if task_id in queue:
             assert data["concord_in_review_queue"] is True
             assert data["concord_review_priority"] == pytest.approx(queue[task_id][0])
-            assert data["concord_review_reasons"] == ", ".join(queue[task_id][1])
+            reasons = queue[task_id][1]  # "a, b" (concat_ws) or a list, as the mart has it
+            if not isinstance(reasons, str):
+                reasons = ", ".join(reasons)
+            assert data["concord_review_reasons"] == reasons
         else:
             assert data["concord_in_review_queue"] is False
             assert data["concord_review_priority"] == 0.0
@@ -468,3 +472,59 @@ def test_incremental_pull_brings_only_changed_tasks(world, tmp_path):
         con.close()
     assert got == 1
     assert n_raw == len(world.task_ids["pairwise_preference"])
+
+
+# ---------------------------------------------------------------------------------------------
+# config validation and errors against the real server
+# ---------------------------------------------------------------------------------------------
+def test_every_example_config_is_valid_on_the_server(world):
+    for path in sorted(w.SPECS.glob("*.yaml")):
+        result = world.cli("ls", "config", str(path))
+        assert result.exit_code == 0, result.output
+        assert "config is valid (checked by the server)" in result.output
+
+
+def test_server_rejection_of_a_config_is_one_clear_line(world):
+    from concord.labelstudio.client import Client
+    from concord.labelstudio.config import validate_config
+    from concord.labelstudio.errors import SpecError
+
+    client = Client(world.url, world.env["LABEL_STUDIO_API_KEY"])
+    bad = '<View><Text name="t" value="$text"/><Choices name="c" toName="x"><Choice value="a"/></Choices></View>'
+    with pytest.raises(SpecError) as err:
+        validate_config(client, bad, "bad.yaml")
+    assert str(err.value).startswith("bad.yaml: the server rejects the built config: ")
+    assert 'toName=\\"x\\" not found in names' in str(err.value) or (
+        'toName="x" not found in names' in str(err.value)
+    )
+
+
+def test_unknown_project_is_a_clear_4xx_error(world):
+    result = world.cli("ls", "pull", "--db", str(world.tmp / "other.duckdb"), "--project", "987654")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "concord: error: get project 987654: Label Studio rejected the request: HTTP 404"
+    )
+    assert world.env["LABEL_STUDIO_API_KEY"] not in result.output
+
+
+def test_wrong_token_is_a_clear_401(world):
+    env = {**world.env, "LABEL_STUDIO_API_KEY": "0" * 40}
+    from click.testing import CliRunner
+
+    from concord.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["ls", "push-flags", "--project", "1", "--db", str(world.db)], env=env
+    )
+    assert result.exit_code == 1
+    assert "HTTP 401 unauthorized: check LABEL_STUDIO_API_KEY" in result.output
+    assert "0" * 40 not in result.output
+
+
+def test_script_refuses_the_port_of_the_running_server(label_studio, tmp_path):
+    import ls_server
+
+    port = int(label_studio.url.rsplit(":", 1)[1])
+    with pytest.raises(ls_server.ServerError, match="already answers"):
+        ls_server.start_server(os.environ["LABEL_STUDIO_VENV"], tmp_path / "d", port=port)
