@@ -10,7 +10,8 @@
 --     model_eval_delta_score_sources order, then prediction_score, region_score
 --   human_model_delta: the control delta with the largest absolute value (ties: control name)
 {%- set ratios = var('concord_extract_split') %}
-{%- set sources = (var('model_eval_delta_score_sources', none) or ['data_field', 'external']) + ['prediction_score', 'region_score'] %}
+{%- set delta_sources = var('model_eval_delta_score_sources', none) or ['data_field', 'external'] %}
+{%- set sources = delta_sources + ['prediction_score', 'region_score'] %}
 with
 
 tasks as (
@@ -108,7 +109,10 @@ ranked_control_deltas as (
     select
         task_id,
         human_model_delta,
-        row_number() over (partition by task_id order by abs(human_model_delta) desc, control_name) as delta_rank,
+        row_number() over (
+            partition by task_id
+            order by abs(human_model_delta) desc, control_name
+        ) as delta_rank,
     from by_control
     where human_model_delta is not null
 ),

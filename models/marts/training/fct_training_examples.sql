@@ -27,7 +27,8 @@ control_thresholds as (
             {%- for name, threshold in by_control.items() %}
             when control_name = '{{ name }}' then cast({{ threshold }} as double)
             {%- endfor %}
-            when has_agreement_metric then cast({{ 'null' if min_agreement is none else min_agreement }} as double)
+            when has_agreement_metric
+                then cast({{ 'null' if min_agreement is none else min_agreement }} as double)
         end as agreement_threshold,
     from control_candidates
     where not is_skipped_only

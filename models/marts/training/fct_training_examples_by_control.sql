@@ -21,7 +21,8 @@ control_thresholds as (
             {%- for name, threshold in by_control.items() %}
             when control_name = '{{ name }}' then cast({{ threshold }} as double)
             {%- endfor %}
-            when has_agreement_metric then cast({{ 'null' if min_agreement is none else min_agreement }} as double)
+            when has_agreement_metric
+                then cast({{ 'null' if min_agreement is none else min_agreement }} as double)
         end as agreement_threshold,
     from control_candidates
 ),
@@ -53,7 +54,9 @@ filtered as (
         and n_annotations >= {{ var('concord_extract_min_annotations') }}
         and (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
         {%- if controls | length > 0 %}
-        and control_name in ({% for name in controls %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor %})
+        and control_name in (
+            {%- for name in controls %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        )
         {%- endif %}
 )
 
