@@ -64,11 +64,14 @@ STAGING_DDL: dict[str, str] = {
         load_id varchar""",
 }
 
+# every model-eval model and its ancestors (the agreement engine, seeds), but not staging: the
+# staging relations are the tables written by `create_staging` / `insert_rows`
 MODEL_EVAL_SELECTOR = [
     "label_values",
-    "path:models/intermediate/model_eval",
-    "path:models/marts/model_eval",
+    "+path:models/intermediate/model_eval",
+    "+path:models/marts/model_eval",
 ]
+STAGING_EXCLUDE = ["path:models/staging"]
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
@@ -114,14 +117,12 @@ def run_model_eval(
 ) -> None:
     """Seed label_values and build every model-eval model (with its data tests) on `db`.
 
-    `select` replaces the default selection (e.g. to pull in the agreement engine with
-    `+fct_agreement_ceiling`, excluding `path:models/staging`).
+    `select` replaces the default selection; staging models are always excluded.
     """
     from concord.dbt import run_dbt
 
     args = [command, "--select", *(select or MODEL_EVAL_SELECTOR)]
-    if exclude:
-        args += ["--exclude", *exclude]
+    args += ["--exclude", *STAGING_EXCLUDE, *(exclude or [])]
     if dbt_vars:
         args += ["--vars", json.dumps(dict(dbt_vars))]
     os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))

@@ -81,7 +81,6 @@ def warehouse(tmp_path_factory):
         db,
         tmp / "target",
         select=["+fct_agreement_ceiling", "+fct_model_agreement_by_exposure"],
-        exclude=["path:models/staging"],
     )
     return db
 

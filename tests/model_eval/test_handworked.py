@@ -11,6 +11,7 @@ Projects:
   5  fct_model_scores: all four score sources, provenance, conflicts, external key kinds
   6  a constant model score: correlations undefined (null)
   8  judgments that cannot be normalised
+  9  text spans: human disagreement from the agreement engine's pairwise span IoU
 """
 
 from __future__ import annotations
@@ -21,12 +22,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from staging_fakes import create_staging, insert_rows, query_dicts, run_model_eval
-
-EXCLUDE_AGREEMENT_MARTS = [
-    "fct_model_agreement",
-    "fct_model_agreement_by_exposure",
-    "fct_agreement_ceiling",
-]
 
 LABELS = ["positive", "negative", "neutral"]
 
@@ -255,6 +250,32 @@ def handworked_staging() -> Staging:
     s.result(8001, 801, 8, "stars", "rating", rating=7.0)
     s.result(8001, 801, 8, "label", "choices", choices=["maybe"])
 
+    # ---- project 9: text spans (no single consensus value): pairwise span IoU decides
+    s.add("stg_label_studio__projects", project_id=9, score_field="score")
+    s.add(
+        "stg_label_studio__controls",
+        project_id=9,
+        control_name="ner",
+        control_type="labels",
+        labels=["ORG"],
+    )
+    spans = {901: [(0, 10), (0, 5)], 902: [(3, 8), (3, 8)]}  # task: span of annotator 90, 91
+    for task_id, pair in spans.items():
+        s.task(task_id, 9, {"text": "Acme Corp. and friends"})
+        for annotator, (start, end) in zip((90, 91), pair, strict=True):
+            ann_id = task_id * 10 + annotator - 90
+            s.annotation(ann_id, task_id, 9, annotator)
+            s.result(
+                ann_id,
+                task_id,
+                9,
+                "ner",
+                "labels",
+                span_start=start,
+                span_end=end,
+                region_labels=["ORG"],
+            )
+
     # ---- project 5: model scores from every source
     s.add("stg_label_studio__projects", project_id=5, score_field="risk")  # Header shows $risk
     s.task(501, 5, {"risk": 0.25, "score": 0.7, "ext_id": "e-501"})
@@ -309,7 +330,7 @@ def warehouse(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("model_eval_handworked")
     db = tmp / "handworked.duckdb"
     handworked_staging().write(db)
-    run_model_eval(db, tmp / "target", exclude=EXCLUDE_AGREEMENT_MARTS)
+    run_model_eval(db, tmp / "target")
     return db
 
 
@@ -527,7 +548,6 @@ def test_review_queue_thresholds_are_vars(tmp_path):
     run_model_eval(
         db,
         tmp_path / "target",
-        exclude=EXCLUDE_AGREEMENT_MARTS,
         dbt_vars={
             "model_eval_divergence_threshold": 0.6,
             "model_eval_uncertain_band": [0.45, 0.55],
@@ -617,3 +637,14 @@ def test_calibration_of_a_confidence_table_keyed_by_prediction(warehouse):
     )
     assert kinds == [{"score_kind": "confidence"}]
     assert query_dicts(warehouse, "select * from marts.fct_score_deltas where project_id = 3") == []
+
+
+def test_review_queue_region_disagreement(warehouse):
+    rows = {
+        r["task_id"]: r
+        for r in query_dicts(warehouse, "select * from marts.fct_review_queue where project_id = 9")
+    }
+    # 901: [0, 10) vs [0, 5): IoU 5 / 10 each way -> 0.5 < 0.95; 902: identical spans -> 1.0
+    assert rows[901]["reasons"] == "human_disagreement"
+    assert rows[901]["min_region_agreement"] == pytest.approx(0.5, abs=1e-12)
+    assert 902 not in rows

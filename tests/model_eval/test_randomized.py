@@ -23,7 +23,7 @@ from scipy import stats
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 from staging_fakes import query_dicts, run_model_eval
-from test_handworked import EXCLUDE_AGREEMENT_MARTS, LABELS, Staging
+from test_handworked import LABELS, Staging
 
 SEED = 20261128
 TOL = 1e-9
@@ -143,7 +143,7 @@ def random_warehouse(tmp_path_factory):
     db = tmp / "random.duckdb"
     staging, truth = build_random(random.Random(SEED))
     staging.write(db)
-    run_model_eval(db, tmp / "target", exclude=EXCLUDE_AGREEMENT_MARTS)
+    run_model_eval(db, tmp / "target")
     return db, truth
 
 

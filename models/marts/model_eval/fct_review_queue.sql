@@ -2,8 +2,12 @@
 -- Reasons (thresholds are dbt vars, defaults in dbt_project.yml and docs/model_eval.md):
 --   divergence                some annotation's normalised judgment differs from a model score
 --                             (fct_score_deltas) by more than model_eval_divergence_threshold
---   human_disagreement        on some control judged by >= 2 annotations, the consensus share is
---                             below model_eval_consensus_threshold
+--   human_disagreement        on some scalar control (Choices, Rating, Number) judged by >= 2
+--                             annotations, the consensus share is below
+--                             model_eval_consensus_threshold; or, on a region control (spans,
+--                             boxes: no single consensus value), the mean pairwise agreement of
+--                             the agreement engine (fct_control_agreement) is below
+--                             model_eval_region_agreement_threshold
 --   model_uncertain           a non-conflicting score from model_eval_uncertainty_score_sources
 --                             lies within model_eval_uncertain_band [low, high]
 --   too_few_annotations       fewer non-empty submitted annotations than model_eval_min_annotations
@@ -36,6 +40,14 @@ model_scores as (
     select * from {{ ref('fct_model_scores') }}
 ),
 
+control_agreement as (
+    select * from {{ ref('fct_control_agreement') }}
+),
+
+control_settings as (
+    select * from {{ ref('int_agreement_control_settings') }}
+),
+
 anchoring as (
     select * from {{ ref('fct_anchoring_index') }}
 ),
@@ -55,6 +67,19 @@ disagreement as (
     from consensus
     where n_keyed_judgments >= 2
     group by task_id
+),
+
+region_disagreement as (
+    select
+        control_agreement.task_id,
+        min(control_agreement.agreement) as min_region_agreement,
+    from control_agreement
+    inner join control_settings
+        on control_agreement.project_id = control_settings.project_id
+        and control_agreement.control_name = control_settings.control_name
+    where control_settings.is_region_metric
+        and control_agreement.n_pairs > 0
+    group by control_agreement.task_id
 ),
 
 uncertainty as (
@@ -96,9 +121,13 @@ task_signals as (
         coalesce(annotation_counts.n_annotations, 0) as n_annotations,
         divergence.max_abs_delta,
         disagreement.min_consensus_share,
+        region_disagreement.min_region_agreement,
         uncertainty.n_uncertain_scores,
         coalesce(divergence.max_abs_delta > {{ var('model_eval_divergence_threshold') }}, false) as has_divergence,
-        coalesce(disagreement.min_consensus_share < {{ var('model_eval_consensus_threshold') }}, false) as has_human_disagreement,
+        (
+            coalesce(disagreement.min_consensus_share < {{ var('model_eval_consensus_threshold') }}, false)
+            or coalesce(region_disagreement.min_region_agreement < {{ var('model_eval_region_agreement_threshold') }}, false)
+        ) as has_human_disagreement,
         uncertainty.task_id is not null as has_model_uncertain,
         coalesce(annotation_counts.n_annotations, 0) < {{ var('model_eval_min_annotations') }} as has_too_few_annotations,
         (annotation_counts.n_annotations = 1 and flagged_annotators.annotator_id is not null) as has_anchored_sole_annotator,
@@ -109,6 +138,8 @@ task_signals as (
         on tasks.task_id = divergence.task_id
     left join disagreement
         on tasks.task_id = disagreement.task_id
+    left join region_disagreement
+        on tasks.task_id = region_disagreement.task_id
     left join uncertainty
         on tasks.task_id = uncertainty.task_id
     left join flagged_annotators
@@ -156,6 +187,7 @@ queue as (
         n_annotations,
         max_abs_delta,
         min_consensus_share,
+        min_region_agreement,
         n_uncertain_scores,
         has_divergence,
         has_human_disagreement,
