@@ -284,3 +284,25 @@ def test_fixture_facts_the_tests_rely_on():
     assert texts[2] == texts[26]
     assert list(texts.values()).count(texts[10]) == 1
     assert (FIXTURES / "byos_text" / "export.json").exists()
+
+
+def test_ext_id_known_only_to_a_score_table(warehouse, tmp_path):
+    """A person's external id with scores but no task (yet): its score rows go, and it is logged."""
+    from ingest.scores import ingest_scores
+
+    scores = tmp_path / "ghost_scores.csv"
+    scores.write_text("ext_id,score\nghost-0001,0.4\nbyos-0000,0.9\n")
+    con = connect(warehouse)
+    ingest_scores(con, [scores], "ghost_scores", "data.ext_id")
+    result = erase(con, ErasureRequest(ext_ids=["ghost-0001"]))
+    assert result.task_ids == []
+    assert result.removed["tables"] == {"raw_scores.score_rows": 1}
+    remaining = con.execute(
+        "select key_value from raw_scores.score_rows where score_table_name = 'ghost_scores'"
+    ).fetchall()
+    assert remaining == [("byos-0000",)]
+    assert con.execute(
+        "select identifier_kind from concord_meta.erased_identifiers"
+    ).fetchall() == [("ext_id",)]
+    assert verify_erasure(con).clean
+    con.close()
