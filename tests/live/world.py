@@ -354,8 +354,22 @@ def read_back(world: World) -> None:
             world.api_annotations[task_id] = task["annotations"]
 
 
+def _failed_nodes(target: Path) -> str:
+    """The dbt nodes that did not pass, with their messages (dbt ran with --quiet)."""
+    try:
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return "(no run_results.json)"
+    bad = [
+        f"  {r['unique_id']}: {r['status']}: {(r.get('message') or '').strip()[:500]}"
+        for r in results
+        if r["status"] not in ("success", "pass")
+    ]
+    return "dbt nodes that did not pass:\n" + "\n".join(bad)
+
+
 def build_world(url: str, api_key: str, tmp: Path) -> World:
-    from concord.dbt import run_dbt
+    from concord.dbt import DbtError, run_dbt
 
     env = {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": api_key}
     world = World(url=url, env=env, tmp=tmp, db=tmp / "live.duckdb", admin=h.client(url, api_key))
@@ -427,6 +441,11 @@ def build_world(url: str, api_key: str, tmp: Path) -> World:
 
     t0 = time.monotonic()
     # staging for every project, and the marts the assertions read with everything upstream
-    run_dbt(["build", "--select", *BUILD_SELECT], world.db, target_path=tmp / "target", quiet=True)
+    try:
+        run_dbt(
+            ["build", "--select", *BUILD_SELECT], world.db, target_path=tmp / "target", quiet=True
+        )
+    except DbtError as err:
+        raise AssertionError(f"{err}\n{_failed_nodes(tmp / 'target')}") from None
     world.timings["dbt_build"] = time.monotonic() - t0
     return world
