@@ -57,6 +57,7 @@ class Step:
     load: float = 0.0
     ok: bool = True
     note: str = ""
+    slowest: list[tuple[float, str]] | None = None  # dbt steps: the slowest nodes
 
     @property
     def rows_per_s(self) -> float:
@@ -280,7 +281,18 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
         ok = m.rc == 0
         if not ok:
             note = ((note + "; ") if note else "") + f"FAILED (exit {m.rc}): {m.tail}"[:300]
-        steps.append(Step(size, step, m.wall_s, rows, m.peak_mb, m.cpu_s, m.load, ok, note))
+        slowest = None
+        run_results = run_dir / "target" / "run_results.json"
+        if (note.startswith("dbt ") or step == "other marts") and run_results.exists():
+            kept = run_dir / f"run_results.{step.replace(' ', '_')}.json"
+            run_results.replace(kept)
+            nodes = json.loads(kept.read_text())["results"]
+            slowest = sorted(((n["execution_time"], n["unique_id"]) for n in nodes), reverse=True)[
+                :5
+            ]
+        steps.append(
+            Step(size, step, m.wall_s, rows, m.peak_mb, m.cpu_s, m.load, ok, note, slowest)
+        )
         log(
             f"{size:>9,} tasks: {step:<16} {m.wall_s:8.2f} s  cpu {m.cpu_s:8.2f} s  "
             f"peak {m.peak_mb:7.0f} MB  load {m.load:.1f}{'' if ok else '  ' + note}"
@@ -328,7 +340,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
             env,
             run_dir / "staging.log",
         )
-        ok = record("staging", m, "dbt build --select staging (models + tests)")
+        ok = record("staging", m, "dbt build --select staging (models and tests)")
         parts.append(m)
     if ok:
         result_file = run_dir / "materialize.rows.json"
@@ -366,7 +378,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
 
     # (c) agreement marts, (d) other marts
     if ok and size >= opts.marts_min_size:
-        if has_models("marts/agreement"):
+        if has_models("marts/agreement") and opts.marts != "none":
             m = measure(
                 dbt_args(
                     ["build", "--select", "+marts.agreement", "--exclude", "staging"],
@@ -387,7 +399,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
             if marts_dir.is_dir()
             else []
         )
-        if others:
+        if others and opts.marts == "all":
             exclude = ["staging"] + (["+marts.agreement"] if has_models("marts/agreement") else [])
             m = measure(
                 dbt_args(
@@ -398,7 +410,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 env,
                 run_dir / "other_marts.log",
             )
-            record("other marts", m, ", ".join(others))
+            record("other marts", m, "dbt build: " + ", ".join(others))
     if not opts.keep_db:
         for path in run_dir.glob("concord.duckdb*"):
             path.unlink()
@@ -424,6 +436,12 @@ def render(steps: list[Step], header: str) -> str:
             f"| {s.size:,} | {s.step} | {s.wall_s:.2f} | {s.rows_per_s:,.0f} | "
             f"{s.peak_mb:,.0f} | {ratio} | {s.cpu_s:.1f} | {cpu_ratio} | {s.load:.1f} | {s.note} |"
         )
+    slow = [s for s in steps if s.slowest]
+    if slow:
+        lines += ["", "Slowest dbt nodes per step (execution time, s):", ""]
+        for s in slow:
+            nodes = ", ".join(f"{uid.split('.')[2]} {t:.1f}" for t, uid in s.slowest)
+            lines.append(f"- {s.size:,} {s.step}: {nodes}")
     return "\n".join(lines) + "\n"
 
 
@@ -447,6 +465,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=100_000,
         help="build the marts only at sizes >= this (default 100000)",
+    )
+    parser.add_argument(
+        "--marts",
+        choices=("all", "agreement", "none"),
+        default="all",
+        help="which marts to build after staging (default all)",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the Concord DuckDB files")
     opts = parser.parse_args(argv)
