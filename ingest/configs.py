@@ -10,6 +10,7 @@ List, ...) and Header banners are kept too, so staging can find the score field 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import xml.etree.ElementTree as StdET
@@ -109,7 +110,7 @@ def _number(attrs: dict[str, str], key: str, where: str, shown: str, *, integer:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{where}: {key}={raw!r} is not a number", file=shown) from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ConfigError(f"{where}: {key}={raw!r} is not a finite number", file=shown)
     if integer:
         if value != int(value) or value < 1:
@@ -143,7 +144,9 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
         xml = xml.encode("utf-8")
     head = xml.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
-        raise ConfigError("file is empty, expected a labeling config (<View>...</View>)", file=shown)
+        raise ConfigError(
+            "file is empty, expected a labeling config (<View>...</View>)", file=shown
+        )
     if head[:1] in (b"[", b"{"):
         raise ConfigError(
             "this is JSON, not a labeling config XML "
@@ -208,7 +211,9 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
                 )
             )
             continue
-        is_control = tag_type in CONTROL_TAGS or (to_name is not None and tag_type not in OBJECT_TAGS)
+        is_control = tag_type in CONTROL_TAGS or (
+            to_name is not None and tag_type not in OBJECT_TAGS
+        )
         is_object = not is_control and (
             tag_type in OBJECT_TAGS or (value is not None and "$" in value and name is not None)
         )
@@ -255,7 +260,9 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
                     file=shown,
                 )
     if not any(t.tag_role == "control" for t in tags):
-        raise ConfigError("the config has no control tag (Choices, Labels, Rating, ...)", file=shown)
+        raise ConfigError(
+            "the config has no control tag (Choices, Labels, Rating, ...)", file=shown
+        )
     return tags
 
 
@@ -267,7 +274,11 @@ def _parse_control(
     if kind == "choices":
         tag.choices = []
         for child in element.iter():
-            if child is not element and isinstance(child.tag, str) and child.tag.lower() == "choice":
+            if (
+                child is not element
+                and isinstance(child.tag, str)
+                and child.tag.lower() == "choice"
+            ):
                 value = _option_value(child)
                 if value is None:
                     raise ConfigError(f"{where}: a <Choice> has no value", file=shown)
@@ -292,7 +303,11 @@ def _parse_control(
     elif kind == "number":
         tag.min_value = _number(written, "min", where, shown)
         tag.max_value = _number(written, "max", where, shown)
-        if tag.min_value is not None and tag.max_value is not None and tag.min_value > tag.max_value:
+        if (
+            tag.min_value is not None
+            and tag.max_value is not None
+            and tag.min_value > tag.max_value
+        ):
             raise ConfigError(f"{where}: min {tag.min_value:g} > max {tag.max_value:g}", file=shown)
     elif kind == "ranker":
         buckets = [c for c in children if c.tag.lower() == "bucket"]
@@ -307,9 +322,7 @@ def _parse_control(
         tag.notes.append(kind)
 
 
-def ingest_config(
-    con_or_db, path: str | os.PathLike[str], project_id: int
-) -> LoadResult:
+def ingest_config(con_or_db, path: str | os.PathLike[str], project_id: int) -> LoadResult:
     """Load one labeling config for `project_id` (replacing the project's previous config)."""
     path = Path(path)
     shown = str(path)
@@ -422,9 +435,7 @@ def _summarise(result: LoadResult, tags: list[ConfigTag]) -> None:
     objects = [t for t in tags if t.tag_role == "object"]
     headers = [t for t in tags if t.tag_role == "visual"]
     result.counts = {"controls": len(controls), "objects": len(objects), "headers": len(headers)}
-    result.notes.append(
-        "controls: " + ", ".join(f"{t.tag_name} ({t.tag_type})" for t in controls)
-    )
+    result.notes.append("controls: " + ", ".join(f"{t.tag_name} ({t.tag_type})" for t in controls))
     fields = [t.value_field for t in headers if t.value_field]
     if fields:
         result.notes.append("header fields: " + ", ".join(f"${f}" for f in fields))
@@ -436,7 +447,9 @@ def _summarise(result: LoadResult, tags: list[ConfigTag]) -> None:
         )
 
 
-def config_tags_for_project(con: duckdb.DuckDBPyConnection, project_id: int) -> list[ConfigTag] | None:
+def config_tags_for_project(
+    con: duckdb.DuckDBPyConnection, project_id: int
+) -> list[ConfigTag] | None:
     """The project's ingested config tags, or None when no config was ingested."""
     rows = con.execute(
         """

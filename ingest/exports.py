@@ -62,7 +62,7 @@ _INT = "('UBIGINT', 'BIGINT')"
 _DUCKDB_JSON_ERROR = re.compile(
     r'Malformed JSON in file "(?P<file>.*)", at byte (?P<byte>\d+) in record/value (?P<rec>\d+): '
     r"(?P<why>.*?)\.?\s*$",
-    re.S,
+    re.DOTALL,
 )
 
 
@@ -95,9 +95,7 @@ def _all(items: str, condition: str, var: str) -> str:
 
 def _container_ok(key: str) -> str:
     """A list, or absent / JSON null (checked on the raw task only when the transform gave NULL)."""
-    return (
-        f"(s.{key} is not null or coalesce(json_type(task_json, '$.{key}'), 'NULL') = 'NULL')"
-    )
+    return f"(s.{key} is not null or coalesce(json_type(task_json, '$.{key}'), 'NULL') = 'NULL')"
 
 
 _ANNOTATION_OK = f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')}"
@@ -204,9 +202,11 @@ def ingest_exports(
     with connect(con_or_db) as con:
         ensure_raw_schema(con)
         prepared: list[_Prepared] = []
+        current = "?"
         try:
             seen_sha: set[str] = set()
             for index, path in enumerate(paths):
+                current = str(path)
                 prepared.append(
                     _prepare(
                         con,
@@ -223,17 +223,53 @@ def ingest_exports(
                     "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
                 )
                 for prep in prepared:
+                    current = prep.shown
                     if not prep.result.skipped:
                         _apply(con, prep, project_id=project_id, full_snapshot=full_snapshot)
                     results.append(prep.result)
                 if full_snapshot:
                     _mark_absent_deleted(con, results)
+        except duckdb.Error as err:
+            # anything DuckDB refuses that validation did not catch: one line, no traceback
+            raise _duckdb_failure(err, current, con) from None
         finally:
             for prep in prepared:
                 con.execute(f"drop table if exists {prep.table}")
             con.execute("drop table if exists _concord_checked")
             con.execute("drop table if exists _concord_seen")
     return results
+
+
+def _duckdb_failure(err: Exception, shown: str, con: duckdb.DuckDBPyConnection) -> IngestError:
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if isinstance(err, duckdb.OutOfMemoryException):
+        try:
+            limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        except duckdb.Error:
+            limit = "?"
+        return IngestError(
+            f"DuckDB ran out of memory ({first}); the limit is {limit}: "
+            "raise it with CONCORD_MEMORY_LIMIT (e.g. CONCORD_MEMORY_LIMIT=4GB)",
+            file=shown,
+        )
+    return IngestError(f"DuckDB refused the load: {first}", file=shown)
+
+
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
+
+
+def _ensure_memory_for(con: duckdb.DuckDBPyConnection, max_object: int) -> None:
+    """DuckDB reserves about 24 N bytes to parse and check a task of N bytes (measured: a 50 MB
+    text needs a ~2 GB limit, ~650 MB resident): raise the limit when it is lower."""
+    wanted = 24 * max_object + 1024**3
+    current = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]+)\s*", str(current))
+    if match and match.group(2).lower() in _UNITS:
+        have = float(match.group(1)) * _UNITS[match.group(2).lower()]
+        if have >= wanted:
+            return
+    con.execute(f"set memory_limit = '{wanted // 1024**2}MiB'")
 
 
 @dataclass
@@ -287,7 +323,9 @@ def _prepare(
         say(f"{shown}: reading {human_bytes(size)} ({fmt})...")
     if fmt == "json":
         _check_json_envelope(path, shown, size)
-        _stage_json(con, prep.table, path, shown, size)
+        max_object = _stage_json(con, prep.table, path, shown, size)
+        if max_object > DEFAULT_MAX_OBJECT:
+            _ensure_memory_for(con, max_object)
         first = con.execute(
             f"select task_json::varchar from {prep.table} order by record_no limit 1"
         ).fetchone()
@@ -340,8 +378,12 @@ def detect_format(path: Path, shown: str) -> str:
     head = sniff(path)
     if not head:
         if path.stat().st_size == 0:
-            raise ExportFormatError("file is empty (0 bytes), expected a Label Studio export", file=shown)
-        raise ExportFormatError("file holds only whitespace, expected a Label Studio export", file=shown)
+            raise ExportFormatError(
+                "file is empty (0 bytes), expected a Label Studio export", file=shown
+            )
+        raise ExportFormatError(
+            "file holds only whitespace, expected a Label Studio export", file=shown
+        )
     if head.startswith(b"PAR1"):
         raise ExportFormatError(
             "this is a Parquet file, not a Label Studio export "
@@ -400,7 +442,7 @@ def _json_source(path: Path, max_object: int) -> str:
 
 
 _OBJECT_TOO_LARGE = re.compile(
-    r'"maximum_object_size" of \d+ bytes exceeded.*?\(>(\d+) bytes\)', re.S
+    r'"maximum_object_size" of \d+ bytes exceeded.*?\(>(\d+) bytes\)', re.DOTALL
 )
 DEFAULT_MAX_OBJECT = 16 * 1024 * 1024
 
@@ -459,7 +501,9 @@ def locate_json_error(path: Path, shown: str, size: int) -> ExportFormatError | 
 
     def error(pos: int, message: str) -> ExportFormatError:
         offset, line, column = where(pos)
-        return ExportFormatError(f"{message} (line {line}, column {column})", file=shown, offset=offset)
+        return ExportFormatError(
+            f"{message} (line {line}, column {column})", file=shown, offset=offset
+        )
 
     decoder = json.JSONDecoder()
     n = len(text)
@@ -615,9 +659,7 @@ def _validate(
         )
     if not projects:
         if project_id is None:
-            raise ExportFormatError(
-                "tasks carry no 'project' id: pass --project-id N", file=shown
-            )
+            raise ExportFormatError("tasks carry no 'project' id: pass --project-id N", file=shown)
         con.execute("update _concord_checked set project_id = ?", [project_id])
         result.project_id = project_id
     else:
@@ -680,9 +722,7 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
         """,
         [result.load_id, source_format, now],
     )
-    con.execute(
-        "insert into _concord_seen select task_id, project_id from _concord_checked"
-    )
+    con.execute("insert into _concord_seen select task_id, project_id from _concord_checked")
     result.counts.update(new=int(new), replaced=int(replaced), unchanged=int(unchanged))
     if undeleted:
         result.counts["undeleted"] = int(undeleted)

@@ -191,7 +191,9 @@ def _csv_rows(path: Path, shown: str) -> tuple[Iterator[tuple[int, dict]], set[s
         raise ExportFormatError("the CSV export is empty", file=shown) from None
     except UnicodeDecodeError:
         handle.close()
-        raise ExportFormatError("invalid UTF-8 in line 1 (exports must be UTF-8)", file=shown) from None
+        raise ExportFormatError(
+            "invalid UTF-8 in line 1 (exports must be UTF-8)", file=shown
+        ) from None
     except csv.Error as err:
         handle.close()
         raise ExportFormatError(f"malformed CSV in line 1 ({err})", file=shown) from None
@@ -200,9 +202,7 @@ def _csv_rows(path: Path, shown: str) -> tuple[Iterator[tuple[int, dict]], set[s
         hint = ""
         if "score" in header or "task_id" in header or "prediction_id" in header:
             hint = " (a score table? use `concord ingest scores`)"
-        raise ExportFormatError(
-            f"no 'id' column: not a Label Studio CSV export{hint}", file=shown
-        )
+        raise ExportFormatError(f"no 'id' column: not a Label Studio CSV export{hint}", file=shown)
     missing = [k for k in ("annotation_id", "annotator") if k not in header]
     if missing:
         handle.close()

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,9 @@ class LoadResult:
         head = f"{self.file_name}: {self.file_format}"
         if self.project_id is not None:
             head += f", project {self.project_id}"
-        out = [f"{head}: {parts} (load {self.load_id})" if parts else f"{head} (load {self.load_id})"]
+        out = [
+            f"{head}: {parts} (load {self.load_id})" if parts else f"{head} (load {self.load_id})"
+        ]
         out += [f"  {note}" for note in self.notes]
         return out
 
@@ -56,10 +59,21 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+DEFAULT_MEMORY_LIMIT = "700MB"
+
+
+def memory_limit() -> str:
+    """DuckDB memory limit of ingest connections: $CONCORD_MEMORY_LIMIT, default 700MB."""
+    value = os.environ.get("CONCORD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.IGNORECASE):
+        raise IngestError(f"CONCORD_MEMORY_LIMIT={value!r}: expected a size such as 700MB or 2GB")
+    return value
+
+
 @contextlib.contextmanager
-def connect(con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None) -> Iterator[
-    duckdb.DuckDBPyConnection
-]:
+def connect(
+    con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a connection: the one given, or a new one on the file (closed afterwards)."""
     if isinstance(con_or_db, duckdb.DuckDBPyConnection):
         yield con_or_db
@@ -68,7 +82,14 @@ def connect(con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None
 
     path = resolve_db(con_or_db)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise IngestError(f"cannot open the warehouse: {first}", file=str(path)) from None
+    # bounded memory: DuckDB spills temp tables (next to the warehouse file) beyond this
+    con.execute(f"set memory_limit = '{memory_limit()}'")
+    con.execute("set enable_progress_bar = false")
     try:
         yield con
     finally:

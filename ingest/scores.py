@@ -93,7 +93,7 @@ def _read_table(path: Path, shown: str) -> tuple[pl.DataFrame, str]:
             frame = pl.read_json(path, infer_schema_length=None)
         else:
             frame = pl.read_ndjson(path, infer_schema_length=None)
-    except Exception as err:  # polars raises many types; all mean "cannot read"
+    except Exception as err:  # noqa: BLE001 - polars raises many types; all mean "cannot read"
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         label = {"score_parquet": "Parquet", "score_csv": "CSV", "score_json": "JSON"}.get(
             fmt, "NDJSON"
@@ -185,9 +185,7 @@ def validate_table(frame: pl.DataFrame, key: ScoreKey, shown: str) -> pl.DataFra
     elif score_col.dtype == pl.Null:
         score_num = pl.Series([None] * rows.height, dtype=pl.Float64)
     else:
-        raise ScoreTableError(
-            f"column 'score' is {score_col.dtype}, expected numbers", file=shown
-        )
+        raise ScoreTableError(f"column 'score' is {score_col.dtype}, expected numbers", file=shown)
     if key.kind == "data_field":
         if key_col.dtype == pl.String:
             key_text = key_col.str.strip_chars()

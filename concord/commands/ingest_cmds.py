@@ -83,7 +83,9 @@ def config_cmd(path, project_id, db) -> None:
 
 @ingest_group.command("scores")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--name", "name", required=True, help="Score table name (loading it again replaces it).")
+@click.option(
+    "--name", "name", required=True, help="Score table name (loading it again replaces it)."
+)
 @click.option(
     "--key",
     "key",
@@ -101,6 +103,6 @@ def scores_cmd(paths, name, key, db) -> None:
         click.echo(line)
 
 
-from concord.commands.status_cmd import status_cmd  # noqa: E402  (registered with ingest)
+from concord.commands.status_cmd import status_cmd
 
 COMMANDS: list = [ingest_group, status_cmd]

@@ -45,7 +45,13 @@ def run_concord(*args: str, db: Path | None = None, cwd: Path | None = None):
         command += ["--db", str(db)]
     env = {k: v for k, v in os.environ.items() if k != "CONCORD_DB"}
     return subprocess.run(
-        command, capture_output=True, text=True, timeout=300, cwd=cwd or REPO_ROOT, env=env
+        command,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=cwd or REPO_ROOT,
+        env=env,
     )
 
 
@@ -69,5 +75,3 @@ def rows(db: Path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
-
-

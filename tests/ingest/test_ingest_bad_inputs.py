@@ -15,98 +15,188 @@ BYOS = FIXTURES / "byos_text"
 
 # (corpus file, command, expected message after "concord: error: {file}")
 EXPORT_CASES = [
-    ("truncated.json", ", byte 668: truncated JSON: the file ends inside record 2 (line 44, column 15)"),
-    ("top_level_object.json", ": top level is a JSON object; a Label Studio export is a JSON array "
-     "of tasks (NDJSON and single tasks are not exports)"),
+    (
+        "truncated.json",
+        ", byte 668: truncated JSON: the file ends inside record 2 (line 44, column 15)",
+    ),
+    (
+        "top_level_object.json",
+        (
+            ": top level is a JSON object; a Label Studio export is a JSON array "
+            "of tasks (NDJSON and single tasks are not exports)"
+        ),
+    ),
     ("task_without_id.json", ": record 2: task has no 'id'"),
     ("task_id_not_integer.json", ": record 2: task 'id' must be an integer, got string \"902\""),
     ("duplicate_task_ids.json", ", task 901: duplicate task id (records 1, 3)"),
     ("result_not_list.json", ", task 902: annotation 9002: 'result' must be a list, got object"),
     ("result_without_value.json", ", task 901: annotation 9001: result[0] has no 'value'"),
-    ("result_value_not_object.json",
-     ", task 901: annotation 9001: result[0]: 'value' must be an object, got integer"),
+    (
+        "result_value_not_object.json",
+        ", task 901: annotation 9001: result[0]: 'value' must be an object, got integer",
+    ),
     ("result_without_from_name.json", ", task 901: annotation 9001: result[0] has no 'from_name'"),
     ("annotations_not_list.json", ", task 901: 'annotations' must be a list, got object"),
     ("annotation_without_id.json", ", task 901: annotations[0] has no integer 'id' (got none)"),
-    ("prediction_result_not_list.json",
-     ", task 901: prediction 77: 'result' must be a list, got string"),
+    (
+        "prediction_result_not_list.json",
+        ", task 901: prediction 77: 'result' must be a list, got string",
+    ),
     ("draft_without_id.json", ", task 901: drafts[0] has no integer 'id'"),
     ("invalid_utf8.json", ", byte 48: invalid UTF-8 at line 1 (exports must be UTF-8)"),
     ("empty.json", ": file is empty (0 bytes), expected a Label Studio export"),
     ("whitespace_only.json", ": file holds only whitespace, expected a Label Studio export"),
-    ("not_json.json", ": not a Label Studio export: expected a JSON array of tasks or a CSV export"),
-    ("malformed_json.json",
-     ", byte 52: malformed JSON in record 2: Expecting ',' delimiter (line 2, column 13)"),
+    (
+        "not_json.json",
+        ": not a Label Studio export: expected a JSON array of tasks or a CSV export",
+    ),
+    (
+        "malformed_json.json",
+        ", byte 52: malformed JSON in record 2: Expecting ',' delimiter (line 2, column 13)",
+    ),
     ("array_of_numbers.json", ": record 1 is a JSON integer, not a task object"),
     ("empty_array.json", ": the export holds no tasks (an empty JSON array)"),
-    ("mixed_projects.json", ": tasks of several projects (1, 2) in one file; a Label Studio "
-     "export holds one project: split the file"),
-    ("task_without_project.json", ", task 902: task has no 'project' while other tasks of the "
-     "file belong to project 1"),
-    ("score_table_as_export.json", ": record 1 is neither a Label Studio task (no 'id' and 'data') "
-     "nor a JSON_MIN row (no 'annotation_id'); keys: score, task_id (a score table? use "
-     "`concord ingest scores`)"),
-    ("labeling_config_as_export.xml", ": this is XML, not a Label Studio export (a labeling "
-     "config? use `concord ingest config PATH --project-id N`)"),
-    ("json_min_without_project_id.json",
-     ": JSON_MIN exports carry no project id: pass --project-id N"),
+    (
+        "mixed_projects.json",
+        (
+            ": tasks of several projects (1, 2) in one file; a Label Studio "
+            "export holds one project: split the file"
+        ),
+    ),
+    (
+        "task_without_project.json",
+        ", task 902: task has no 'project' while other tasks of the file belong to project 1",
+    ),
+    (
+        "score_table_as_export.json",
+        (
+            ": record 1 is neither a Label Studio task (no 'id' and 'data') "
+            "nor a JSON_MIN row (no 'annotation_id'); keys: score, task_id (a score table? use "
+            "`concord ingest scores`)"
+        ),
+    ),
+    (
+        "labeling_config_as_export.xml",
+        (
+            ": this is XML, not a Label Studio export (a labeling "
+            "config? use `concord ingest config PATH --project-id N`)"
+        ),
+    ),
+    (
+        "json_min_without_project_id.json",
+        ": JSON_MIN exports carry no project id: pass --project-id N",
+    ),
     ("csv_newlines_in_cells.csv", ": CSV exports carry no project id: pass --project-id N"),
 ]
 
 # same, with --project-id 1 (JSON_MIN / CSV files)
 EXPORT_WITH_PROJECT_CASES = [
-    ("score_table_as_export.csv",
-     ": no 'id' column: not a Label Studio CSV export (a score table? use `concord ingest scores`)"),
+    (
+        "score_table_as_export.csv",
+        ": no 'id' column: not a Label Studio CSV export (a score table? use `concord ingest scores`)",
+    ),
     ("csv_ragged.csv", ": row 2 (line 3) has 4 cells where the header has 5"),
-    ("csv_annotation_id_not_integer.csv",
-     ", task 901: row 1: 'annotation_id' must be an integer, got \"abc\""),
-    ("mixed_projects.json", ": tasks of several projects (1, 2) in one file; a Label Studio "
-     "export holds one project: split the file"),
+    (
+        "csv_annotation_id_not_integer.csv",
+        ", task 901: row 1: 'annotation_id' must be an integer, got \"abc\"",
+    ),
+    (
+        "mixed_projects.json",
+        (
+            ": tasks of several projects (1, 2) in one file; a Label Studio "
+            "export holds one project: split the file"
+        ),
+    ),
 ]
 
 CONFIG_CASES = [
-    ("config_billion_laughs.xml",
-     ": DTD (<!DOCTYPE ...>) refused: labeling configs may not declare DTDs or entities"),
-    ("config_external_entity.xml",
-     ": DTD (<!DOCTYPE ...>) refused: labeling configs may not declare DTDs or entities"),
+    (
+        "config_billion_laughs.xml",
+        ": DTD (<!DOCTYPE ...>) refused: labeling configs may not declare DTDs or entities",
+    ),
+    (
+        "config_external_entity.xml",
+        ": DTD (<!DOCTYPE ...>) refused: labeling configs may not declare DTDs or entities",
+    ),
     ("config_not_xml.xml", ": not well-formed XML at line 1, column 1 (syntax error)"),
     ("config_control_without_name.xml", ": control tag <Choices> has no 'name'"),
     ("config_control_without_to_name.xml", ": control <Rating name='r'> has no 'toName'"),
     ("config_truncated.xml", ": not well-formed XML at line 5, column 1 (no element found)"),
-    ("config_root_not_view.xml",
-     ": root element is <Choices>; a Label Studio labeling config starts with <View>"),
-    ("config_to_name_unknown.xml",
-     ": control 'c' (choices): toName 'txt' names no tag of the config"),
+    (
+        "config_root_not_view.xml",
+        ": root element is <Choices>; a Label Studio labeling config starts with <View>",
+    ),
+    (
+        "config_to_name_unknown.xml",
+        ": control 'c' (choices): toName 'txt' names no tag of the config",
+    ),
     ("config_max_rating_not_number.xml", ": <Rating name='r'>: maxRating='ten' is not a number"),
     ("config_duplicate_names.xml", ": two tags are named 'c' (<Choices> and <Rating>)"),
-    ("config_is_an_export.json", ": this is JSON, not a labeling config XML (a Label Studio "
-     "export? use `concord ingest export`)"),
+    (
+        "config_is_an_export.json",
+        (
+            ": this is JSON, not a labeling config XML (a Label Studio "
+            "export? use `concord ingest export`)"
+        ),
+    ),
 ]
 
 # (file, --key, expected)
 SCORE_CASES = [
     ("scores_nan.csv", "task_id", ": 1 bad row, nothing loaded: row 2: score 'NaN' is not finite"),
-    ("scores_inf.csv", "task_id", ": 2 bad rows, nothing loaded: row 2: score 'inf' is not "
-     "finite; row 3: score '-Infinity' is not finite"),
-    ("scores_strings.csv", "task_id", ": 2 bad rows, nothing loaded: row 2: score 'high' is not "
-     "a number; row 3: score is empty"),
-    ("scores_strings.json", "task_id",
-     ": 1 bad row, nothing loaded: row 2: score 'high' is not a number"),
-    ("scores_nan.ndjson", "task_id",
-     ": 1 bad row, nothing loaded: row 2: score 'NaN' is not finite"),
-    ("scores_missing_key_column.csv", "task_id",
-     ": no 'task_id' column (columns: ext_id, score)"),
-    ("scores_missing_key_values.csv", "data.ext_id", ": 2 bad rows, nothing loaded: row 2: "
-     "ext_id is empty; row 3: ext_id is empty"),
-    ("scores_key_not_integer.csv", "prediction_id", ": 2 bad rows, nothing loaded: row 2: "
-     "prediction_id '2.5' is not an integer; row 3: prediction_id 'abc' is not an integer"),
-    ("scores_bad_scored_at.csv", "task_id",
-     ": 1 bad row, nothing loaded: row 2: scored_at 'yesterday' is not a timestamp"),
+    (
+        "scores_inf.csv",
+        "task_id",
+        (
+            ": 2 bad rows, nothing loaded: row 2: score 'inf' is not "
+            "finite; row 3: score '-Infinity' is not finite"
+        ),
+    ),
+    (
+        "scores_strings.csv",
+        "task_id",
+        ": 2 bad rows, nothing loaded: row 2: score 'high' is not a number; row 3: score is empty",
+    ),
+    (
+        "scores_strings.json",
+        "task_id",
+        ": 1 bad row, nothing loaded: row 2: score 'high' is not a number",
+    ),
+    (
+        "scores_nan.ndjson",
+        "task_id",
+        ": 1 bad row, nothing loaded: row 2: score 'NaN' is not finite",
+    ),
+    ("scores_missing_key_column.csv", "task_id", ": no 'task_id' column (columns: ext_id, score)"),
+    (
+        "scores_missing_key_values.csv",
+        "data.ext_id",
+        ": 2 bad rows, nothing loaded: row 2: ext_id is empty; row 3: ext_id is empty",
+    ),
+    (
+        "scores_key_not_integer.csv",
+        "prediction_id",
+        (
+            ": 2 bad rows, nothing loaded: row 2: "
+            "prediction_id '2.5' is not an integer; row 3: prediction_id 'abc' is not an integer"
+        ),
+    ),
+    (
+        "scores_bad_scored_at.csv",
+        "task_id",
+        ": 1 bad row, nothing loaded: row 2: scored_at 'yesterday' is not a timestamp",
+    ),
     ("scores_ragged.csv", "task_id", ": row 2: 3 fields where the header has 2; nothing loaded"),
     ("scores_header_only.csv", "task_id", ": the table has no data rows"),
-    ("scores_many_bad_rows.csv", "task_id", ": 8 bad rows, nothing loaded: row 1: score 'bad' "
-     "is not a number; row 2: score 'bad' is not a number; row 3: score 'bad' is not a number; "
-     "row 4: score 'bad' is not a number; row 5: score 'bad' is not a number; and 3 more"),
+    (
+        "scores_many_bad_rows.csv",
+        "task_id",
+        (
+            ": 8 bad rows, nothing loaded: row 1: score 'bad' "
+            "is not a number; row 2: score 'bad' is not a number; row 3: score 'bad' is not a number; "
+            "row 4: score 'bad' is not a number; row 5: score 'bad' is not a number; and 3 more"
+        ),
+    ),
 ]
 
 
@@ -117,8 +207,15 @@ def good_warehouse(tmp_path_factory) -> Path:
     for args in (
         ["ingest", "export", str(BYOS / "export.json")],
         ["ingest", "config", str(BYOS / "labeling_config.xml"), "--project-id", "1"],
-        ["ingest", "scores", str(DEMO_SCORES / "byos_text_scores.csv"), "--name", "demo",
-         "--key", "data.ext_id"],
+        [
+            "ingest",
+            "scores",
+            str(DEMO_SCORES / "byos_text_scores.csv"),
+            "--name",
+            "demo",
+            "--key",
+            "data.ext_id",
+        ],
     ):
         done = run_concord(*args, db=db)
         assert done.returncode == 0, done.stderr
@@ -233,8 +330,14 @@ def test_csv_with_newlines_in_cells_loads_exactly(good_warehouse, tmp_path):
     db = _fresh_copy(good_warehouse, tmp_path)
     path = BAD / "csv_newlines_in_cells.csv"
     done = run_concord(
-        "ingest", "export", str(path), "--project-id", "1",
-        "--config", str(BYOS / "labeling_config.xml"), db=db,
+        "ingest",
+        "export",
+        str(path),
+        "--project-id",
+        "1",
+        "--config",
+        str(BYOS / "labeling_config.xml"),
+        db=db,
     )
     assert done.returncode == 0, done.stderr
     assert "csv, project 1: 2 tasks, 3 rows, 2 annotations" in done.stdout
@@ -250,10 +353,18 @@ def test_csv_with_newlines_in_cells_loads_exactly(good_warehouse, tmp_path):
     assert first["id"] == 9001 and second["id"] == 9002
     assert first["completed_by"] == 2
     assert first["result"] == [
-        {"from_name": "label", "to_name": "text_data", "type": "choices",
-         "value": {"choices": ["positive"]}},
-        {"from_name": "rationale", "to_name": "text_data", "type": "textarea",
-         "value": {"text": ["line one\nline two, with comma"]}},
+        {
+            "from_name": "label",
+            "to_name": "text_data",
+            "type": "choices",
+            "value": {"choices": ["positive"]},
+        },
+        {
+            "from_name": "rationale",
+            "to_name": "text_data",
+            "type": "textarea",
+            "value": {"text": ["line one\nline two, with comma"]},
+        },
     ]
     assert tasks[902]["annotations"] == []
 
@@ -279,7 +390,9 @@ def test_enormous_string_field_loads(tmp_path):
 
 def test_enormous_string_in_truncated_file_is_refused(tmp_path):
     path = tmp_path / "huge_truncated.json"
-    path.write_text('[{"id": 1, "project": 7, "data": {"text": "' + "x" * 30_000_000, encoding="utf-8")
+    path.write_text(
+        '[{"id": 1, "project": 7, "data": {"text": "' + "x" * 30_000_000, encoding="utf-8"
+    )
     db = tmp_path / "w.duckdb"
     done = run_concord("ingest", "export", str(path), db=db)
     assert done.returncode == 1

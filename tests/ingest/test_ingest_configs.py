@@ -39,8 +39,10 @@ def test_real_byos_config(tmp_path):
     done = run_concord("ingest", "config", str(path), "--project-id", "1", db=db)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "labeling_config.xml: xml, project 1: 3 controls, 1 objects, 1 headers "
-        "(load ld_a1aeaa7d201b70ef)",
+        (
+            "labeling_config.xml: xml, project 1: 3 controls, 1 objects, 1 headers "
+            "(load ld_a1aeaa7d201b70ef)"
+        ),
         "  controls: label (choices), human_rating (rating), rationale (textarea)",
         "  header fields: $score",
     ]
@@ -91,13 +93,21 @@ def test_every_control_type(tmp_path):
     assert got["rank"]["buckets"] == ["relevant", "bad"] and got["rank"]["to_name"] == "results"
     assert (got["n"]["min_value"], got["n"]["max_value"]) == (0.0, 10.0)
     assert got["tax"]["choice_paths"] == [
-        ["Safety"], ["Safety", "Violence"], ["Safety", "Violence", "Threat"],
-        ["Integrity"], ["Integrity", "Spam"],
+        ["Safety"],
+        ["Safety", "Violence"],
+        ["Safety", "Violence", "Threat"],
+        ["Integrity"],
+        ["Integrity", "Spam"],
     ]
     assert got["tax"]["is_multiple"] is True
     assert got["brush"]["tag_role"] == "control" and got["custom"]["tag_type"] == "mycustomtag"
     roles = {name: t["tag_role"] for name, t in got.items()}
-    assert sorted(n for n, r in roles.items() if r == "object") == ["img", "left", "results", "right"]
+    assert sorted(n for n, r in roles.items() if r == "object") == [
+        "img",
+        "left",
+        "results",
+        "right",
+    ]
 
 
 def test_same_config_is_a_no_op_and_a_new_one_replaces(tmp_path):
@@ -119,12 +129,12 @@ def test_same_config_is_a_no_op_and_a_new_one_replaces(tmp_path):
     assert back.returncode == 0, back.stderr
     assert "(load ld_a1aeaa7d201b70ef_2)" in back.stdout  # re-applied: a new load row
     assert list(tags(db, 1)) == ["score_banner", "text_data", "label", "human_rating", "rationale"]
-    assert rows(db, "select count(*) from raw_label_studio.loads where command = 'config'") == [(3,)]
+    assert rows(db, "select count(*) from raw_label_studio.loads where command = 'config'") == [
+        (3,)
+    ]
 
 
 def test_project_id_is_required(tmp_path):
-    done = run_concord(
-        "ingest", "config", str(ALL_CONTROLS), db=tmp_path / "w.duckdb"
-    )
+    done = run_concord("ingest", "config", str(ALL_CONTROLS), db=tmp_path / "w.duckdb")
     assert done.returncode == 2  # click usage error
     assert "Missing option '--project-id'" in done.stderr

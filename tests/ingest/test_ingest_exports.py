@@ -27,7 +27,9 @@ def expected_ids(project: str) -> dict:
     min_tasks = {
         t["task_id"]
         for t in m["tasks"]
-        if not (t["annotation_ids"] and set(t["annotation_ids"]) <= set(t["cancelled_annotation_ids"]))
+        if not (
+            t["annotation_ids"] and set(t["annotation_ids"]) <= set(t["cancelled_annotation_ids"])
+        )
     }
     return {
         "tasks": tasks,
@@ -156,8 +158,12 @@ def test_min_and_csv_forms_give_the_non_skipped_annotations(project, form, typin
         ]
     # what these formats cannot carry is absent, not invented
     assert all(t["predictions"] == [] and t["drafts"] == [] for t in tasks.values())
-    annotators = {a["completed_by"] for t in tasks.values() for a in t["annotations"]
-                  if not isinstance(a["completed_by"], dict)}
+    annotators = {
+        a["completed_by"]
+        for t in tasks.values()
+        for a in t["annotations"]
+        if not isinstance(a["completed_by"], dict)
+    }
     if "snapshot" in form:
         emails = {a["completed_by"]["email"] for t in tasks.values() for a in t["annotations"]}
         assert emails <= {u["email"] for u in manifest(project)["users"].values()}
@@ -173,7 +179,10 @@ def test_csv_is_parsed_with_a_real_csv_parser():
 
 def test_second_ingest_of_the_same_file_is_a_no_op(tmp_path):
     db = tmp_path / "w.duckdb"
-    files = [FIXTURES / "byos_text" / "export.json", FIXTURES / "ner_spans" / "export_snapshot.json"]
+    files = [
+        FIXTURES / "byos_text" / "export.json",
+        FIXTURES / "ner_spans" / "export_snapshot.json",
+    ]
     first = run_concord("ingest", "export", *map(str, files), db=db)
     assert first.returncode == 0, first.stderr
     before = snapshot(db)
@@ -253,16 +262,21 @@ def test_partial_export_leaves_other_tasks_and_full_snapshot_marks_them_deleted(
     done = run_concord("ingest", "export", str(snap), "--full-snapshot", db=db)
     assert done.returncode == 0, done.stderr
     assert "24 marked deleted" in done.stdout
-    deleted = {r[0] for r in rows(db, "select task_id from raw_label_studio.tasks where is_deleted")}
+    deleted = {
+        r[0] for r in rows(db, "select task_id from raw_label_studio.tasks where is_deleted")
+    }
     assert deleted == set(before) - {1, 2, 3, 4, 5, 9}
     assert rows(
         db, "select count(*) from raw_label_studio.tasks where is_deleted and deleted_at is null"
     ) == [(0,)]
     assert rows(
-        db, "select is_full_snapshot from raw_label_studio.loads where file_name = 'partial_full.json'"
+        db,
+        "select is_full_snapshot from raw_label_studio.loads where file_name = 'partial_full.json'",
     ) == [(True,)]
     # a later export containing a deleted task brings it back
-    done = run_concord("ingest", "export", str(FIXTURES / "byos_text" / "export_snapshot.json"), db=db)
+    done = run_concord(
+        "ingest", "export", str(FIXTURES / "byos_text" / "export_snapshot.json"), db=db
+    )
     assert done.returncode == 0, done.stderr
     assert "24 undeleted" in done.stdout
     assert rows(db, "select count(*) from raw_label_studio.tasks where is_deleted") == [(0,)]
@@ -270,9 +284,12 @@ def test_partial_export_leaves_other_tasks_and_full_snapshot_marks_them_deleted(
 
 def test_full_snapshot_spans_every_file_of_the_command(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert run_concord(
-        "ingest", "export", str(FIXTURES / "byos_text" / "export.json"), db=db
-    ).returncode == 0
+    assert (
+        run_concord(
+            "ingest", "export", str(FIXTURES / "byos_text" / "export.json"), db=db
+        ).returncode
+        == 0
+    )
     first, _ = _edited_copy(tmp_path, "a.json", keep_tasks=set(range(1, 16)))
     second, _ = _edited_copy(tmp_path, "b.json", keep_tasks=set(range(16, 31)))
     done = run_concord("ingest", "export", str(first), str(second), "--full-snapshot", db=db)

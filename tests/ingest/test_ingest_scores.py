@@ -58,23 +58,39 @@ def test_csv_keyed_by_task_id_keeps_duplicates_and_reports_conflicts(tmp_path):
 def test_json_ndjson_and_parquet(tmp_path):
     db = tmp_path / "w.duckdb"
     done = run_concord(
-        "ingest", "scores", str(SCORES / "prediction_scores.json"), "--name", "calib",
-        "--key", "prediction_id", db=db,
+        "ingest",
+        "scores",
+        str(SCORES / "prediction_scores.json"),
+        "--name",
+        "calib",
+        "--key",
+        "prediction_id",
+        db=db,
     )
     assert done.returncode == 0, done.stderr
     assert [r[:4] for r in score_rows(db, "calib")] == [
-        (1, "1", 0.8, "calib-1"), (2, "2", 0.1, "calib-1"), (3, "30", -1.5, "calib-1"),
+        (1, "1", 0.8, "calib-1"),
+        (2, "2", 0.1, "calib-1"),
+        (3, "30", -1.5, "calib-1"),
     ]
     done = run_concord(
-        "ingest", "scores", str(SCORES / "ext_id_scores.ndjson"), "--name", "by_ext",
-        "--key", "data.ext_id", db=db,
+        "ingest",
+        "scores",
+        str(SCORES / "ext_id_scores.ndjson"),
+        "--name",
+        "by_ext",
+        "--key",
+        "data.ext_id",
+        db=db,
     )
     assert done.returncode == 0, done.stderr
     assert [r[:4] for r in score_rows(db, "by_ext")] == [
-        (1, "byos-0000", 0.7, "m"), (2, "byos-0001", 3.0, None),
+        (1, "byos-0000", 0.7, "m"),
+        (2, "byos-0001", 3.0, None),
     ]
     assert rows(
-        db, "select key_kind, key_field from raw_scores.score_tables where score_table_name = 'by_ext'"
+        db,
+        "select key_kind, key_field from raw_scores.score_tables where score_table_name = 'by_ext'",
     ) == [("data_field", "ext_id")]
     parquet = tmp_path / "scores.parquet"
     pl.DataFrame(
@@ -123,7 +139,9 @@ def test_reload_is_a_no_op_and_a_new_file_replaces_the_table(tmp_path):
     assert snapshot(db) == before
     other = tmp_path / "other.csv"
     other.write_text("ext_id,score\nbyos-0000,0.1\n", encoding="utf-8")
-    done = run_concord("ingest", "scores", str(other), "--name", "demo", "--key", "data.ext_id", db=db)
+    done = run_concord(
+        "ingest", "scores", str(other), "--name", "demo", "--key", "data.ext_id", db=db
+    )
     assert done.returncode == 0, done.stderr
     assert "replaced the previous version" in done.stdout
     assert [r[:3] for r in score_rows(db, "demo")] == [(1, "byos-0000", 0.1)]

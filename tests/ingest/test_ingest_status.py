@@ -12,9 +12,22 @@ def test_status_lists_projects_loads_and_score_tables(tmp_path):
     for args in (
         ["ingest", "export", str(FIXTURES / "byos_text" / "export_snapshot.json")],
         ["ingest", "export", str(FIXTURES / "ner_spans" / "export.json")],
-        ["ingest", "config", str(FIXTURES / "byos_text" / "labeling_config.xml"), "--project-id", "1"],
-        ["ingest", "scores", str(DEMO_SCORES / "byos_text_scores.csv"), "--name", "demo",
-         "--key", "data.ext_id"],
+        [
+            "ingest",
+            "config",
+            str(FIXTURES / "byos_text" / "labeling_config.xml"),
+            "--project-id",
+            "1",
+        ],
+        [
+            "ingest",
+            "scores",
+            str(DEMO_SCORES / "byos_text_scores.csv"),
+            "--name",
+            "demo",
+            "--key",
+            "data.ext_id",
+        ],
     ):
         assert run_concord(*args, db=db).returncode == 0
     done = run_concord("status", db=db)
@@ -33,8 +46,9 @@ def test_status_lists_projects_loads_and_score_tables(tmp_path):
     assert lines[4] == "loads: 4 (newest first)"
     load_lines = lines[5:9]
     assert "scores/score_csv  -  30 records  byos_text_scores.csv  sha256 " in load_lines[0]
-    assert "export/json  project 1  30 records  export_snapshot.json  sha256 3167ec5bc328863b" in (
-        load_lines[3]
+    assert (
+        "export/json  project 1  30 records  export_snapshot.json  sha256 3167ec5bc328863b"
+        in (load_lines[3])
     )
     assert lines[9] == "score tables: 1"
     assert lines[10].startswith(
