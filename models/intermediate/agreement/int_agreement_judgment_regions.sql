@@ -38,12 +38,12 @@ control_settings as (
 
 results as (
     select
-        'annotation:' || cast(annotation_id as {{ dbt.type_string() }}) as judgment_id,
+        annotation_id * 2 as judgment_key,
         {{ result_columns }}
     from annotation_results
     union all
     select
-        'prediction:' || cast(prediction_id as {{ dbt.type_string() }}) as judgment_id,
+        prediction_id * 2 + 1 as judgment_key,
         {{ result_columns }}
     from prediction_results
 ),
@@ -51,6 +51,7 @@ results as (
 regions as (
     select
         judgments.judgment_id,
+        judgments.judgment_key,
         judgments.task_id,
         judgments.project_id,
         results.control_name,
@@ -72,7 +73,7 @@ regions as (
         results.rect_height * results.original_height / 100.0 as rect_height_px,
     from results
     inner join judgments
-        on results.judgment_id = judgments.judgment_id
+        on results.judgment_key = judgments.judgment_key
     inner join control_settings
         on judgments.project_id = control_settings.project_id
         and results.control_name = control_settings.control_name

@@ -36,12 +36,12 @@ control_settings as (
 
 results as (
     select
-        'annotation:' || cast(annotation_id as {{ dbt.type_string() }}) as judgment_id,
+        annotation_id * 2 as judgment_key,
         {{ result_columns }}
     from annotation_results
     union all
     select
-        'prediction:' || cast(prediction_id as {{ dbt.type_string() }}) as judgment_id,
+        prediction_id * 2 + 1 as judgment_key,
         {{ result_columns }}
     from prediction_results
 ),
@@ -49,6 +49,7 @@ results as (
 judgment_results as (
     select
         judgments.judgment_id,
+        judgments.judgment_key,
         judgments.judgment_kind,
         judgments.task_id,
         judgments.project_id,
@@ -63,15 +64,16 @@ judgment_results as (
         results.span_start is not null or results.rect_x is not null as is_region,
     from results
     inner join judgments
-        on results.judgment_id = judgments.judgment_id
+        on results.judgment_key = judgments.judgment_key
     where results.control_name is not null
 ),
 
 aggregated as (
     select
-        judgment_id,
-        judgment_kind,
-        task_id,
+        judgment_key,
+        min(judgment_id) as judgment_id,
+        min(judgment_kind) as judgment_kind,
+        min(task_id) as task_id,
         project_id,
         control_name,
         {{ concord_list_sorted_distinct(concord_list_flatten(concord_list_agg('choices'))) }} as choice_set,
@@ -83,7 +85,7 @@ aggregated as (
         count(case when is_region then 1 end) as n_regions,
         count(*) as n_results,
     from judgment_results
-    group by judgment_id, judgment_kind, task_id, project_id, control_name
+    group by judgment_key, project_id, control_name
 ),
 
 with_keys as (
@@ -91,8 +93,12 @@ with_keys as (
         aggregated.*,
         control_settings.control_type,
         control_settings.control_key,
-        {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths') }} as taxonomy_path_keys,
-        {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths', include_ancestors=true) }} as taxonomy_node_keys,
+        case when control_settings.control_type = 'taxonomy'
+            then {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths') }}
+        end as taxonomy_path_keys,
+        case when control_settings.control_type = 'taxonomy'
+            then {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths', include_ancestors=true) }}
+        end as taxonomy_node_keys,
     from aggregated
     inner join control_settings
         on aggregated.project_id = control_settings.project_id

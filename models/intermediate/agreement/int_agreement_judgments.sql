@@ -18,6 +18,8 @@ annotation_judgments as (
     select
         'annotation:' || cast(annotations.annotation_id as {{ dbt.type_string() }}) as judgment_id,
         'annotation' as judgment_kind,
+        -- integer surrogate of judgment_id for joins: even = annotation, odd = prediction
+        annotations.annotation_id * 2 as judgment_key,
         annotations.annotation_id,
         cast(null as bigint) as prediction_id,
         annotations.task_id,
@@ -38,6 +40,7 @@ prediction_judgments as (
     select
         'prediction:' || cast(predictions.prediction_id as {{ dbt.type_string() }}) as judgment_id,
         'prediction' as judgment_kind,
+        predictions.prediction_id * 2 + 1 as judgment_key,
         cast(null as bigint) as annotation_id,
         predictions.prediction_id,
         predictions.task_id,

@@ -24,12 +24,16 @@ control_settings as (
 ),
 
 {%- set side_columns = ['judgment_id', 'judgment_kind', 'annotation_id', 'prediction_id', 'annotator_id', 'model_version', 'is_ground_truth'] %}
+{%- set value_columns = ['value_key', 'choice_set', 'number_value', 'text_lines', 'ranker_order', 'taxonomy_path_keys', 'taxonomy_node_keys', 'n_regions'] %}
+{%- set pair_keys = ['judgment_key_a', 'judgment_key_b', 'control_name'] %}
 
 judgment_pairs as (
     select
         'human_human' as pair_kind,
         judgment_a.task_id,
         judgment_a.project_id,
+        judgment_a.judgment_key as judgment_key_a,
+        judgment_b.judgment_key as judgment_key_b,
         {%- for column in side_columns %}
         judgment_a.{{ column }} as {{ column }}_a,
         judgment_b.{{ column }} as {{ column }}_b,
@@ -45,6 +49,8 @@ judgment_pairs as (
         'model_human' as pair_kind,
         judgment_a.task_id,
         judgment_a.project_id,
+        judgment_a.judgment_key as judgment_key_a,
+        judgment_b.judgment_key as judgment_key_b,
         {%- for column in side_columns %}
         judgment_a.{{ column }} as {{ column }}_a,
         judgment_b.{{ column }} as {{ column }}_b,
@@ -56,22 +62,11 @@ judgment_pairs as (
         and judgment_b.judgment_kind = 'annotation'
 ),
 
-pair_control_names as (
-    select judgment_pairs.judgment_id_a, judgment_pairs.judgment_id_b, judgment_values.control_name,
-    from judgment_pairs
-    inner join judgment_values
-        on judgment_pairs.judgment_id_a = judgment_values.judgment_id
-    union
-    select judgment_pairs.judgment_id_a, judgment_pairs.judgment_id_b, judgment_values.control_name,
-    from judgment_pairs
-    inner join judgment_values
-        on judgment_pairs.judgment_id_b = judgment_values.judgment_id
-),
-
-pair_controls as (
-    select
-        judgment_pairs.*,
-        pair_control_names.control_name,
+-- the scored controls any judgment of the task answered
+task_controls as (
+    select distinct
+        judgment_values.task_id,
+        judgment_values.control_name,
         control_settings.control_type,
         control_settings.metric_name,
         control_settings.metric_version,
@@ -79,80 +74,83 @@ pair_controls as (
         control_settings.scale_min,
         control_settings.scale_max,
         control_settings.is_region_metric,
-        judgment_pairs.judgment_id_a || '|' || judgment_pairs.judgment_id_b || '|'
-            || pair_control_names.control_name as pair_control_id,
-    from judgment_pairs
-    inner join pair_control_names
-        on judgment_pairs.judgment_id_a = pair_control_names.judgment_id_a
-        and judgment_pairs.judgment_id_b = pair_control_names.judgment_id_b
+    from judgment_values
     inner join control_settings
-        on judgment_pairs.project_id = control_settings.project_id
-        and pair_control_names.control_name = control_settings.control_name
+        on judgment_values.project_id = control_settings.project_id
+        and judgment_values.control_name = control_settings.control_name
+),
+
+-- a pair counts for a control when at least one of its judgments answered it
+pair_controls as (
+    select
+        judgment_pairs.*,
+        task_controls.control_name,
+        task_controls.control_type,
+        task_controls.metric_name,
+        task_controls.metric_version,
+        task_controls.threshold,
+        task_controls.scale_min,
+        task_controls.scale_max,
+        task_controls.is_region_metric,
+        values_a.judgment_key is not null as is_present_a,
+        values_b.judgment_key is not null as is_present_b,
+    from judgment_pairs
+    inner join task_controls
+        on judgment_pairs.task_id = task_controls.task_id
+    left join judgment_values as values_a
+        on judgment_pairs.judgment_key_a = values_a.judgment_key
+        and task_controls.control_name = values_a.control_name
+    left join judgment_values as values_b
+        on judgment_pairs.judgment_key_b = values_b.judgment_key
+        and task_controls.control_name = values_b.control_name
+    where values_a.judgment_key is not null or values_b.judgment_key is not null
 ),
 
 region_pair_controls as (
-    select
-        pair_controls.pair_control_id,
-        pair_controls.judgment_id_a,
-        pair_controls.judgment_id_b,
-        pair_controls.control_name,
+    select judgment_key_a, judgment_key_b, control_name,
     from pair_controls
-    inner join judgment_values as values_a
-        on pair_controls.judgment_id_a = values_a.judgment_id
-        and pair_controls.control_name = values_a.control_name
-    inner join judgment_values as values_b
-        on pair_controls.judgment_id_b = values_b.judgment_id
-        and pair_controls.control_name = values_b.control_name
-    where pair_controls.is_region_metric
+    where is_region_metric and is_present_a and is_present_b
 ),
 
--- every same-label region pair of the two judgments, with its IoU
+-- every same-label region pair of the two judgments
 region_matches as (
     select
-        region_pair_controls.pair_control_id,
+        region_pair_controls.judgment_key_a,
+        region_pair_controls.judgment_key_b,
+        region_pair_controls.control_name,
         region_a.region_index as region_index_a,
         region_b.region_index as region_index_b,
-        region_pair_controls.pair_control_id || '|' || cast(region_a.region_index as {{ dbt.type_string() }})
-            || '|' || cast(region_b.region_index as {{ dbt.type_string() }}) as box_pair_id,
         region_a.span_start is not null and region_b.span_start is not null as is_span_pair,
         region_a.rect_rotation = 0 and region_b.rect_rotation = 0 as is_axis_aligned,
-        region_a.rect_width_px is not null and region_b.rect_width_px is not null as has_pixels,
         {{ metric_span_iou('region_a.span_start', 'region_a.span_end', 'region_b.span_start', 'region_b.span_end') }} as span_iou,
         {{ metric_box_iou_axis_aligned(
             'region_a.rect_x', 'region_a.rect_y', 'region_a.rect_width', 'region_a.rect_height',
             'region_b.rect_x', 'region_b.rect_y', 'region_b.rect_width', 'region_b.rect_height',
         ) }} as axis_aligned_box_iou,
         -- rotated boxes are intersected in pixels when both sides know the image size
+        region_a.rect_width_px is not null and region_b.rect_width_px is not null as has_pixels,
+        {%- for side in ['a', 'b'] %}
+        {%- for field in ['x', 'y', 'width', 'height'] %}
         case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_a.rect_x_px else region_a.rect_x end as a_x,
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_a.rect_y_px else region_a.rect_y end as a_y,
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_a.rect_width_px else region_a.rect_width end as a_w,
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_a.rect_height_px else region_a.rect_height end as a_h,
-        region_a.rect_rotation as a_rotation,
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_b.rect_x_px else region_b.rect_x end as b_x,
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_b.rect_y_px else region_b.rect_y end as b_y,
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_b.rect_width_px else region_b.rect_width end as b_w,
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_b.rect_height_px else region_b.rect_height end as b_h,
-        region_b.rect_rotation as b_rotation,
+            then region_{{ side }}.rect_{{ field }}_px else region_{{ side }}.rect_{{ field }} end as {{ side }}_{{ field[0] if field in ['width', 'height'] else field }},
+        {%- endfor %}
+        region_{{ side }}.rect_rotation as {{ side }}_rotation,
+        {%- endfor %}
     from region_pair_controls
     inner join regions as region_a
-        on region_pair_controls.judgment_id_a = region_a.judgment_id
+        on region_pair_controls.judgment_key_a = region_a.judgment_key
         and region_pair_controls.control_name = region_a.control_name
     inner join regions as region_b
-        on region_pair_controls.judgment_id_b = region_b.judgment_id
+        on region_pair_controls.judgment_key_b = region_b.judgment_key
         and region_pair_controls.control_name = region_b.control_name
         and region_a.label_key = region_b.label_key
 ),
 
 rotated_box_pairs as (
-    select * from region_matches
+    select
+        row_number() over (order by judgment_key_a, judgment_key_b, control_name, region_index_a, region_index_b) as box_pair_id,
+        *,
+    from region_matches
     where not is_span_pair and not is_axis_aligned
 ),
 
@@ -160,97 +158,124 @@ rotated_box_intersections as (
     {{ agreement_rotated_box_intersections('rotated_box_pairs') }}
 ),
 
+rotated_box_ious as (
+    select
+        rotated_box_pairs.judgment_key_a,
+        rotated_box_pairs.judgment_key_b,
+        rotated_box_pairs.control_name,
+        rotated_box_pairs.region_index_a,
+        rotated_box_pairs.region_index_b,
+        -- clamped: floating point can put identical rotated boxes a hair above 1
+        least(1.0, greatest(0.0, rotated_box_intersections.intersection_area / nullif(
+            rotated_box_pairs.a_w * rotated_box_pairs.a_h + rotated_box_pairs.b_w * rotated_box_pairs.b_h
+            - rotated_box_intersections.intersection_area,
+            0
+        ))) as iou,
+    from rotated_box_pairs
+    inner join rotated_box_intersections
+        on rotated_box_pairs.box_pair_id = rotated_box_intersections.box_pair_id
+),
+
 region_ious as (
     select
-        region_matches.pair_control_id,
+        region_matches.judgment_key_a,
+        region_matches.judgment_key_b,
+        region_matches.control_name,
         region_matches.region_index_a,
         region_matches.region_index_b,
         case
             when region_matches.is_span_pair then region_matches.span_iou
             when region_matches.is_axis_aligned then region_matches.axis_aligned_box_iou
-            -- clamped: floating point can put identical rotated boxes a hair above 1
-            else least(1.0, greatest(0.0, rotated_box_intersections.intersection_area / nullif(
-                region_matches.a_w * region_matches.a_h + region_matches.b_w * region_matches.b_h
-                - rotated_box_intersections.intersection_area,
-                0
-            )))
+            else rotated_box_ious.iou
         end as iou,
     from region_matches
-    left join rotated_box_intersections
-        on region_matches.box_pair_id = rotated_box_intersections.box_pair_id
+    left join rotated_box_ious
+        on region_matches.judgment_key_a = rotated_box_ious.judgment_key_a
+        and region_matches.judgment_key_b = rotated_box_ious.judgment_key_b
+        and region_matches.control_name = rotated_box_ious.control_name
+        and region_matches.region_index_a = rotated_box_ious.region_index_a
+        and region_matches.region_index_b = rotated_box_ious.region_index_b
 ),
 
-best_for_regions_of_a as (
-    select pair_control_id, region_index_a, max(iou) as best_iou,
+{%- for side, other in [('a', 'b'), ('b', 'a')] %}
+
+best_for_regions_of_{{ side }} as (
+    select {{ pair_keys | join(', ') }}, region_index_{{ side }}, max(iou) as best_iou,
     from region_ious
-    group by pair_control_id, region_index_a
+    group by {{ pair_keys | join(', ') }}, region_index_{{ side }}
 ),
 
-best_for_regions_of_b as (
-    select pair_control_id, region_index_b, max(iou) as best_iou,
-    from region_ious
-    group by pair_control_id, region_index_b
+sum_best_{{ side }} as (
+    select {{ pair_keys | join(', ') }}, sum(best_iou) as sum_best_iou,
+    from best_for_regions_of_{{ side }}
+    group by {{ pair_keys | join(', ') }}
 ),
-
-sum_best_a as (
-    select pair_control_id, sum(best_iou) as sum_best_iou,
-    from best_for_regions_of_a
-    group by pair_control_id
-),
-
-sum_best_b as (
-    select pair_control_id, sum(best_iou) as sum_best_iou,
-    from best_for_regions_of_b
-    group by pair_control_id
-),
+{%- endfor %}
 
 region_scores as (
     select
-        region_pair_controls.pair_control_id,
+        region_pair_controls.judgment_key_a,
+        region_pair_controls.judgment_key_b,
+        region_pair_controls.control_name,
         sum_best_a.sum_best_iou as sum_best_a,
         sum_best_b.sum_best_iou as sum_best_b,
     from region_pair_controls
     left join sum_best_a
-        on region_pair_controls.pair_control_id = sum_best_a.pair_control_id
+        on region_pair_controls.judgment_key_a = sum_best_a.judgment_key_a
+        and region_pair_controls.judgment_key_b = sum_best_a.judgment_key_b
+        and region_pair_controls.control_name = sum_best_a.control_name
     left join sum_best_b
-        on region_pair_controls.pair_control_id = sum_best_b.pair_control_id
+        on region_pair_controls.judgment_key_a = sum_best_b.judgment_key_a
+        and region_pair_controls.judgment_key_b = sum_best_b.judgment_key_b
+        and region_pair_controls.control_name = sum_best_b.control_name
+),
+
+-- the two judgments' answers, joined only now to keep the wide list columns out of the joins above
+pair_values as (
+    select
+        pair_controls.*,
+        {%- for column in value_columns %}
+        values_a.{{ column }} as {{ column }}_a,
+        values_b.{{ column }} as {{ column }}_b,
+        {%- endfor %}
+    from pair_controls
+    left join judgment_values as values_a
+        on pair_controls.judgment_key_a = values_a.judgment_key
+        and pair_controls.control_name = values_a.control_name
+    left join judgment_values as values_b
+        on pair_controls.judgment_key_b = values_b.judgment_key
+        and pair_controls.control_name = values_b.control_name
 ),
 
 scored as (
     select
         pair_controls.*,
-        values_a.judgment_id is not null as is_present_a,
-        values_b.judgment_id is not null as is_present_b,
         case
-            when values_a.judgment_id is null or values_b.judgment_id is null then 0.0
+            when not pair_controls.is_present_a or not pair_controls.is_present_b then 0.0
             when pair_controls.metric_name in ('exact_match', 'taxonomy_exact')
-                then {{ metric_exact_match('values_a.value_key', 'values_b.value_key') }}
+                then {{ metric_exact_match('pair_controls.value_key_a', 'pair_controls.value_key_b') }}
             when pair_controls.metric_name = 'choices_jaccard'
-                then {{ metric_jaccard('values_a.choice_set', 'values_b.choice_set') }}
+                then {{ metric_jaccard('pair_controls.choice_set_a', 'pair_controls.choice_set_b') }}
             when pair_controls.metric_name = 'numeric_difference'
-                then {{ metric_numeric_difference('values_a.number_value', 'values_b.number_value') }}
+                then {{ metric_numeric_difference('pair_controls.number_value_a', 'pair_controls.number_value_b') }}
             when pair_controls.metric_name = 'numeric_scaled'
-                then {{ metric_numeric_scaled('values_a.number_value', 'values_b.number_value', 'pair_controls.scale_min', 'pair_controls.scale_max') }}
+                then {{ metric_numeric_scaled('pair_controls.number_value_a', 'pair_controls.number_value_b', 'pair_controls.scale_min', 'pair_controls.scale_max') }}
             when pair_controls.metric_name = 'text_levenshtein'
-                then {{ metric_text_levenshtein('values_a.text_lines', 'values_b.text_lines') }}
+                then {{ metric_text_levenshtein('pair_controls.text_lines_a', 'pair_controls.text_lines_b') }}
             when pair_controls.metric_name = 'ranker_kendall_tau'
-                then {{ metric_ranker_kendall_tau('values_a.ranker_order', 'values_b.ranker_order') }}
+                then {{ metric_ranker_kendall_tau('pair_controls.ranker_order_a', 'pair_controls.ranker_order_b') }}
             when pair_controls.metric_name = 'taxonomy_jaccard'
-                then {{ metric_jaccard('values_a.taxonomy_path_keys', 'values_b.taxonomy_path_keys') }}
+                then {{ metric_jaccard('pair_controls.taxonomy_path_keys_a', 'pair_controls.taxonomy_path_keys_b') }}
             when pair_controls.metric_name = 'taxonomy_common_subtree'
-                then {{ metric_jaccard('values_a.taxonomy_node_keys', 'values_b.taxonomy_node_keys') }}
+                then {{ metric_jaccard('pair_controls.taxonomy_node_keys_a', 'pair_controls.taxonomy_node_keys_b') }}
             when pair_controls.is_region_metric
-                then {{ metric_region_match_mean('region_scores.sum_best_a', 'region_scores.sum_best_b', 'values_a.n_regions', 'values_b.n_regions') }}
+                then {{ metric_region_match_mean('region_scores.sum_best_a', 'region_scores.sum_best_b', 'pair_controls.n_regions_a', 'pair_controls.n_regions_b') }}
         end as score,
-    from pair_controls
-    left join judgment_values as values_a
-        on pair_controls.judgment_id_a = values_a.judgment_id
-        and pair_controls.control_name = values_a.control_name
-    left join judgment_values as values_b
-        on pair_controls.judgment_id_b = values_b.judgment_id
-        and pair_controls.control_name = values_b.control_name
+    from pair_values as pair_controls
     left join region_scores
-        on pair_controls.pair_control_id = region_scores.pair_control_id
+        on pair_controls.judgment_key_a = region_scores.judgment_key_a
+        and pair_controls.judgment_key_b = region_scores.judgment_key_b
+        and pair_controls.control_name = region_scores.control_name
 ),
 
 final as (
@@ -260,6 +285,8 @@ final as (
         control_name,
         control_type,
         pair_kind,
+        judgment_key_a,
+        judgment_key_b,
         {%- for column in side_columns %}
         {{ column }}_a,
         {%- endfor %}
