@@ -71,7 +71,15 @@ MODEL_EVAL_SELECTOR = [
     "+path:models/intermediate/model_eval",
     "+path:models/marts/model_eval",
 ]
-STAGING_EXCLUDE = ["path:models/staging"]
+# not rebuilt: staging (the fakes stand in for it); not run: the agreement area's own data and unit
+# tests (tests/agreement covers them; here its models are only inputs)
+STAGING_EXCLUDE = [
+    "path:models/staging",
+    "path:models/intermediate/agreement,resource_type:test",
+    "path:models/intermediate/agreement,resource_type:unit_test",
+    "path:models/marts/agreement,resource_type:test",
+    "path:models/marts/agreement,resource_type:unit_test",
+]
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
