@@ -1,0 +1,92 @@
+"""`concord build`, `concord check`, `concord demo` through the installed console script."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, query
+
+CONCORD = Path(sys.executable).parent / "concord"
+
+
+def run_concord(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    env.pop("CONCORD_DB", None)
+    return subprocess.run(
+        [str(CONCORD), *args], capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path
+    )
+
+
+def test_build_passes_arguments_to_dbt(tmp_path):
+    db = tmp_path / "w.duckdb"
+    ingest = run_concord(
+        "ingest", "export", str(FIXTURES / "ner_spans" / "export.json"), "--db", str(db), tmp_path=tmp_path
+    )
+    assert ingest.returncode == 0, ingest.stderr
+    result = run_concord("build", "--db", str(db), "--select", "staging", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # only the selected models (and their tests) ran
+    assert "stg_label_studio__annotation_results" in result.stdout
+    assert "marts." not in result.stdout and "intermediate." not in result.stdout
+    assert query(db, "select count(*) from staging.stg_label_studio__tasks") == [(24,)]
+
+
+def test_build_failure_is_one_line(tmp_path):
+    result = run_concord("build", "--db", str(tmp_path / "w.duckdb"), "--threads", "zero", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+
+
+def test_check_without_a_warehouse(tmp_path):
+    missing = tmp_path / "nothing.duckdb"
+    result = run_concord("check", "--db", str(missing), tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"concord: error: {missing}: no warehouse here: run `concord ingest` and `concord build` first"
+    )
+
+
+def _summary(stdout: str) -> dict[str, str]:
+    block = stdout.split("Concord demo warehouse", 1)[1]
+    return dict(re.findall(r"^  ([a-z ]+|DuckDB file):\s+(\S.*)$", block, flags=re.M))
+
+
+@pytest.mark.slow
+def test_demo_runs_and_reruns(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    first = run_concord("demo", "--db", str(db), tmp_path=tmp_path)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    summary = _summary(first.stdout)
+    assert summary == {
+        "projects": "2",
+        "tasks": "54",
+        "annotations": "107",
+        "skipped annotations": "4",
+        "predictions": "61",
+        "controls": "4",
+        "score rows": "69",
+        "DuckDB file": str(db),
+    }
+    assert re.search(r"\d+ expectations on \d+ relations: \d+ passed, 0 failed, 0 errors", first.stdout)
+    # the printed example query works as printed
+    python_line = first.stdout.strip().splitlines()[-1].strip()
+    assert python_line.startswith(str(Path(sys.executable)))
+    example = subprocess.run(python_line, shell=True, capture_output=True, text=True, timeout=120)
+    assert example.returncode == 0, example.stderr
+    assert "byos-0000" in example.stdout and "positive" in example.stdout
+
+    # re-runnable: the second run loads nothing new and ends with the same warehouse
+    second = run_concord("demo", "--db", str(db), tmp_path=tmp_path)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert second.stdout.count("nothing to do") == 6  # 2 exports, 2 configs, 2 score tables
+    assert _summary(second.stdout) == summary
