@@ -38,12 +38,14 @@ def concord_script() -> str:
     return found
 
 
-def run_concord(*args: str, db: Path | None = None, cwd: Path | None = None):
+def run_concord(
+    *args: str, db: Path | None = None, cwd: Path | None = None, env: dict | None = None
+):
     """Run `concord ARGS [--db DB]`; returns the CompletedProcess (text)."""
     command = [concord_script(), *args]
     if db is not None:
         command += ["--db", str(db)]
-    env = {k: v for k, v in os.environ.items() if k != "CONCORD_DB"}
+    env = {**{k: v for k, v in os.environ.items() if k != "CONCORD_DB"}, **(env or {})}
     return subprocess.run(
         command,
         capture_output=True,
