@@ -104,12 +104,18 @@ def push_cmd(project: str | None, spec_path: str, tasks_path: str, scores_path: 
     default=None,
     help="Where the export and config files go (default: ls_exports/ next to the db).",
 )
-def pull_cmd(db: str | None, project_id: int, out_dir: str | None) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Export every task even when an earlier pull exists (marks tasks gone from the "
+    "server as deleted); default: only tasks updated since the previous pull.",
+)
+def pull_cmd(db: str | None, project_id: int, out_dir: str | None, full: bool) -> None:
     """Export the project through the SDK (every task, predictions expanded) and ingest it."""
     from concord.labelstudio.client import connect
     from concord.labelstudio.pull import pull
 
-    result = pull(connect(), project_id, db, out_dir=out_dir)
+    result = pull(connect(), project_id, db, out_dir=out_dir, full=full)
     click.echo(result.summary())
 
 

@@ -473,6 +473,32 @@ def test_incremental_pull_brings_only_changed_tasks(world, tmp_path):
     assert got == 1
     assert n_raw == len(world.task_ids["pairwise_preference"])
 
+    # a deleted task is invisible to an incremental pull; --full marks it deleted
+    world.admin.tasks.delete(id=str(task_id))
+    out, n = pull()
+    assert n == 0, out
+    full = w.run_cli(
+        world,
+        "ls",
+        "pull",
+        "--full",
+        "--db",
+        str(db),
+        "--project",
+        str(project),
+        "--out",
+        str(tmp_path),
+    )
+    assert "full pull" in full and "1 marked deleted" in full, full
+    con = duckdb.connect(str(db))
+    try:
+        deleted = con.execute(
+            "select is_deleted from raw_label_studio.tasks where task_id = ?", [task_id]
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert deleted is True
+
 
 # ---------------------------------------------------------------------------------------------
 # config validation and errors against the real server

@@ -114,16 +114,27 @@ class Batch:
         self.jobs.append((name, who, task_id, result, extra))
 
     def run(self, workers: int = 4) -> None:
+        """Tasks in parallel, each task's annotations one after the other: Label Studio 1.23.2
+        recomputes task.total_annotations / cancelled_annotations without a lock, so two saves
+        on one task at the same moment leave the counters stale (measured: 9 of 10 tasks with
+        4 concurrent saves), which staging's counter test rightly reports."""
         from concurrent.futures import ThreadPoolExecutor
 
-        def one(job):
-            name, who, task_id, result, extra = job
-            return name, _annotate(self.world, who, task_id, result, **extra)
+        by_task: dict[int, list] = {}
+        for job in self.jobs:
+            by_task.setdefault(job[2], []).append(job)
+
+        def one_task(jobs):
+            out = []
+            for name, who, task_id, result, extra in jobs:
+                out.append((name, _annotate(self.world, who, task_id, result, **extra)))
+            return out
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for name, ann_id in pool.map(one, self.jobs):
-                if name:
-                    self.world.special[name] = ann_id
+            for done in pool.map(one_task, by_task.values()):
+                for name, ann_id in done:
+                    if name:
+                        self.world.special[name] = ann_id
 
 
 def annotate_core(world: World) -> None:
