@@ -19,3 +19,18 @@
         ) / 2.0
     end
 {%- endmacro %}
+
+{% macro spark__metric_ranker_kendall_tau(order_a, order_b) -%}
+    {%- set common = 'filter(' ~ order_a ~ ', item -> array_contains(' ~ order_b ~ ', item))' -%}
+    case
+        when size({{ common }}) < 2 then case when {{ order_a }} = {{ order_b }} then 1.0D else 0.0D end
+        else (
+            aggregate(transform(sequence(1, size({{ common }})), i ->
+                aggregate(transform(sequence(i, size({{ common }})), j ->
+                    case when j = i then 0 else sign(array_position({{ order_b }}, element_at({{ common }}, j))
+                        - array_position({{ order_b }}, element_at({{ common }}, i))) end
+                ), 0D, (acc, x) -> acc + x)
+            ), 0D, (acc, x) -> acc + x) / (size({{ common }}) * (size({{ common }}) - 1) / 2.0D) + 1.0D
+        ) / 2.0D
+    end
+{%- endmacro %}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import random
-from pathlib import Path
 
 import pytest
 
@@ -62,28 +61,34 @@ def _ccw(poly):
     return poly if signed > 0 else poly[::-1]
 
 
+def _inside(p, a, b) -> bool:
+    """p is left of (or on) the directed edge a -> b."""
+    return (b[0] - a[0]) * (p[1] - a[1]) - (b[1] - a[1]) * (p[0] - a[0]) >= 0
+
+
+def _crossing(p, q, a, b):
+    """Intersection of segment p-q with the line through a and b."""
+    (x1, y1), (x2, y2) = p, q
+    den = (x1 - x2) * (a[1] - b[1]) - (y1 - y2) * (a[0] - b[0])
+    t = ((x1 - a[0]) * (a[1] - b[1]) - (y1 - a[1]) * (a[0] - b[0])) / den
+    return (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
+
+
 def _clip(subject, clipper):
     """Sutherland-Hodgman: subject polygon clipped by a convex clipper (both counter-clockwise)."""
     output = subject
-    for (ax, ay), (bx, by) in zip(clipper, clipper[1:] + clipper[:1]):
+    for a, b in zip(clipper, clipper[1:] + clipper[:1]):
         if not output:
             break
-        inside = lambda p: (bx - ax) * (p[1] - ay) - (by - ay) * (p[0] - ax) >= 0  # noqa: E731
-        def crossing(p, q):
-            x1, y1 = p
-            x2, y2 = q
-            den = (x1 - x2) * (ay - by) - (y1 - y2) * (ax - bx)
-            t = ((x1 - ax) * (ay - by) - (y1 - ay) * (ax - bx)) / den
-            return (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
         previous_output, output = output, []
         for i, current in enumerate(previous_output):
             prev = previous_output[i - 1]
-            if inside(current):
-                if not inside(prev):
-                    output.append(crossing(prev, current))
+            if _inside(current, a, b):
+                if not _inside(prev, a, b):
+                    output.append(_crossing(prev, current, a, b))
                 output.append(current)
-            elif inside(prev):
-                output.append(crossing(prev, current))
+            elif _inside(prev, a, b):
+                output.append(_crossing(prev, current, a, b))
     return output
 
 

@@ -14,7 +14,6 @@ Users: admin 1, alice 2, bob 3, chloe 4, dan 5.
 from __future__ import annotations
 
 import pytest
-
 from conftest import query_dicts
 
 ADMIN, ALICE, BOB, CHLOE, DAN = 1, 2, 3, 4, 5

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import random
-from pathlib import Path
 
 import krippendorff
 import numpy as np
