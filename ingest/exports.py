@@ -384,6 +384,16 @@ def detect_format(path: Path, shown: str) -> str:
         raise ExportFormatError(
             "file holds only whitespace, expected a Label Studio export", file=shown
         )
+    if head.startswith(b"\x1f\x8b"):
+        raise ExportFormatError(
+            "gzip-compressed: decompress it first (gunzip), then ingest the .json / .csv",
+            file=shown,
+        )
+    if head.startswith(b"PK\x03\x04"):
+        raise ExportFormatError(
+            "a ZIP archive (Label Studio zips some exports): unzip it and ingest the file inside",
+            file=shown,
+        )
     if head.startswith(b"PAR1"):
         raise ExportFormatError(
             "this is a Parquet file, not a Label Studio export "

@@ -45,6 +45,10 @@ EXPORT_CASES = [
     ("draft_without_id.json", ", task 901: drafts[0] has no integer 'id'"),
     ("invalid_utf8.json", ", byte 48: invalid UTF-8 at line 1 (exports must be UTF-8)"),
     ("empty.json", ": file is empty (0 bytes), expected a Label Studio export"),
+    (
+        "export.json.gz",
+        ": gzip-compressed: decompress it first (gunzip), then ingest the .json / .csv",
+    ),
     ("whitespace_only.json", ": file holds only whitespace, expected a Label Studio export"),
     (
         "not_json.json",
