@@ -294,3 +294,22 @@ def test_external_scores(built_warehouse):
         f"select count(*) from staging.stg_scores__external_scores where key_kind = 'prediction_id' "
         f"and key_prediction_id not in (select prediction_id from {S}predictions)",
     ) == 0
+
+
+def test_every_staging_column_is_described(built_warehouse):
+    """The models' YAML lists exactly the columns the warehouse has, each with a description."""
+    import yaml
+
+    from conftest import REPO_ROOT
+
+    documented = {}
+    for path in (REPO_ROOT / "models" / "staging").glob("**/_*__models.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
+            assert model.get("description"), model["name"]
+            documented[model["name"]] = model["columns"]
+    relations = {r[0] for r in query(built_warehouse, "select table_name from information_schema.tables where table_schema = 'staging'")}
+    assert relations == set(documented)
+    for name, columns in documented.items():
+        actual = [r[0] for r in query(built_warehouse, f"describe staging.{name}")]
+        assert [c["name"] for c in columns] == actual, name
+        assert all(c.get("description") for c in columns), name
