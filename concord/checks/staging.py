@@ -28,7 +28,14 @@ for relation, key in (
 ):
     register(unique(relation, key))
     register(not_null(relation, key))
-register(not_null(ANNOTATIONS, "annotator_id"))
+register(
+    no_rows(
+        ANNOTATIONS,
+        "annotator_known",
+        "every annotation names its annotator (user id, or email when the export gave only that)",
+        "select * from {batch} where annotator_id is null and annotator_email is null",
+    )
+)
 register(
     compound_unique(
         ANNOTATIONS,
