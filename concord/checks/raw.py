@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from concord.checks.registry import compound_unique, finite, no_rows, not_null, register, unique, between
+from concord.checks.registry import (
+    between,
+    compound_unique,
+    finite,
+    no_rows,
+    not_null,
+    register,
+    unique,
+)
 from concord.checks.settings import declared_range
 
 TASKS = "raw_label_studio.tasks"

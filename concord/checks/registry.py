@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # checks, in registration order (the order `concord check` prints them)
-REGISTRY: dict[str, "Check"] = {}
+REGISTRY: dict[str, Check] = {}
 
 
 @dataclass(frozen=True)

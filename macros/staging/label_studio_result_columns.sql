@@ -59,7 +59,7 @@
     end as pairwise_selected,
     case
         when {{ concord.list_length(concord.json_object_keys(value ~ '.ranker', '$')) }} = 1
-            and {{ concord.json_object_keys(value ~ '.ranker', '$') }}[1] = {{ item }}.from_name
+            and {{ concord.list_contains(concord.json_object_keys(value ~ '.ranker', '$'), item ~ '.from_name') }}
             then {{ concord.json_text_list_at_key(value ~ '.ranker', '$', item ~ '.from_name') }}
     end as ranker_order,
     {{ value }}.ranker as ranker_json,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import FIXTURES, build_warehouse, query
 
 HERE = FIXTURES / "all_controls"

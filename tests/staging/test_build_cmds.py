@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, query
 
 CONCORD = Path(sys.executable).parent / "concord"
@@ -23,7 +22,8 @@ def run_concord(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     }
     env.pop("CONCORD_DB", None)
     return subprocess.run(
-        [str(CONCORD), *args], capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path
+        [str(CONCORD), *args], capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path,
+        check=False,
     )
 
 
@@ -58,7 +58,7 @@ def test_check_without_a_warehouse(tmp_path):
 
 def _summary(stdout: str) -> dict[str, str]:
     block = stdout.split("Concord demo warehouse", 1)[1]
-    return dict(re.findall(r"^  ([a-z ]+|DuckDB file):\s+(\S.*)$", block, flags=re.M))
+    return dict(re.findall(r"^  ([a-z ]+|DuckDB file):\s+(\S.*)$", block, flags=re.MULTILINE))
 
 
 @pytest.mark.slow
@@ -81,7 +81,9 @@ def test_demo_runs_and_reruns(tmp_path):
     # the printed example query works as printed
     python_line = first.stdout.strip().splitlines()[-1].strip()
     assert python_line.startswith(str(Path(sys.executable)))
-    example = subprocess.run(python_line, shell=True, capture_output=True, text=True, timeout=120)
+    example = subprocess.run(
+        python_line, shell=True, capture_output=True, text=True, timeout=120, check=False
+    )
     assert example.returncode == 0, example.stderr
     assert "byos-0000" in example.stdout and "positive" in example.stdout
 

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import build_warehouse
 
 CONCORD = Path(sys.executable).parent / "concord"
 
 
 def run_concord(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CONCORD), *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(CONCORD), *args], capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 def failed_ids(stdout: str) -> set[str]:

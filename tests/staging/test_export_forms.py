@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import build_warehouse, ingest_real_fixtures, query
 
 S = "staging.stg_label_studio__"

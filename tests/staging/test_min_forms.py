@@ -5,7 +5,6 @@ submitted annotation they carry (they drop skips, and so tasks whose only annota
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, REAL_PROJECTS, build_warehouse, query
 
 S = "staging.stg_label_studio__"

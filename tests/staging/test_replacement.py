@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import FIXTURES, build_warehouse, query
 
 S = "staging.stg_label_studio__"

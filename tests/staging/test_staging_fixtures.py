@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from conftest import FIXTURES, query
 
 S = "staging.stg_label_studio__"
@@ -39,9 +37,13 @@ def scalar(db, sql, params=None):
 def test_counts_match_the_manifests(built_warehouse):
     for project, project_id in (("byos_text", 1), ("ner_spans", 3)):
         counts = manifest(project)["counts"]
-        q = lambda rel, where="true": scalar(  # noqa: E731
-            built_warehouse, f"select count(*) from {S}{rel} where project_id = ? and {where}", [project_id]
-        )
+        def q(rel, where="true", project_id=project_id):
+            return scalar(
+                built_warehouse,
+                f"select count(*) from {S}{rel} where project_id = ? and {where}",
+                [project_id],
+            )
+
         assert q("tasks") == counts["tasks"]
         assert q("annotations") == counts["annotations_in_export"]
         assert q("predictions") == counts["predictions"]
@@ -299,7 +301,6 @@ def test_external_scores(built_warehouse):
 def test_every_staging_column_is_described(built_warehouse):
     """The models' YAML lists exactly the columns the warehouse has, each with a description."""
     import yaml
-
     from conftest import REPO_ROOT
 
     documented = {}

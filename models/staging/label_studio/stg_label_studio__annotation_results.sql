@@ -31,7 +31,8 @@ result_items as (
 parsed_values as (
     select
         *,
-        {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }} as result_value,
+        {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }}
+            as result_value,
     from result_items
     -- an element that is not an object parses as null: nothing to stage
     where result_item is not null

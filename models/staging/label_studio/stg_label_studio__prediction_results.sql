@@ -44,7 +44,8 @@ objects_only as (
 parsed_values as (
     select
         *,
-        {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }} as result_value,
+        {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }}
+            as result_value,
     from objects_only
 ),
 

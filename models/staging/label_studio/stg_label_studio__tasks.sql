@@ -33,14 +33,9 @@ renamed as (
         task.data as data_json,
         task.meta as meta_json,
         score_field,
-        -- the field name is per project (dynamic path); numbers and numeric strings are read,
-        -- anything else is null
-        case
-            when json_type(task.data, '$."' || score_field || '"') in ('BIGINT', 'UBIGINT', 'DOUBLE', 'VARCHAR')
-                then try_cast(
-                    json_extract_string(task.data, '$."' || score_field || '"') as {{ concord.type_double() }}
-                )
-        end as data_score,
+        -- the field name is per project (read from its Header banner); numbers and numeric
+        -- strings are read, anything else is null
+        {{ concord.json_double_at_key('task.data', 'score_field') }} as data_score,
         task.total_annotations as total_annotations,
         task.cancelled_annotations as cancelled_annotations,
         task.total_predictions as total_predictions,

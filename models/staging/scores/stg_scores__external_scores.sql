@@ -18,7 +18,9 @@ joined as (
         score_tables.key_kind,
         score_tables.key_field,
         score_rows.key_value,
-        case when score_tables.key_kind = 'task_id' then try_cast(score_rows.key_value as bigint) end as key_task_id,
+        case
+            when score_tables.key_kind = 'task_id' then try_cast(score_rows.key_value as bigint)
+        end as key_task_id,
         case
             when score_tables.key_kind = 'prediction_id' then try_cast(score_rows.key_value as bigint)
         end as key_prediction_id,
