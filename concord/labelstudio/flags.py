@@ -76,7 +76,11 @@ def read_flags(db: str | os.PathLike[str] | None, project_id: int) -> dict[int, 
         raise LabelStudioError(
             f"{path}: no warehouse here; run `concord ls pull` and `concord build` first"
         )
-    con = duckdb.connect(str(path), read_only=True)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.ConnectionException:
+        # this process already holds the file open read-write (e.g. right after a build)
+        con = duckdb.connect(str(path))
     try:
         for schema, name in (
             ("staging", "stg_label_studio__tasks"),

@@ -554,3 +554,67 @@ def test_script_refuses_the_port_of_the_running_server(label_studio, tmp_path):
     port = int(label_studio.url.rsplit(":", 1)[1])
     with pytest.raises(ls_server.ServerError, match="already answers"):
         ls_server.start_server(os.environ["LABEL_STUDIO_VENV"], tmp_path / "d", port=port)
+
+
+def _pair_score(item_a: dict | None, item_b: dict | None, multiple: bool) -> float:
+    """Agreement of two results of one control, per docs/agreement.md's default metrics, for
+    the cases the variation design produces (identical, or disjoint labels / nodes)."""
+    if item_a is None or item_b is None:
+        return 0.0
+    kind, va, vb = item_a["type"], item_a["value"], item_b["value"]
+    if kind == "choices" and multiple:
+        a, b = set(va["choices"]), set(vb["choices"])
+        return len(a & b) / len(a | b)
+    if kind in ("rating", "number"):
+        return 1.0 / (1.0 + abs(float(va[kind]) - float(vb[kind])))
+    if kind == "textarea":
+        assert va == vb, "the design only has identical rationales"
+        return 1.0
+    if kind in ("choices", "pairwise", "ranker"):
+        return 1.0 if va == vb else 0.0
+    if kind in ("rectanglelabels", "labels"):
+        if va == vb:
+            return 1.0
+        assert va[kind] != vb[kind]  # different labels: no region can match
+        return 0.0
+    if kind == "taxonomy":
+        nodes = [
+            {tuple(p[: i + 1]) for p in v["taxonomy"] for i in range(len(p))} for v in (va, vb)
+        ]
+        return len(nodes[0] & nodes[1]) / len(nodes[0] | nodes[1])
+    raise AssertionError(kind)
+
+
+def test_variation_agreement_equals_api(world, con):
+    """Every control type's per-task agreement in fct_control_agreement, from the API's answers."""
+    multiple = {"issues"}
+    checked = Counter()
+    for spec in w.VARIATIONS:
+        project = world.projects[spec]
+        mart = {
+            (r[0], r[1]): (r[2], r[3])
+            for r in con.execute(
+                "select task_id, control_name, agreement, n_pairs from marts.fct_control_agreement "
+                "where project_id = ?",
+                [project],
+            ).fetchall()
+        }
+        for task_id in world.task_ids[spec].values():
+            anns = [a for a in world.api_annotations[task_id] if not a["was_cancelled"]]
+            if len(anns) < 2:
+                continue
+            controls = {item["from_name"] for a in anns for item in a["result"]}
+            for control in controls:
+                scores = []
+                for a, b in combinations(anns, 2):
+                    ia = next((x for x in a["result"] if x["from_name"] == control), None)
+                    ib = next((x for x in b["result"] if x["from_name"] == control), None)
+                    scores.append(_pair_score(ia, ib, control in multiple))
+                expected = sum(scores) / len(scores)
+                got = mart.get((task_id, control))
+                assert got is not None, (spec, task_id, control)
+                assert got[1] == len(scores), (spec, task_id, control)
+                assert got[0] == pytest.approx(expected), (spec, task_id, control, got, expected)
+                checked[(spec, 1.0 if expected == 1.0 else 0.0 if expected == 0 else 0.5)] += 1
+    for spec in w.VARIATIONS:  # every project has agreeing and disagreeing pairs
+        assert checked[(spec, 1.0)] and (checked[(spec, 0.0)] or checked[(spec, 0.5)]), spec
