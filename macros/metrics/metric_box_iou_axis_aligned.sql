@@ -2,7 +2,8 @@
         inter = max(0, min(xa + wa, xb + wb) - max(xa, xb)) * max(0, min(ya + ha, yb + hb) - max(ya, yb))
         IoU   = inter / (wa * ha + wb * hb - inter)
     Rotated boxes go through agreement_rotated_box_intersections (exact polygon clipping).
-    Source: Label Studio Enterprise "Intersection over Union" for RectangleLabels. -#}
+    Source: Label Studio Enterprise "Intersection over Union" for RectangleLabels.
+    metric_version: 1, recorded in the agreement_metrics() registry (bump it there when this changes). -#}
 {% macro metric_box_iou_axis_aligned(xa, ya, wa, ha, xb, yb, wb, hb) -%}
     {%- set inter -%}
         (greatest(0.0, least({{ xa }} + {{ wa }}, {{ xb }} + {{ wb }}) - greatest({{ xa }}, {{ xb }}))

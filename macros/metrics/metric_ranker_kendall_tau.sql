@@ -1,7 +1,8 @@
 {#- ranker_kendall_tau: Kendall's tau-a between two rankings (lists of item ids, best first) over
     the n items both contain, mapped to [0, 1]:
         tau = (concordant - discordant) / (n (n - 1) / 2),   s = (tau + 1) / 2
-    n < 2 common items: exact match of the two lists. Source: Kendall (1938). -#}
+    n < 2 common items: exact match of the two lists. Source: Kendall (1938).
+    metric_version: 1, recorded in the agreement_metrics() registry (bump it there when this changes). -#}
 {% macro metric_ranker_kendall_tau(order_a, order_b) -%}
     {{ return(adapter.dispatch('metric_ranker_kendall_tau', 'concord')(order_a, order_b)) }}
 {%- endmacro %}

@@ -4,7 +4,8 @@
         s(A, B)   = sum_i sim(A_i, B_i) / max(|A|, |B|)      (a line present on one side only adds 0)
     both lists empty: 1. Lengths are in code points.
     Source: Label Studio Enterprise "Edit distance" for TextArea (Heartex stats: "for unaligned
-    pairs the normalized similarity is zero; scores are averaged across all pairs"). -#}
+    pairs the normalized similarity is zero; scores are averaged across all pairs").
+    metric_version: 1, recorded in the agreement_metrics() registry (bump it there when this changes). -#}
 {% macro metric_text_levenshtein(lines_a, lines_b) -%}
     {{ return(adapter.dispatch('metric_text_levenshtein', 'concord')(lines_a, lines_b)) }}
 {%- endmacro %}
