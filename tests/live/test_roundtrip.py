@@ -13,8 +13,8 @@ from collections import Counter
 from itertools import combinations
 
 import duckdb
+import live_world as w
 import pytest
-import world as w
 
 
 @pytest.fixture(scope="session")
