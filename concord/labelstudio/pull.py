@@ -99,7 +99,10 @@ def last_pull(db: Path, server_url: str, project_id: int) -> dt.datetime | None:
     """The export_created_at of the latest pull of this project from this server, if any."""
     if not db.exists():
         return None
-    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.ConnectionException:  # this process holds it open read-write already
+        con = duckdb.connect(str(db))
     try:
         exists = con.execute(
             "select count(*) from information_schema.tables "
