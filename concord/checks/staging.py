@@ -118,3 +118,18 @@ register(
         "and try_cast(annotation.updated_at as timestamptz) is null)",
     )
 )
+
+# external scores keyed by an id name something staged (a data_field key may legitimately match
+# nothing yet, so it is not checked here)
+register(
+    no_rows(
+        EXTERNAL_SCORES,
+        "id_keys_known",
+        "every score row keyed by prediction_id / task_id names a staged prediction / task",
+        "select * from {batch} where "
+        f"(key_kind = 'prediction_id' and (key_prediction_id is null or key_prediction_id not in "
+        f"(select prediction_id from {PREDICTIONS}))) "
+        f"or (key_kind = 'task_id' and (key_task_id is null or key_task_id not in "
+        f"(select task_id from {TASKS} where not is_deleted)))",
+    )
+)
