@@ -20,6 +20,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# tests/live is a package (so this conftest is `live.conftest`, not a second top-level `conftest`
+# shadowing tests/conftest.py); its helper modules are imported by plain name
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.append(str(Path(__file__).parent))
 
 
 def _load_ls_server():
