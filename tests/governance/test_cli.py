@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import duckdb
-from gov_helpers import connect, dump_warehouse, run_concord
+from .gov_helpers import connect, dump_warehouse, run_concord
 
 from concord.erasure import FAULT_ENV
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from gov_helpers import (
+from .gov_helpers import (
     FIXTURES,
     connect,
     dump_dir,

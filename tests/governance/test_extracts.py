@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from gov_helpers import connect, dbt_run, dump_dir, fixture_tasks
+from .gov_helpers import connect, dbt_run, dump_dir, fixture_tasks
 
 from concord.extracts import (
     CONTROL_COLUMNS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from gov_helpers import connect
+from .gov_helpers import connect
 
 from concord.checks.marts import run_python_checks
 from concord.checks.runner import run_checks

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import pytest
-from gov_helpers import (
+from .gov_helpers import (
     DEMO_SCORES,
     SCORES,
     connect,
