@@ -119,7 +119,7 @@ with
 
 tasks as (
     select id as task_id, project as project_id, annotations
-    from read_json('{path}', format = 'array', maximum_object_size = 1073741824, columns = {{
+    from read_json('{path}', format = 'array', columns = {{
         id: 'bigint',
         project: 'bigint',
         annotations: 'struct(id bigint, was_cancelled boolean, result struct(id varchar,
@@ -484,7 +484,8 @@ def main(argv: list[str] | None = None) -> int:
 
         Machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, duckdb {duckdb.__version__},
         DuckDB settings for baseline, dbt and materialize (not `concord ingest`): threads={opts.threads or "default"},
-        memory_limit={opts.memory_limit or "default"}; dbt uses profiles.yml. Generator v{generate_export.GENERATOR_VERSION},
+        memory_limit={opts.memory_limit or "default"}; dbt uses profiles.yml;
+        `concord ingest` memory limit: CONCORD_MEMORY_LIMIT={os.environ.get("CONCORD_MEMORY_LIMIT", "unset (its default)")}. Generator v{generate_export.GENERATOR_VERSION},
         seed {opts.seed}, sync export{" with NER spans" if opts.ner else ""}. Targets: {TARGETS}.
         rows/s = flattened annotation-result rows per second of the step; ratio = wall s / baseline
         wall s at that size; cpu s = user + system CPU of the step's processes (all threads) and
