@@ -171,6 +171,7 @@ def python_duckdb_script(db: Path, sql: str, settings: str, result_file: Path) -
     code = textwrap.dedent(f"""
         import duckdb, json
         con = duckdb.connect({str(db)!r})
+        con.execute("set enable_progress_bar = false")
         con.execute({settings!r} or "select 1")
         con.execute({sql!r})
         n = con.execute("select count(*) from " + {_created_table(sql)!r}).fetchone()[0]
