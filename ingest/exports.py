@@ -226,6 +226,8 @@ def ingest_exports(
                     current = prep.shown
                     if not prep.result.skipped:
                         _apply(con, prep, project_id=project_id, full_snapshot=full_snapshot)
+                    elif full_snapshot:
+                        _recall_snapshot_tasks(con, prep.result)
                     results.append(prep.result)
                 if full_snapshot:
                     _mark_absent_deleted(con, results)
@@ -735,14 +737,36 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
         [result.load_id, source_format, now],
     )
     con.execute("insert into _concord_seen select task_id, project_id from _concord_checked")
+    con.execute(
+        "insert into raw_label_studio.load_tasks select ?, task_id, project_id from _concord_checked",
+        [result.load_id],
+    )
     result.counts.update(new=int(new), replaced=int(replaced), unchanged=int(unchanged))
     if undeleted:
         result.counts["undeleted"] = int(undeleted)
 
 
+def _recall_snapshot_tasks(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+    """A file loaded before, given again with --full-snapshot, still declares the project's
+    complete task set: its tasks (remembered in load_tasks) count as present."""
+    earlier = previous_load(con, result.file_sha256, COMMAND)
+    if earlier is None:  # given twice in this command: the first copy already counts
+        return
+    con.execute(
+        "insert into _concord_seen select task_id, project_id "
+        "from raw_label_studio.load_tasks where load_id = ?",
+        [earlier[0]],
+    )
+    row = con.execute(
+        "select project_id from raw_label_studio.loads where load_id = ?", [earlier[0]]
+    ).fetchone()
+    result.project_id = row[0] if row else None
+
+
 def _mark_absent_deleted(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
-    """--full-snapshot: the project's tasks absent from every file of the command are deleted."""
-    projects = sorted({r.project_id for r in results if not r.skipped and r.project_id is not None})
+    """--full-snapshot: the project's tasks absent from every file of the command are deleted
+    (files loaded before count with the tasks they held)."""
+    projects = sorted({r.project_id for r in results if r.project_id is not None})
     if not projects:
         return
     now = utc_now()
@@ -757,8 +781,11 @@ def _mark_absent_deleted(con: duckdb.DuckDBPyConnection, results: list[LoadResul
             """,
             [now, project],
         ).fetchone()[0]
-        last = [r for r in results if not r.skipped and r.project_id == project][-1]
-        last.counts["marked deleted"] = int(n)
+        last = [r for r in results if r.project_id == project][-1]
+        if last.skipped:
+            last.skipped_reason += f"; {int(n)} marked deleted (--full-snapshot)"
+        else:
+            last.counts["marked deleted"] = int(n)
 
 
 # --- precise diagnosis of one bad record (a single task object, never the whole file) ----------

@@ -41,6 +41,15 @@ create table if not exists raw_label_studio.tasks (
     loaded_at timestamp not null
 );
 
+-- which tasks each export load contained: lets a --full-snapshot of a file loaded before still
+-- declare the project's complete task set, and tells which loads a task came from
+create table if not exists raw_label_studio.load_tasks (
+    load_id varchar not null,
+    task_id bigint not null,
+    project_id bigint not null,
+    primary key (load_id, task_id)
+);
+
 -- the labeling config of a project (latest ingested)
 create table if not exists raw_label_studio.labeling_configs (
     project_id bigint primary key,

@@ -307,3 +307,26 @@ def test_project_id_must_match_the_tasks(tmp_path):
         f"concord: error: {path}: tasks belong to project 1 but --project-id 2 was given\n"
     )
     assert not rows(db, "select * from raw_label_studio.tasks")
+
+
+def test_full_snapshot_of_a_file_loaded_before_still_marks_absent_tasks(tmp_path):
+    """Same bytes again with --full-snapshot: nothing is rewritten, but the file still declares
+    the project's complete task set (remembered per load in raw_label_studio.load_tasks)."""
+    db = tmp_path / "w.duckdb"
+    partial, _ = _edited_copy(tmp_path, "partial.json", keep_tasks={1, 2, 3})
+    assert run_concord("ingest", "export", str(partial), db=db).returncode == 0
+    full = FIXTURES / "byos_text" / "export.json"
+    assert run_concord("ingest", "export", str(full), db=db).returncode == 0
+    assert rows(db, "select count(*) from raw_label_studio.load_tasks") == [(33,)]
+    done = run_concord("ingest", "export", str(partial), "--full-snapshot", db=db)
+    assert done.returncode == 0, done.stderr
+    assert "same sha256): nothing to do; 27 marked deleted (--full-snapshot)" in done.stdout
+    deleted = {r[0] for r in rows(db, "select task_id from raw_label_studio.tasks where is_deleted")}
+    assert deleted == set(range(4, 31))
+    # and again: the same state, nothing more changes
+    before = snapshot(db)
+    done = run_concord("ingest", "export", str(partial), "--full-snapshot", db=db)
+    assert done.returncode == 0, done.stderr
+    assert "0 marked deleted" in done.stdout
+    after = snapshot(db)
+    assert after == before
