@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -97,7 +98,8 @@ def measure(
     proc.returncode = os.waitstatus_to_exitcode(status)
     tail = ""
     if proc.returncode != 0 and log_file:
-        tail = " | ".join(log_file.read_text(errors="replace").strip().splitlines()[-3:])
+        text = re.sub(r"\x1b\[[0-9;]*m", "", log_file.read_text(errors="replace"))
+        tail = " | ".join(line.strip() for line in text.strip().splitlines()[-3:])
     # ru_maxrss is KiB on Linux; for a reaped child it is the max over it and its descendants
     return Measured(
         wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, load, proc.returncode, tail
