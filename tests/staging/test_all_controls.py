@@ -81,8 +81,10 @@ def test_controls_inferred_then_from_config(controls_warehouse):
     assert all(r[-1] is True for r in inferred)
     assert by_name["flags"][1:6] == ("choices", "text", ["harassment", "violence"], None, True)
     assert by_name["box"][4] == ["defect", "scratch"]
-    assert by_name["stars"][6] == 5  # highest rating seen
-    assert by_name["count"][7:9] == (0.0, 7.0)
+    # no config: the scale is unknown, never the range of the values seen (ratings up to 5 and
+    # numbers 0..7 were entered here)
+    assert by_name["stars"][6] is None
+    assert by_name["count"][7:9] == (None, None)
     assert query(controls_warehouse, f"select has_config, score_field from {S}projects") == [(False, "score")]
 
     # ingesting the config switches the project to its configured controls (views: no rebuild)

@@ -60,9 +60,12 @@ inferred as (
             or max({{ concord.list_length('results_seen.region_labels') }}) > 1,
             false
         ) as is_multiple,
-        cast(max(results_seen.rating) as integer) as max_rating,
-        min(results_seen.number_value) as min_value,
-        max(results_seen.number_value) as max_value,
+        -- a scale is declared, never inferred: the highest rating or the number range seen so far
+        -- is not the scale (one new value would silently rescale every normalised judgment), so
+        -- consumers get NULL and fall back to their documented defaults
+        cast(null as integer) as max_rating,
+        cast(null as double) as min_value,
+        cast(null as double) as max_value,
         true as is_inferred,
         cast(null as varchar) as config_sha256,
     from results_seen
