@@ -193,7 +193,7 @@ def load_footprints(con: duckdb.DuckDBPyConnection, task_ids: Iterable[int]) -> 
     if not ids:
         return []
     rows = con.execute(
-        "select task_id, project_id, task_json from raw_label_studio.tasks"
+        "select task_id, project_id, to_json(task) from raw_label_studio.tasks"
         " where list_contains(?, task_id) order by task_id",
         [ids],
     ).fetchall()
@@ -307,7 +307,7 @@ def _resolve(
                 row[0]
                 for row in con.execute(
                     "select task_id from raw_label_studio.tasks"
-                    " where task_json -> 'data' ->> ? = ?",
+                    " where task.data ->> ? = ?",
                     [field_name, ext_id],
                 ).fetchall()
             ]
@@ -511,7 +511,7 @@ def _log(
     if texts_of_erased and _raw_tasks_exist(con):
         wanted = {normalise_text(t) for t in texts_of_erased}
         for (data_json,) in con.execute(
-            "select task_json -> 'data' from raw_label_studio.tasks"
+            "select task.data from raw_label_studio.tasks"
             " where not list_contains(?, task_id)",
             [sorted(erased_ids)],
         ).fetchall():
@@ -970,7 +970,7 @@ def verify_erasure(
 
 
 def drop_erased_tasks(con: duckdb.DuckDBPyConnection, staged_table: str, result: Any) -> int:
-    """Ingest hook: delete erased tasks from a staged batch (`task_id`, `task_json` columns)
+    """Ingest hook: delete erased tasks from a staged batch (`task_id`, `task` columns)
     before it is written, and report them on the LoadResult (`counts`, `notes`).
 
     An erased task never comes back, whatever older export is loaded later: it is matched by its
@@ -980,7 +980,7 @@ def drop_erased_tasks(con: duckdb.DuckDBPyConnection, staged_table: str, result:
     if not erased:
         return 0
     rows = con.execute(
-        f"select task_id, task_json -> 'data' ->> ? from {staged_table}", [ext_id_field()]
+        f"select task_id, task.data ->> ? from {staged_table}", [ext_id_field()]
     ).fetchall()
     dropped = sorted({task_id for task_id, ext in rows if erased.is_erased(task_id, ext)})
     if not dropped:

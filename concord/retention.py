@@ -1,7 +1,7 @@
 """Retention: purge what is older than a window through the erasure machinery and its log.
 
-A task is past the window when its last activity is: `task_json.updated_at` (Label Studio moves
-it whenever an annotation of the task is saved), else `task_json.created_at`, else the time it
+A task is past the window when its last activity is: `task.updated_at` (Label Studio moves
+it whenever an annotation of the task is saved), else `task.created_at`, else the time it
 was loaded. Such a task is erased exactly like `concord erase` does (annotations, drafts,
 predictions, per-region scores, external scores, every table, every extract), and logged with
 trigger `retention`. External score rows whose own `scored_at` is past the window are removed
@@ -93,7 +93,7 @@ def purge_older_than(
     footprints = []
     if _raw_tasks_exist(con):
         for task_id, project_id, task_json, loaded_at in con.execute(
-            "select task_id, project_id, task_json, loaded_at from raw_label_studio.tasks"
+            "select task_id, project_id, to_json(task), loaded_at from raw_label_studio.tasks"
             " order by task_id"
         ).fetchall():
             task = json.loads(task_json)

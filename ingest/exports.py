@@ -1,9 +1,11 @@
 """`concord ingest export`: Label Studio exports -> raw_label_studio.loads / tasks.
 
-JSON exports (sync or snapshot form) are streamed by DuckDB (`read_json_objects`), never
-`json.load`-ed: each file is parsed once into a temporary table, validated there with vectorised
-JSON functions, and written. JSON_MIN and CSV exports are regrouped into the canonical task shape
-by `ingest.exports_min`. All files of one command share one transaction.
+JSON exports (sync or snapshot form) are streamed by DuckDB, never `json.load`-ed: the reader parses
+each file once, straight into the typed task struct of the raw layer (`ingest.schema.RAW_TASK_SHAPE`),
+and validation runs on that struct without parsing again. Only when the reader refuses a file, or
+a task fails the checks, is the file read again as JSON text (`read_json_objects`) and checked task
+by task, to name the record, task and field that is wrong. JSON_MIN and CSV exports are regrouped
+into the same task shape by `ingest.exports_min`. All files of one command share one transaction.
 
 Replacement rule: a task is stored once, as its version in the most recently ingested export that
 contains it (annotations, predictions and drafts included). Tasks absent from a partial export stay
@@ -38,7 +40,7 @@ from ingest.loading import (
     transaction,
     utc_now,
 )
-from ingest.schema import ensure_raw_schema
+from ingest.schema import RAW_TASK_SHAPE, RAW_TASK_TYPE, SHAPE_KEYS, ensure_raw_schema, transform_spec
 
 COMMAND = "export"
 
@@ -168,6 +170,102 @@ from parsed
 """
 
 
+_RAW_SPEC = transform_spec(RAW_TASK_SHAPE)
+
+# --- the fast path: checks on the typed struct the reader produced ----------------------------
+
+_INT_TEXT = "'-?[0-9]+'"
+
+
+def _is_int_json(expr: str) -> str:
+    """SQL: the JSON scalar `expr` is an integer (JSON text like 42, never "42" or 4.2)."""
+    return f"coalesce(regexp_full_match({expr}::varchar, {_INT_TEXT}), false)"
+
+
+def _typed_items_ok(items: str) -> str:
+    """SQL: `items` (a typed result list) is a list of result items with an object `value` and a
+    `from_name` and `type` (the reader gives NULL for absent keys and JSON nulls)."""
+    return (
+        f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
+        "r is not null and r.from_name is not null and r.type is not null "
+        "and coalesce(starts_with(r.value::varchar, '{'), false))), true))"
+    )
+
+
+# snapshot-form prediction objects, parsed for their checks (sync exports hold plain ids here)
+_PREDICTION_SHAPE = f'{{"id": "JSON", "result": [{_ITEM}]}}'
+_PREDICTION_OBJECTS = (
+    "list_transform(list_filter(task.predictions, lambda p: starts_with(p::varchar, '{')), "
+    f"lambda p: from_json(p, '{_PREDICTION_SHAPE}'))"
+)
+_TYPED_PREDICTIONS_OK = (
+    "coalesce(list_bool_and(list_transform(task.predictions, lambda p: "
+    f"starts_with(p::varchar, '{{') or {_is_int_json('p')})), true) and "
+    + _all(
+        _PREDICTION_OBJECTS,
+        f"coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')}",
+        "q",
+    )
+)
+
+
+def _typed_check_sql(source: str) -> str:
+    """Validate every task of `source` (record_no, task) into `_concord_checked`, the same columns
+    as _check_sql gives but `task` (the struct) in place of `task_json`. Cheap: no JSON parsing
+    but of snapshot-form prediction objects."""
+    annotation_ok = (
+        f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')}"
+    )
+    draft_ok = f"d is not null and {_is_int_json('d.id')} and {_typed_items_ok('d.result')}"
+    return f"""
+create or replace temp table _concord_checked as
+select
+    record_no,
+    task,
+    case when {_is_int_json('task.id')} then task.id::varchar::bigint end as task_id,
+    case when {_is_int_json('task.project')} then task.project::varchar::bigint end
+        as project_id,
+    coalesce(len(task.annotations), 0) as n_annotations,
+    coalesce(len(list_filter(task.annotations, lambda a: a.was_cancelled)), 0) as n_cancelled,
+    coalesce(len(task.predictions), 0) as n_predictions,
+    coalesce(len(task.drafts), 0) as n_drafts,
+    coalesce(list_bool_or(list_transform(
+        task.predictions, lambda p: starts_with(p::varchar, '{{')
+    )), false)
+        or coalesce(list_bool_or(list_transform(
+            task.annotations, lambda a: starts_with(a.completed_by::varchar, '{{')
+        )), false) as looks_snapshot,
+    list_concat(
+        flatten(list_transform(task.annotations, lambda a: list_transform(a.result, lambda r: r.type))),
+        flatten(list_transform(
+            list_filter(task.predictions, lambda p: starts_with(p::varchar, '{{')),
+            lambda p: json_extract_string(p, '$.result[*].type')
+        )),
+        flatten(list_transform(task.drafts, lambda d: list_transform(d.result, lambda r: r.type)))
+    ) as result_types,
+    {_is_int_json('task.id')}
+    and (task.project is null or {_is_int_json('task.project')})
+    and (task.data is null or starts_with(task.data::varchar, '{{'))
+    and {_all("task.annotations", annotation_ok, "a")}
+    and {_TYPED_PREDICTIONS_OK}
+    and {_all("task.drafts", draft_ok, "d")}
+    as is_ok,
+from {source}
+"""
+
+
+def _typed_source(path: Path, max_object: int) -> str:
+    """SQL relation (record_no, task) streaming the file's tasks, parsed by DuckDB's reader
+    straight into RAW_TASK_TYPE. Raises on anything that does not fit the shape."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    return (
+        "(select ordinality as record_no, task "
+        f"from read_json({literal}, format = 'array', records = false, "
+        f"columns = {{'task': '{RAW_TASK_TYPE}'}}, "
+        f"maximum_object_size = {max_object}) with ordinality)"
+    )
+
+
 _TYPES_SQL = """
 select result_type, count(*) as n
 from (select unnest(result_types) as result_type from _concord_checked)
@@ -277,11 +375,14 @@ def _ensure_memory_for(con: duckdb.DuckDBPyConnection, max_object: int) -> None:
 @dataclass
 class _Prepared:
     result: LoadResult
-    table: str  # temp table (record_no, task_json) holding the file's tasks
+    table: str  # temp table holding the file's tasks: (record_no, task) or (record_no, task_json)
     shown: str
     size: int
     say: Progress | None
     started: float
+    path: Path | None = None
+    typed: bool = False  # the table holds (record_no, task): read by the typed reader
+    max_object: int = 0
 
 
 def _prepare(
@@ -307,7 +408,7 @@ def _prepare(
         file_format="?",
     )
     say = progress if (progress is not None and size >= PROGRESS_MIN_BYTES) else None
-    prep = _Prepared(result, f"_concord_stage_{index}", shown, size, say, time.monotonic())
+    prep = _Prepared(result, f"_concord_stage_{index}", shown, size, say, time.monotonic(), path)
     earlier = previous_load(con, sha, COMMAND)
     if earlier is not None or sha in seen_sha:
         result.skipped = True
@@ -325,14 +426,16 @@ def _prepare(
         say(f"{shown}: reading {human_bytes(size)} ({fmt})...")
     if fmt == "json":
         _check_json_envelope(path, shown, size)
-        max_object = _stage_json(con, prep.table, path, shown, size)
-        if max_object > DEFAULT_MAX_OBJECT:
-            _ensure_memory_for(con, max_object)
-        first = con.execute(
-            f"select task_json::varchar from {prep.table} order by record_no limit 1"
-        ).fetchone()
-        if _is_json_min(json.loads(first[0]) if first else None, shown):
+        first, prep.max_object = _first_record(con, path, shown, size)
+        if prep.max_object > DEFAULT_MAX_OBJECT:
+            _ensure_memory_for(con, prep.max_object)
+        if _is_json_min(first, shown):
             fmt = "json_min"
+            prep.max_object = _stage_json(con, prep.table, path, shown, size)
+        else:
+            prep.typed = _stage_typed(con, prep)
+            if prep.typed:
+                _audit_keys(con, prep)
     result.file_format = fmt
     if fmt in ("json_min", "csv"):
         from ingest.exports_min import stage_min
@@ -359,11 +462,17 @@ def _apply(
 ) -> None:
     """Validate a prepared file and write its tasks (inside the command's transaction)."""
     result, shown = prep.result, prep.shown
-    con.execute(_check_sql(prep.table))
+    con.execute(_typed_check_sql(prep.table) if prep.typed else _check_sql(prep.table))
     con.execute(f"drop table if exists {prep.table}")
     if prep.say:
         prep.say(f"{shown}: checked in {time.monotonic() - prep.started:.1f} s")
-    source_format = _validate(con, shown, project_id, result)
+    source_format = _validate(con, prep, project_id)
+    if not prep.typed:  # checked as JSON text: now into the raw task struct
+        con.execute(
+            "create or replace temp table _concord_checked as "
+            f"select * exclude (task_json), json_transform(task_json, '{_RAW_SPEC}') as task "
+            "from _concord_checked"
+        )
     if result.file_format != "json":
         source_format = result.file_format
     _write(con, result, source_format=source_format)
@@ -486,6 +595,111 @@ def _stage_json(
             raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
 
 
+def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: int):
+    """The file's first array element (parsed), to tell JSON_MIN from JSON, and the object size
+    limit that reading it needed."""
+    max_object = min(DEFAULT_MAX_OBJECT, size + 1)
+    while True:
+        try:
+            row = con.execute(
+                f"select task_json::varchar from {_json_source(path, max_object)} limit 1"
+            ).fetchone()
+            return (json.loads(row[0]) if row else None), max_object
+        except duckdb.Error as err:
+            too_large = _OBJECT_TOO_LARGE.search(str(err))
+            if too_large and max_object < size + 1:
+                needed = int(too_large.group(1))
+                max_object = min(size + 1, max(max_object * 4, needed * 2))
+                continue
+            raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
+
+
+def _stage_typed(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> bool:
+    """Read the file with the typed reader into `prep.table(record_no, task)`: True. When the
+    reader refuses the file (a value of the wrong JSON type, malformed JSON), read it as JSON text
+    into `prep.table(record_no, task_json)` instead, where the checks name the problem: False."""
+    assert prep.path is not None
+    while True:
+        try:
+            con.execute(
+                f"create or replace temp table {prep.table} as "
+                f"select * from {_typed_source(prep.path, prep.max_object)}"
+            )
+            return True
+        except duckdb.OutOfMemoryException:
+            raise
+        except duckdb.Error as err:
+            too_large = _OBJECT_TOO_LARGE.search(str(err))
+            if too_large and prep.max_object < prep.size + 1:
+                needed = int(too_large.group(1))
+                prep.max_object = min(prep.size + 1, max(prep.max_object * 4, needed * 2))
+                _ensure_memory_for(con, prep.max_object)
+                continue
+            prep.max_object = _stage_json(con, prep.table, prep.path, prep.shown, prep.size)
+            return False
+
+
+AUDIT_RECORDS = 200
+
+
+def _audit_keys(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+    """Keys the raw task struct does not keep, found in the file's first AUDIT_RECORDS tasks, go
+    into the load's notes (a newer Label Studio may add some): the typed reader drops them."""
+    assert prep.path is not None
+    rows = con.execute(
+        f"select task_json::varchar from {_json_source(prep.path, prep.max_object)} "
+        f"limit {AUDIT_RECORDS}"
+    ).fetchall()
+    unknown: dict[str, int] = {}
+
+    def see(kind: str, obj) -> None:
+        if isinstance(obj, dict):
+            for key in obj:
+                if key not in SHAPE_KEYS[kind]:
+                    unknown[f"{kind}.{key}"] = unknown.get(f"{kind}.{key}", 0) + 1
+
+    for (text,) in rows:
+        task = json.loads(text)
+        see("task", task)
+        if not isinstance(task, dict):
+            continue
+        for ann in task.get("annotations") or []:
+            see("annotation", ann)
+            if isinstance(ann, dict):
+                see("prediction", ann.get("prediction"))
+                for item in ann.get("result") or []:
+                    see("result", item)
+        for pred in task.get("predictions") or []:
+            see("prediction", pred)
+            if isinstance(pred, dict):
+                for item in pred.get("result") or []:
+                    see("result", item)
+        for draft in task.get("drafts") or []:
+            see("draft", draft)
+    if unknown:
+        listed = ", ".join(f"{key} ({n})" for key, n in sorted(unknown.items())[:12])
+        prep.result.notes.append(
+            f"keys outside Label Studio 1.23.2's export schema, not kept in the raw layer "
+            f"(seen in the first {len(rows)} tasks): {listed}"
+        )
+
+
+def _diagnose(con: duckdb.DuckDBPyConnection, prep: _Prepared, record_no: int) -> IngestError:
+    """The precise error for a record the checks refused: its JSON text, diagnosed in Python."""
+    if prep.typed:
+        assert prep.path is not None
+        row = con.execute(
+            f"select task_json::varchar from {_json_source(prep.path, prep.max_object)} "
+            "where record_no = ?",
+            [record_no],
+        ).fetchone()
+    else:
+        row = con.execute(
+            "select task_json::varchar from _concord_checked where record_no = ?", [record_no]
+        ).fetchone()
+    return diagnose_task(row[0], record_no, prep.shown)
+
+
 # files up to this size get an exact error position (a Python parse, on the error path only)
 LOCATE_MAX_BYTES = 64 * 1024 * 1024
 
@@ -605,16 +819,15 @@ def _is_json_min(first, shown: str) -> bool:
     return False
 
 
-def _validate(
-    con: duckdb.DuckDBPyConnection, shown: str, project_id: int | None, result: LoadResult
-) -> str:
+def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int | None) -> str:
     """Check every staged record; fill result counts; return the source_format (json/snapshot)."""
+    shown, result = prep.shown, prep.result
     bad = con.execute(
-        "select record_no, task_json from _concord_checked where not coalesce(is_ok, false) "
+        "select record_no from _concord_checked where not coalesce(is_ok, false) "
         "order by record_no limit 1"
     ).fetchone()
     if bad is not None:
-        raise diagnose_task(bad[1], int(bad[0]), shown)
+        raise _diagnose(con, prep, int(bad[0]))
     dup = con.execute(
         """
         select task_id, list(record_no order by record_no) as records
@@ -708,8 +921,8 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
         select
             count(*) filter (where tasks.task_id is null),
             count(*) filter (where tasks.task_id is not null
-                and json(tasks.task_json)::varchar <> json(checked.task_json)::varchar),
-            count(*) filter (where json(tasks.task_json)::varchar = json(checked.task_json)::varchar),
+                and tasks.task is distinct from checked.task),
+            count(*) filter (where tasks.task is not distinct from checked.task),
             count(*) filter (where tasks.is_deleted),
         from _concord_checked as checked
         left join raw_label_studio.tasks as tasks
@@ -723,15 +936,14 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
         """
     )
     # no `order by record_no`: _concord_checked is already in file order (DuckDB preserves
-    # insertion order), and sorting 1M tasks (3 GB of JSON) ran out of the 700MB memory limit
+    # insertion order), and sorting 1M tasks ran out of the 700MB memory limit
     # (docs/benchmark.md); the plain insert streams in about 800 MB.
     con.execute(
         """
         insert into raw_label_studio.tasks (
-            task_id, project_id, load_id, source_format, task_json, is_deleted, deleted_at,
-            loaded_at
+            task_id, project_id, load_id, source_format, task, is_deleted, deleted_at, loaded_at
         )
-        select task_id, project_id, ?, ?, task_json, false, null, ?
+        select task_id, project_id, ?, ?, task, false, null, ?
         from _concord_checked
         """,
         [result.load_id, source_format, now],

@@ -27,12 +27,12 @@ register(
         TASKS,
         "timestamps_parse",
         "task created_at / updated_at are ISO-8601 timestamps",
-        "select task_id, project_id, task_json->>'created_at' as created_at, "
-        "task_json->>'updated_at' as updated_at from {batch} "
-        "where (task_json->>'created_at' is not null "
-        "and try_cast(task_json->>'created_at' as timestamptz) is null) "
-        "or (task_json->>'updated_at' is not null "
-        "and try_cast(task_json->>'updated_at' as timestamptz) is null)",
+        "select task_id, project_id, task.created_at as created_at, "
+        "task.updated_at as updated_at from {batch} "
+        "where (task.created_at is not null "
+        "and try_cast(task.created_at as timestamptz) is null) "
+        "or (task.updated_at is not null "
+        "and try_cast(task.updated_at as timestamptz) is null)",
     )
 )
 register(unique(LOADS, "load_id"))

@@ -18,13 +18,10 @@ with tasks as (
         project_id,
         is_deleted,
         loaded_at,
-        coalesce(json_array_length(task_json, '$.annotations'), 0) as n_annotations,
-        len(list_filter(
-            json_extract_string(task_json, '$.annotations[*].was_cancelled'),
-            lambda x: x = 'true'
-        )) as n_skipped,
-        coalesce(json_array_length(task_json, '$.predictions'), 0) as n_predictions,
-        coalesce(json_array_length(task_json, '$.drafts'), 0) as n_drafts,
+        coalesce(len(task.annotations), 0) as n_annotations,
+        coalesce(len(list_filter(task.annotations, lambda a: a.was_cancelled)), 0) as n_skipped,
+        coalesce(len(task.predictions), 0) as n_predictions,
+        coalesce(len(task.drafts), 0) as n_drafts,
     from raw_label_studio.tasks
 ),
 

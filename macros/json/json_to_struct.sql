@@ -33,6 +33,29 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The SQL type of `structure` (DuckDB): STRUCT("id" BIGINT, ...), for casts. -#}
+{% macro duckdb__sql_structure(structure) -%}
+    {%- set scalars = {
+        'varchar': 'VARCHAR', 'double': 'DOUBLE', 'bigint': 'BIGINT',
+        'boolean': 'BOOLEAN', 'json': 'JSON',
+    } -%}
+    {%- if structure is mapping -%}
+        STRUCT(
+        {%- for name, inner in structure.items() -%}
+            "{{ name }}" {{ concord.duckdb__sql_structure(inner) }}{% if not loop.last %}, {% endif %}
+        {%- endfor -%}
+        )
+    {%- elif structure is string -%}
+        {%- if structure.endswith('[]') -%}
+            {{ concord.duckdb__sql_structure(structure[:-2]) }}[]
+        {%- else -%}
+            {{ scalars[structure] }}
+        {%- endif -%}
+    {%- else -%}
+        {{ concord.duckdb__sql_structure(structure[0]) }}[]
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro duckdb__json_to_struct(column, structure) -%}
     from_json({{ column }}, '{{ concord.duckdb__json_structure(structure) }}')
 {%- endmacro %}

@@ -141,11 +141,11 @@ def test_verify_finds_residue_and_says_where(warehouse, tmp_path):
     shutil.copytree(tmp_path / "registered", stale)  # a copy Concord does not know about
     # two tables without a task_id column that still carry task 10 (ext id byos-0009)
     con.execute(
-        "create table marts.leak_copy as select task_json from raw_label_studio.tasks"
+        "create table marts.leak_copy as select to_json(task) as task_json from raw_label_studio.tasks"
         " where task_id = 10"
     )
     con.execute(
-        "create table marts.leak_quote as select 'Customer said: ' || (task_json -> 'data' ->> 'text')"
+        "create table marts.leak_quote as select 'Customer said: ' || (task.data ->> 'text')"
         " || ' (escalated)' as note from raw_label_studio.tasks where task_id = 10"
     )
     erase(con, ErasureRequest(ext_ids=["byos-0009"]))

@@ -77,3 +77,13 @@ def rows(db: Path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def without_nulls(value):
+    """`value` without its null-valued object keys, at every depth: the raw task struct holds
+    every key of the export shape, and a JSON null reads like an absent key."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value]
+    return value

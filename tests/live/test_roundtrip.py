@@ -460,8 +460,8 @@ def test_incremental_pull_brings_only_changed_tasks(world, tmp_path):
     try:
         got = con.execute(
             "select count(*) from raw_label_studio.tasks, "
-            "unnest(cast(task_json -> '$.annotations' as json[])) as a(ann) "
-            "where task_id = ? and cast(ann ->> '$.id' as bigint) = ?",
+            "unnest(task.annotations) as a(ann) "
+            "where task_id = ? and cast(ann.id::varchar as bigint) = ?",
             [task_id, ann.id],
         ).fetchone()[0]
         n_raw = con.execute(

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import build_warehouse
+from ingest.schema import RAW_TASK_SHAPE, transform_spec
 
 CONCORD = Path(sys.executable).parent / "concord"
 
@@ -39,10 +40,13 @@ def test_clean_warehouse_passes(built_warehouse):
 
 
 def _edit_task(con: duckdb.DuckDBPyConnection, task_id: int, edit) -> None:
-    (text,) = con.execute("select task_json from raw_label_studio.tasks where task_id = ?", [task_id]).fetchone()
+    (text,) = con.execute("select to_json(task) from raw_label_studio.tasks where task_id = ?", [task_id]).fetchone()
     task = json.loads(text)
     edit(task)
-    con.execute("update raw_label_studio.tasks set task_json = ? where task_id = ?", [json.dumps(task), task_id])
+    con.execute(
+        f"update raw_label_studio.tasks set task = json_transform(?, '{transform_spec(RAW_TASK_SHAPE)}') where task_id = ?",
+        [json.dumps(task), task_id],
+    )
 
 
 def _plant_defects(db: Path) -> None:

@@ -12,7 +12,7 @@ renamed as (
         project_id,
         load_id,
         source_format,
-        task_json,
+        task,
         is_deleted,
         deleted_at,
         loaded_at,
