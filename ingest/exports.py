@@ -210,15 +210,14 @@ _TYPED_PREDICTIONS_OK = (
 
 
 def _typed_check_sql(source: str) -> str:
-    """Validate every task of `source` (record_no, task) into `_concord_checked`, the same columns
-    as _check_sql gives but `task` (the struct) in place of `task_json`. Cheap: no JSON parsing
-    but of snapshot-form prediction objects."""
+    """A SELECT validating every task of `source` (record_no, task): the same columns as
+    _check_sql gives `_concord_checked`, but `task` (the struct) in place of `task_json`. Cheap: no
+    JSON parsing but of snapshot-form prediction objects. Runs in the same pass as the read."""
     annotation_ok = (
         f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')}"
     )
     draft_ok = f"d is not null and {_is_int_json('d.id')} and {_typed_items_ok('d.result')}"
     return f"""
-create or replace temp table _concord_checked as
 select
     record_no,
     task,
@@ -462,8 +461,12 @@ def _apply(
 ) -> None:
     """Validate a prepared file and write its tasks (inside the command's transaction)."""
     result, shown = prep.result, prep.shown
-    con.execute(_typed_check_sql(prep.table) if prep.typed else _check_sql(prep.table))
-    con.execute(f"drop table if exists {prep.table}")
+    if prep.typed:  # read and checked in one pass by _stage_typed
+        con.execute("drop table if exists _concord_checked")
+        con.execute(f"alter table {prep.table} rename to _concord_checked")
+    else:
+        con.execute(_check_sql(prep.table))
+        con.execute(f"drop table if exists {prep.table}")
     if prep.say:
         prep.say(f"{shown}: checked in {time.monotonic() - prep.started:.1f} s")
     source_format = _validate(con, prep, project_id)
@@ -615,15 +618,17 @@ def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: 
 
 
 def _stage_typed(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> bool:
-    """Read the file with the typed reader into `prep.table(record_no, task)`: True. When the
-    reader refuses the file (a value of the wrong JSON type, malformed JSON), read it as JSON text
-    into `prep.table(record_no, task_json)` instead, where the checks name the problem: False."""
+    """Read the file with the typed reader and check it in the same pass, into `prep.table` (the
+    columns of `_concord_checked`): True. When the reader refuses the file (a value of the wrong
+    JSON type, malformed JSON), read it as JSON text into `prep.table(record_no, task_json)`
+    instead, where the checks name the problem: False. Runs before the command's transaction: a
+    refused statement would abort it."""
     assert prep.path is not None
     while True:
         try:
             con.execute(
                 f"create or replace temp table {prep.table} as "
-                f"select * from {_typed_source(prep.path, prep.max_object)}"
+                + _typed_check_sql(_typed_source(prep.path, prep.max_object))
             )
             return True
         except duckdb.OutOfMemoryException:
@@ -916,19 +921,19 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
 
     drop_erased_tasks(con, "_concord_checked", result)
     now = utc_now()
-    new, replaced, unchanged, undeleted = con.execute(
+    # tasks stored before: compared struct by struct (an inner join: a first load compares nothing)
+    replaced, unchanged, undeleted = con.execute(
         """
         select
-            count(*) filter (where tasks.task_id is null),
-            count(*) filter (where tasks.task_id is not null
-                and tasks.task is distinct from checked.task),
+            count(*) filter (where tasks.task is distinct from checked.task),
             count(*) filter (where tasks.task is not distinct from checked.task),
             count(*) filter (where tasks.is_deleted),
         from _concord_checked as checked
-        left join raw_label_studio.tasks as tasks
+        inner join raw_label_studio.tasks as tasks
             on checked.task_id = tasks.task_id
         """
     ).fetchone()
+    new = con.execute("select count(*) from _concord_checked").fetchone()[0] - replaced - unchanged
     con.execute(
         """
         delete from raw_label_studio.tasks
