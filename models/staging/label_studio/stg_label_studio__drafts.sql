@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Drafts: saved but never submitted work. Kept apart: never counted as annotations.
 with
 

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 with
 
 prediction_objects as (
