@@ -17,7 +17,7 @@ from ingest.errors import ConcordError
 class ConcordGroup(click.Group):
     """Turns ConcordError into `concord: error: <message>` and exit 1."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D401
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ConcordError as err:

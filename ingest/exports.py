@@ -40,7 +40,13 @@ from ingest.loading import (
     transaction,
     utc_now,
 )
-from ingest.schema import RAW_TASK_SHAPE, RAW_TASK_TYPE, SHAPE_KEYS, ensure_raw_schema, transform_spec
+from ingest.schema import (
+    RAW_TASK_SHAPE,
+    RAW_TASK_TYPE,
+    SHAPE_KEYS,
+    ensure_raw_schema,
+    transform_spec,
+)
 
 COMMAND = "export"
 
@@ -213,16 +219,14 @@ def _typed_check_sql(source: str) -> str:
     """A SELECT validating every task of `source` (record_no, task): the same columns as
     _check_sql gives `_concord_checked`, but `task` (the struct) in place of `task_json`. Cheap: no
     JSON parsing but of snapshot-form prediction objects. Runs in the same pass as the read."""
-    annotation_ok = (
-        f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')}"
-    )
+    annotation_ok = f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')}"
     draft_ok = f"d is not null and {_is_int_json('d.id')} and {_typed_items_ok('d.result')}"
     return f"""
 select
     record_no,
     task,
-    case when {_is_int_json('task.id')} then task.id::varchar::bigint end as task_id,
-    case when {_is_int_json('task.project')} then task.project::varchar::bigint end
+    case when {_is_int_json("task.id")} then task.id::varchar::bigint end as task_id,
+    case when {_is_int_json("task.project")} then task.project::varchar::bigint end
         as project_id,
     coalesce(len(task.annotations), 0) as n_annotations,
     coalesce(len(list_filter(task.annotations, lambda a: a.was_cancelled)), 0) as n_cancelled,
@@ -242,8 +246,8 @@ select
         )),
         flatten(list_transform(task.drafts, lambda d: list_transform(d.result, lambda r: r.type)))
     ) as result_types,
-    {_is_int_json('task.id')}
-    and (task.project is null or {_is_int_json('task.project')})
+    {_is_int_json("task.id")}
+    and (task.project is null or {_is_int_json("task.project")})
     and (task.data is null or starts_with(task.data::varchar, '{{'))
     and {_all("task.annotations", annotation_ok, "a")}
     and {_TYPED_PREDICTIONS_OK}

@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from .gov_helpers import dbt_run, ingest_base
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import duckdb
-from .gov_helpers import connect, dump_warehouse, run_concord
 
 from concord.erasure import FAULT_ENV
+
+from .gov_helpers import connect, dump_warehouse, run_concord
 
 
 def test_extract_cli(warehouse, tmp_path):

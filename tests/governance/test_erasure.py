@@ -8,14 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from .gov_helpers import (
-    FIXTURES,
-    connect,
-    dump_dir,
-    dump_warehouse,
-    fixture_tasks,
-    tables_with_task,
-)
 
 from concord.erasure import (
     FAULT_ENV,
@@ -27,6 +19,15 @@ from concord.erasure import (
     verify_erasure,
 )
 from concord.extracts import ExtractOptions, default_options, read_extract_rows, write_extract
+
+from .gov_helpers import (
+    FIXTURES,
+    connect,
+    dump_dir,
+    dump_warehouse,
+    fixture_tasks,
+    tables_with_task,
+)
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ALL_TASKS = ExtractOptions(min_agreement=None, min_annotations=0)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from .gov_helpers import connect, dbt_run, dump_dir, fixture_tasks
 
 from concord.extracts import (
     CONTROL_COLUMNS,
@@ -22,6 +21,8 @@ from concord.extracts import (
     split_of,
     write_extract,
 )
+
+from .gov_helpers import connect, dbt_run, dump_dir, fixture_tasks
 
 # --- the filters, on candidates built by hand ---------------------------------------------------
 

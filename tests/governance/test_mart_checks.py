@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 
-from .gov_helpers import connect
-
 from concord.checks.marts import run_python_checks
 from concord.checks.runner import run_checks
 from concord.erasure import ErasureRequest, erase
 from concord.extracts import ExtractOptions, write_extract
+
+from .gov_helpers import connect
 
 
 def _status(report) -> dict[str, str]:

@@ -7,6 +7,10 @@ import datetime as dt
 import json
 
 import pytest
+
+from concord.erasure import verify_erasure
+from concord.retention import RetentionError, parse_window, purge_older_than
+
 from .gov_helpers import (
     DEMO_SCORES,
     SCORES,
@@ -15,9 +19,6 @@ from .gov_helpers import (
     fixture_tasks,
     tables_with_task,
 )
-
-from concord.erasure import verify_erasure
-from concord.retention import RetentionError, parse_window, purge_older_than
 
 
 def _activity(task: dict) -> dt.datetime:

@@ -9,7 +9,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ingest_test_helpers import BAD, DEMO_SCORES, FIXTURES, rows, run_concord, snapshot, without_nulls
+from ingest_test_helpers import (
+    BAD,
+    DEMO_SCORES,
+    FIXTURES,
+    rows,
+    run_concord,
+    snapshot,
+    without_nulls,
+)
 
 BYOS = FIXTURES / "byos_text"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import build_warehouse
+
 from ingest.schema import RAW_TASK_SHAPE, transform_spec
 
 CONCORD = Path(sys.executable).parent / "concord"

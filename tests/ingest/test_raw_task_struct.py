@@ -1,0 +1,113 @@
+"""The raw task struct (ingest/schema.py RAW_TASK_SHAPE): the typed reader and the JSON-text path
+store the same thing, keys outside the shape are reported, and warehouses that stored task JSON
+text are converted in place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from ingest_test_helpers import FIXTURES, rows, run_concord, without_nulls
+
+BYOS = FIXTURES / "byos_text"
+NER = FIXTURES / "ner_spans"
+
+
+def stored(db: Path) -> dict[int, dict]:
+    return {
+        tid: without_nulls(json.loads(text))
+        for tid, text in rows(db, "select task_id, to_json(task) from raw_label_studio.tasks")
+    }
+
+
+def test_reader_and_text_paths_store_the_same_struct(tmp_path):
+    """A value the typed reader refuses (a lead_time that is text) sends the file down the JSON
+    text path: it still loads, and every task is stored exactly as the reader path stores it."""
+    for source in (BYOS / "export.json", NER / "export_snapshot.json"):
+        tasks = json.loads(source.read_text(encoding="utf-8"))
+        annotated = next(t for t in tasks if t["annotations"])
+        annotated["annotations"][0]["lead_time"] = "slow"
+        odd = tmp_path / f"odd_{source.name}"
+        odd.write_text(json.dumps(tasks), encoding="utf-8")
+
+        fast_db, text_db = (
+            tmp_path / f"fast_{source.stem}.duckdb",
+            tmp_path / f"text_{source.stem}.duckdb",
+        )
+        for path, db in ((source, fast_db), (odd, text_db)):
+            done = run_concord("ingest", "export", str(path), db=db)
+            assert done.returncode == 0, done.stderr
+        fast, text = stored(fast_db), stored(text_db)
+        assert set(fast) == set(text) == {t["id"] for t in tasks}
+        assert "lead_time" in fast[annotated["id"]]["annotations"][0]
+        # the refused value reads as null; everything else is identical
+        del fast[annotated["id"]]["annotations"][0]["lead_time"]
+        assert fast == text
+        assert rows(text_db, "select distinct source_format from raw_label_studio.tasks") == rows(
+            fast_db, "select distinct source_format from raw_label_studio.tasks"
+        )
+
+
+def test_keys_outside_the_shape_are_reported(tmp_path):
+    tasks = json.loads((BYOS / "export.json").read_text(encoding="utf-8"))
+    for task in tasks:
+        task["review_state"] = "pending"  # a key a newer Label Studio might add
+    annotated = next(t for t in tasks if t["annotations"])
+    annotated["annotations"][0]["reviewed_by"] = 7
+    path = tmp_path / "newer.json"
+    path.write_text(json.dumps(tasks), encoding="utf-8")
+    done = run_concord("ingest", "export", str(path), db=tmp_path / "w.duckdb")
+    assert done.returncode == 0, done.stderr
+    assert (
+        "  keys outside Label Studio 1.23.2's export schema, not kept in the raw layer (seen in "
+        f"the first {len(tasks)} tasks): annotation.reviewed_by (1), task.review_state "
+        f"({len(tasks)})"
+    ) in done.stdout.splitlines()
+
+
+def test_a_warehouse_with_task_json_text_is_converted(tmp_path):
+    """Warehouses written before the struct stored `task_json` text: the next command converts
+    them in place, and staging reads the same tasks."""
+    db = tmp_path / "old.duckdb"
+    tasks = json.loads((BYOS / "export.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(db))
+    con.execute("create schema raw_label_studio")
+    con.execute(
+        """
+        create table raw_label_studio.tasks (
+            task_id bigint primary key, project_id bigint not null, load_id varchar not null,
+            source_format varchar not null, task_json json not null,
+            is_deleted boolean not null default false, deleted_at timestamp,
+            loaded_at timestamp not null
+        )
+        """
+    )
+    for task in tasks:
+        con.execute(
+            "insert into raw_label_studio.tasks values (?, 1, 'ld_old', 'json', ?, false, null, "
+            "timestamp '2026-11-01 00:00:00')",
+            [task["id"], json.dumps(task)],
+        )
+    con.close()
+    done = run_concord(
+        "ingest", "config", str(BYOS / "labeling_config.xml"), "--project-id", "1", db=db
+    )
+    assert done.returncode == 0, done.stderr
+    columns = [
+        r[0]
+        for r in rows(
+            db,
+            "select column_name from duckdb_columns() where "
+            "schema_name = 'raw_label_studio' and table_name = 'tasks'",
+        )
+    ]
+    assert "task" in columns and "task_json" not in columns
+    assert stored(db) == {t["id"]: without_nulls(t) for t in tasks}
+    assert rows(db, "select distinct load_id, loaded_at::varchar from raw_label_studio.tasks") == [
+        ("ld_old", "2026-11-01 00:00:00")
+    ]
+    # a re-ingest of the same export finds every task unchanged
+    done = run_concord("ingest", "export", str(BYOS / "export.json"), db=db)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(tasks)} unchanged" in done.stdout
