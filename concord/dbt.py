@@ -52,7 +52,24 @@ def run_dbt(
     if result.exception is not None:
         raise DbtError(f"dbt {' '.join(args)} failed: {result.exception}")
     if not result.success:
-        raise DbtError(f"dbt {' '.join(args)} reported errors or failing tests (see output above)")
+        hint = ""
+        if _ran_out_of_memory(result):
+            hint = (
+                "; DuckDB ran out of memory: raise its limit with CONCORD_MEMORY_LIMIT "
+                f"(now {os.environ.get('CONCORD_MEMORY_LIMIT') or '700MB, the default'}; "
+                "e.g. CONCORD_MEMORY_LIMIT=16GB)"
+            )
+        raise DbtError(
+            f"dbt {' '.join(args)} reported errors or failing tests (see output above){hint}"
+        )
+
+
+def _ran_out_of_memory(result) -> bool:
+    """Did a node of this dbt run fail with DuckDB's out-of-memory error?"""
+    for node in getattr(result.result, "results", None) or []:
+        if "Out of Memory Error" in str(getattr(node, "message", "") or ""):
+            return True
+    return False
 
 
 def _release_duckdb() -> None:
