@@ -46,6 +46,20 @@ results as (
     from prediction_results
 ),
 
+-- (judgment, control) groups with more than one result (region controls, repeated textareas). Most
+-- groups hold one result: only these few go through list aggregation, whose per-group states
+-- DuckDB cannot spill to disk (a count per group can).
+multi_result_groups as (
+    select
+        judgment_key,
+        control_name,
+        count(*) as n_results,
+    from results
+    where control_name is not null
+    group by judgment_key, control_name
+    having count(*) > 1
+),
+
 judgment_results as (
     select
         judgments.judgment_id,
@@ -62,13 +76,38 @@ judgment_results as (
         results.ranker_order,
         results.taxonomy_paths,
         results.span_start is not null or results.rect_x is not null as is_region,
+        multi_result_groups.judgment_key is not null as is_multi_result,
     from results
     inner join judgments
         on results.judgment_key = judgments.judgment_key
+    left join multi_result_groups
+        on results.judgment_key = multi_result_groups.judgment_key
+        and results.control_name = multi_result_groups.control_name
     where results.control_name is not null
 ),
 
-aggregated as (
+-- a one-result group: the same expressions as the aggregation below, applied to a list of one
+single_result_values as (
+    select
+        judgment_key,
+        judgment_id,
+        judgment_kind,
+        task_id,
+        project_id,
+        control_name,
+        {{ concord_list_sorted_distinct(concord_list_flatten(concord_list_of('choices'))) }} as choice_set,
+        cast(number_value as double) as number_value,
+        {{ concord_list_flatten(concord_list_of('texts')) }} as text_lines,
+        pairwise_selected,
+        {{ concord_list_flatten(concord_list_of('ranker_order')) }} as ranker_order,
+        {{ concord_list_flatten(concord_list_of('taxonomy_paths')) }} as taxonomy_paths,
+        cast(case when is_region then 1 else 0 end as bigint) as n_regions,
+        cast(1 as bigint) as n_results,
+    from judgment_results
+    where not is_multi_result
+),
+
+multi_result_values as (
     select
         judgment_key,
         min(judgment_id) as judgment_id,
@@ -85,7 +124,14 @@ aggregated as (
         count(case when is_region then 1 end) as n_regions,
         count(*) as n_results,
     from judgment_results
+    where is_multi_result
     group by judgment_key, project_id, control_name
+),
+
+aggregated as (
+    select * from single_result_values
+    union all
+    select * from multi_result_values
 ),
 
 with_keys as (
