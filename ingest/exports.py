@@ -163,7 +163,7 @@ select
     ) as result_types,
     coalesce(json_type(s.id), '') in {_INT}
     and coalesce(json_type(s.project), 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
-    and coalesce(json_type(s.data), 'OBJECT') = 'OBJECT'
+    and coalesce(json_type(s.data), 'NULL') in ('OBJECT', 'NULL')
     and {_container_ok("annotations")}
     and {_container_ok("predictions")}
     and {_container_ok("drafts")}
@@ -248,7 +248,7 @@ select
     ) as result_types,
     {_is_int_json("task.id")}
     and (task.project is null or {_is_int_json("task.project")})
-    and (task.data is null or starts_with(task.data::varchar, '{{'))
+    and (task.data is null or starts_with(task.data::varchar, '{{'))  -- JSON null reads as NULL
     and {_all("task.annotations", annotation_ok, "a")}
     and {_TYPED_PREDICTIONS_OK}
     and {_all("task.drafts", draft_ok, "d")}
@@ -1083,7 +1083,7 @@ def diagnose_task(task_json: str, record_no: int, shown: str) -> ExportFormatErr
         return ExportFormatError(
             f"'project' must be an integer, got {_kind(project)}", file=shown, task_id=task_id
         )
-    if "data" in task and not isinstance(task["data"], dict):
+    if task.get("data") is not None and not isinstance(task["data"], dict):
         return ExportFormatError(
             f"'data' must be an object, got {_kind(task['data'])}", file=shown, task_id=task_id
         )
