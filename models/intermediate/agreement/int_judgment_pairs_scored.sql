@@ -27,6 +27,7 @@ control_settings as (
 {%- set value_columns = ['value_key', 'choice_set', 'number_value', 'text_lines', 'ranker_order', 'taxonomy_path_keys', 'taxonomy_node_keys', 'n_regions'] %}
 {%- set pair_keys = ['judgment_key_a', 'judgment_key_b', 'control_name'] %}
 
+-- keys only: the pair rows go through several joins; the judgments' columns are joined last
 judgment_pairs as (
     select
         'human_human' as pair_kind,
@@ -34,10 +35,6 @@ judgment_pairs as (
         judgment_a.project_id,
         judgment_a.judgment_key as judgment_key_a,
         judgment_b.judgment_key as judgment_key_b,
-        {%- for column in side_columns %}
-        judgment_a.{{ column }} as {{ column }}_a,
-        judgment_b.{{ column }} as {{ column }}_b,
-        {%- endfor %}
     from judgments as judgment_a
     inner join judgments as judgment_b
         on judgment_a.task_id = judgment_b.task_id
@@ -51,10 +48,6 @@ judgment_pairs as (
         judgment_a.project_id,
         judgment_a.judgment_key as judgment_key_a,
         judgment_b.judgment_key as judgment_key_b,
-        {%- for column in side_columns %}
-        judgment_a.{{ column }} as {{ column }}_a,
-        judgment_b.{{ column }} as {{ column }}_b,
-        {%- endfor %}
     from judgments as judgment_a
     inner join judgments as judgment_b
         on judgment_a.task_id = judgment_b.task_id
@@ -67,12 +60,6 @@ task_controls as (
     select distinct
         judgment_values.task_id,
         judgment_values.control_name,
-        control_settings.control_type,
-        control_settings.metric_name,
-        control_settings.metric_version,
-        control_settings.threshold,
-        control_settings.scale_min,
-        control_settings.scale_max,
         control_settings.is_region_metric,
     from judgment_values
     inner join control_settings
@@ -85,12 +72,6 @@ pair_controls as (
     select
         judgment_pairs.*,
         task_controls.control_name,
-        task_controls.control_type,
-        task_controls.metric_name,
-        task_controls.metric_version,
-        task_controls.threshold,
-        task_controls.scale_min,
-        task_controls.scale_max,
         task_controls.is_region_metric,
         values_a.judgment_key is not null as is_present_a,
         values_b.judgment_key is not null as is_present_b,
@@ -230,15 +211,33 @@ region_scores as (
         and region_pair_controls.control_name = sum_best_b.control_name
 ),
 
--- the two judgments' answers, joined only now to keep the wide list columns out of the joins above
+-- the control's settings and the two judgments' columns and answers, joined only now to keep
+-- the wide columns out of the joins above
 pair_values as (
     select
         pair_controls.*,
+        control_settings.control_type,
+        control_settings.metric_name,
+        control_settings.metric_version,
+        control_settings.threshold,
+        control_settings.scale_min,
+        control_settings.scale_max,
+        {%- for column in side_columns %}
+        judgment_a.{{ column }} as {{ column }}_a,
+        judgment_b.{{ column }} as {{ column }}_b,
+        {%- endfor %}
         {%- for column in value_columns %}
         values_a.{{ column }} as {{ column }}_a,
         values_b.{{ column }} as {{ column }}_b,
         {%- endfor %}
     from pair_controls
+    inner join control_settings
+        on pair_controls.project_id = control_settings.project_id
+        and pair_controls.control_name = control_settings.control_name
+    inner join judgments as judgment_a
+        on pair_controls.judgment_key_a = judgment_a.judgment_key
+    inner join judgments as judgment_b
+        on pair_controls.judgment_key_b = judgment_b.judgment_key
     left join judgment_values as values_a
         on pair_controls.judgment_key_a = values_a.judgment_key
         and pair_controls.control_name = values_a.control_name
