@@ -3,15 +3,16 @@
 with
 
 tasks as (
-    select * from {{ ref('base_label_studio__tasks_parsed') }}
+    select * from {{ ref('base_label_studio__tasks') }}
     where not is_deleted
 ),
 
+-- only the drafts of each task are cast (as base_label_studio__tasks_parsed types them)
 draft_lists as (
     select
         task_id,
         project_id,
-        task.drafts as drafts,
+        {{ concord.label_studio_task_field_from_raw('task', 'drafts') }} as drafts,
     from tasks
 ),
 

@@ -3,15 +3,16 @@
 with
 
 tasks as (
-    select * from {{ ref('base_label_studio__tasks_parsed') }}
+    select * from {{ ref('base_label_studio__tasks') }}
     where not is_deleted
 ),
 
+-- only the annotations of each task are cast (as base_label_studio__tasks_parsed types them)
 annotation_lists as (
     select
         task_id,
         project_id,
-        task.annotations as annotations,
+        {{ concord.label_studio_task_field_from_raw('task', 'annotations') }} as annotations,
     from tasks
 ),
 

@@ -6,7 +6,7 @@
 with
 
 tasks as (
-    select * from {{ ref('base_label_studio__tasks_parsed') }}
+    select * from {{ ref('base_label_studio__tasks') }}
     where not is_deleted
 ),
 
@@ -14,11 +14,13 @@ annotations as (
     select * from {{ ref('base_label_studio__annotations_unnested') }}
 ),
 
+-- only the task's predictions are cast (as base_label_studio__tasks_parsed types them), not the
+-- whole task
 prediction_lists as (
     select
         task_id,
         project_id,
-        task.predictions as predictions,
+        {{ concord.label_studio_task_field_from_raw('task', 'predictions') }} as predictions,
     from tasks
 ),
 
