@@ -110,12 +110,20 @@ def push_cmd(project: str | None, spec_path: str, tasks_path: str, scores_path: 
     help="Export every task even when an earlier pull exists (marks tasks gone from the "
     "server as deleted); default: only tasks updated since the previous pull.",
 )
-def pull_cmd(db: str | None, project_id: int, out_dir: str | None, full: bool) -> None:
+@click.option(
+    "--keep-export",
+    is_flag=True,
+    help="Keep the downloaded export file (default: deleted once loaded, so no copy of the "
+    "tasks' data lives outside the warehouse, where erasure could not reach it).",
+)
+def pull_cmd(
+    db: str | None, project_id: int, out_dir: str | None, full: bool, keep_export: bool
+) -> None:
     """Export the project through the SDK (every task, predictions expanded) and ingest it."""
     from concord.labelstudio.client import connect
     from concord.labelstudio.pull import pull
 
-    result = pull(connect(), project_id, db, out_dir=out_dir, full=full)
+    result = pull(connect(), project_id, db, out_dir=out_dir, full=full, keep_export=keep_export)
     click.echo(result.summary())
 
 

@@ -75,6 +75,7 @@ class PullResult:
     n_tasks: int
     since: dt.datetime | None = None
     loads: list[Any] = field(default_factory=list)
+    export_kept: bool = False
 
     def summary(self) -> str:
         head = (
@@ -84,6 +85,11 @@ class PullResult:
         if self.since is not None:
             head += f" (tasks updated since {self.since.isoformat()}Z)"
         lines = [head]
+        if not self.export_kept:
+            lines.append(
+                "  export file removed after loading (it holds the tasks' data, which "
+                "`concord erase` could not reach there); --keep-export keeps it"
+            )
         for load in self.loads:
             lines += load.lines() if hasattr(load, "lines") else [str(load)]
         return "\n".join(lines)
@@ -212,8 +218,12 @@ def pull(
     out_dir: str | os.PathLike[str] | None = None,
     full: bool = False,
     wait_timeout: float = 600.0,
+    keep_export: bool = False,
 ) -> PullResult:
-    """Export `project_id` and ingest it (and its labeling config) into the warehouse `db`."""
+    """Export `project_id` and ingest it (and its labeling config) into the warehouse `db`.
+
+    The downloaded export file is deleted once loaded unless `keep_export`: the warehouse holds
+    its content, and a copy outside it would escape erasure requests (GDPR Art. 17)."""
     from ingest.configs import ingest_config
     from ingest.exports import ingest_exports
 
@@ -286,4 +296,7 @@ def pull(
         )
     created_at = _utc_naive(export.created_at or dt.datetime.now(dt.UTC))
     _record_pull(db_path, client, result, created_at)
+    result.export_kept = keep_export
+    if not keep_export:
+        dest.unlink(missing_ok=True)
     return result

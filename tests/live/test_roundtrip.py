@@ -490,6 +490,23 @@ def test_incremental_pull_brings_only_changed_tasks(world, tmp_path):
         str(tmp_path),
     )
     assert "full pull" in full and "1 marked deleted" in full, full
+    # the export files were deleted once loaded (erasure could not reach them there)
+    assert "export file removed after loading" in full, full
+    assert not list(tmp_path.glob("project_*_export_*.json"))
+    kept = w.run_cli(
+        world,
+        "ls",
+        "pull",
+        "--keep-export",
+        "--db",
+        str(db),
+        "--project",
+        str(project),
+        "--out",
+        str(tmp_path),
+    )
+    assert "export file removed" not in kept, kept
+    assert len(list(tmp_path.glob("project_*_export_*.json"))) == 1
     con = duckdb.connect(str(db))
     try:
         deleted = con.execute(
