@@ -4,14 +4,30 @@
 -- judgment of the pair and absent in the other scores 0; absent in both, the pair is not listed
 -- for that control. All metrics are symmetric (s(a, b) = s(b, a)); a metric that is not must be
 -- symmetrised here with min(s(a, b), s(b, a)).
+{%- set side_columns = ['judgment_id', 'judgment_kind', 'annotation_id', 'prediction_id', 'annotator_id', 'model_version', 'is_ground_truth'] %}
+{%- set value_columns = ['value_key', 'choice_set', 'number_value', 'text_lines', 'ranker_order', 'taxonomy_path_keys', 'taxonomy_node_keys', 'n_regions'] %}
+{%- set pair_keys = ['judgment_key_a', 'judgment_key_b', 'control_name'] %}
+
 with
 
 judgments as (
     select * from {{ ref('int_agreement_judgments') }}
 ),
 
+-- which judgment answered which control (narrow: it goes through the pair joins)
+judgment_controls as (
+    select judgment_key, task_id, project_id, control_name,
+    from {{ ref('int_agreement_judgment_values') }}
+),
+
 judgment_values as (
-    select * from {{ ref('int_agreement_judgment_values') }}
+    select
+        judgment_key,
+        control_name,
+        {%- for column in value_columns %}
+        {{ column }},
+        {%- endfor %}
+    from {{ ref('int_agreement_judgment_values') }}
 ),
 
 regions as (
@@ -22,10 +38,6 @@ control_settings as (
     select * from {{ ref('int_agreement_control_settings') }}
     where is_scored
 ),
-
-{%- set side_columns = ['judgment_id', 'judgment_kind', 'annotation_id', 'prediction_id', 'annotator_id', 'model_version', 'is_ground_truth'] %}
-{%- set value_columns = ['value_key', 'choice_set', 'number_value', 'text_lines', 'ranker_order', 'taxonomy_path_keys', 'taxonomy_node_keys', 'n_regions'] %}
-{%- set pair_keys = ['judgment_key_a', 'judgment_key_b', 'control_name'] %}
 
 -- keys only: the pair rows go through several joins; the judgments' columns are joined last
 judgment_pairs as (
@@ -58,13 +70,13 @@ judgment_pairs as (
 -- the scored controls any judgment of the task answered
 task_controls as (
     select distinct
-        judgment_values.task_id,
-        judgment_values.control_name,
+        judgment_controls.task_id,
+        judgment_controls.control_name,
         control_settings.is_region_metric,
-    from judgment_values
+    from judgment_controls
     inner join control_settings
-        on judgment_values.project_id = control_settings.project_id
-        and judgment_values.control_name = control_settings.control_name
+        on judgment_controls.project_id = control_settings.project_id
+        and judgment_controls.control_name = control_settings.control_name
 ),
 
 -- a pair counts for a control when at least one of its judgments answered it
@@ -78,10 +90,10 @@ pair_controls as (
     from judgment_pairs
     inner join task_controls
         on judgment_pairs.task_id = task_controls.task_id
-    left join judgment_values as values_a
+    left join judgment_controls as values_a
         on judgment_pairs.judgment_key_a = values_a.judgment_key
         and task_controls.control_name = values_a.control_name
-    left join judgment_values as values_b
+    left join judgment_controls as values_b
         on judgment_pairs.judgment_key_b = values_b.judgment_key
         and task_controls.control_name = values_b.control_name
     where values_a.judgment_key is not null or values_b.judgment_key is not null

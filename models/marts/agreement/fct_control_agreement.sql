@@ -8,8 +8,10 @@ judgments as (
     where judgment_kind = 'annotation'
 ),
 
+-- narrow: referenced more than once, so DuckDB materialises it (the value lists stay out)
 judgment_values as (
-    select * from {{ ref('int_agreement_judgment_values') }}
+    select task_id, project_id, control_name, number_value, value_key,
+    from {{ ref('int_agreement_judgment_values') }}
     where judgment_kind = 'annotation'
 ),
 
@@ -29,18 +31,57 @@ task_annotation_counts as (
     group by task_id
 ),
 
-task_controls as (
+number_ranks as (
+    select
+        task_id,
+        control_name,
+        number_value,
+        row_number() over (partition by task_id, control_name order by number_value) as number_rank,
+        count(*) over (partition by task_id, control_name) as n_numbers,
+    from judgment_values
+    where number_value is not null
+),
+
+-- the median without a median() aggregate, whose per-group states DuckDB cannot spill (millions
+-- of (task, control) groups): the middle value, or the mean of the two middle values for an even
+-- count, as median() computes it
+task_medians as (
+    select
+        task_id,
+        control_name,
+        case
+            when max(n_numbers) % 2 = 1
+                then max(case when number_rank * 2 = n_numbers + 1 then number_value end)
+            else (
+                max(case when number_rank * 2 = n_numbers then number_value end)
+                + max(case when number_rank * 2 = n_numbers + 2 then number_value end)
+            ) / 2
+        end as median_number,
+    from number_ranks
+    group by task_id, control_name
+),
+
+task_control_counts as (
     select
         judgment_values.task_id,
         judgment_values.project_id,
         judgment_values.control_name,
         count(*) as n_annotations_with_control,
-        {{ concord_median('judgment_values.number_value') }} as median_number,
     from judgment_values
     inner join control_settings
         on judgment_values.project_id = control_settings.project_id
         and judgment_values.control_name = control_settings.control_name
     group by judgment_values.task_id, judgment_values.project_id, judgment_values.control_name
+),
+
+task_controls as (
+    select
+        task_control_counts.*,
+        task_medians.median_number,
+    from task_control_counts
+    left join task_medians
+        on task_control_counts.task_id = task_medians.task_id
+        and task_control_counts.control_name = task_medians.control_name
 ),
 
 pair_stats as (

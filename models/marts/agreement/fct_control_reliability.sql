@@ -25,8 +25,10 @@ judgments as (
     where judgment_kind = 'annotation'
 ),
 
+-- narrow: referenced more than once, so DuckDB materialises it (the value lists stay out)
 judgment_values as (
-    select * from {{ ref('int_agreement_judgment_values') }}
+    select judgment_id, task_id, project_id, control_name, number_value, value_key,
+    from {{ ref('int_agreement_judgment_values') }}
     where judgment_kind = 'annotation'
 ),
 
