@@ -85,6 +85,15 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"control_name": "tax", "result_type": "taxonomy"}, {"control_name": "rank", "result_type": "ranker"},
     ], annotation_id=30)
     b.prediction(PROJECT, task, "m1", [choices("tags", "c", "c", "a"), textarea("notes", "x"), textarea("notes", "y")])
+    # consensus medians (fct_control_agreement): an even and an odd number of values
+    even = b.task(PROJECT)
+    for annotation_id, stars, count in [(40, 1, 0.1), (41, 2, 0.7), (42, 4, 0.2), (43, 5, 0.9)]:
+        b.annotation(PROJECT, even, annotation_id, [rating("stars", stars), number("count", count)],
+                     annotation_id=annotation_id)
+    odd = b.task(PROJECT)
+    for annotation_id, stars in [(50, 2), (51, 5), (52, 3)]:
+        b.annotation(PROJECT, odd, annotation_id, [rating("stars", stars)], annotation_id=annotation_id)
+    b.annotation(PROJECT, odd, 53, [choices("tags", "a")], annotation_id=53)
     root = tmp_path_factory.mktemp("judgment_values_grouping")
     db = root / "warehouse.duckdb"
     b.write(db)
@@ -96,7 +105,8 @@ def test_values_equal_list_aggregation_of_every_group(warehouse) -> None:
     model = f"select {COLUMNS} from intermediate.int_agreement_judgment_values"
     reference = f"select {COLUMNS} from ({REFERENCE})"
     n_model = query_dicts(warehouse, f"select count(*) as n from ({model})")[0]["n"]
-    assert n_model == 8 + 8 + 4 + 2  # controls answered by annotations 10, 20, 30 and the prediction
+    # controls answered by annotations 10, 20, 30, the prediction, and the median tasks
+    assert n_model == 8 + 8 + 4 + 2 + 4 * 2 + 3 + 1
     for left, right in ((model, reference), (reference, model)):
         assert query_dicts(warehouse, f"select * from ({left}) except all select * from ({right})") == []
 
@@ -125,3 +135,23 @@ def test_one_result_hand_worked(warehouse) -> None:
         select * from intermediate.int_agreement_judgment_values where judgment_kind = 'prediction'""")}
     assert prediction["tags"]["choice_set"] == ["a", "c"]
     assert prediction["notes"]["text_lines"] == ["x", "y"]
+
+
+def test_consensus_median_equals_median_aggregate(warehouse) -> None:
+    # fct_control_agreement computes the median by rank (median() states cannot spill to disk)
+    rows = query_dicts(warehouse, """
+        select consensus.task_id, consensus.control_name, consensus.consensus_number, reference.median_number
+        from marts.fct_control_agreement as consensus
+        inner join (
+            select task_id, control_name, median(number_value) as median_number
+            from intermediate.int_agreement_judgment_values
+            where judgment_kind = 'annotation'
+            group by task_id, control_name
+        ) as reference
+            on consensus.task_id = reference.task_id and consensus.control_name = reference.control_name
+        where consensus.control_type in ('rating', 'number')""")
+    assert len(rows) == 2 + 2 + 1
+    assert all(r["consensus_number"] == r["median_number"] for r in rows)
+    by_value = sorted(r["consensus_number"] for r in rows)
+    # task 1: stars 3.5 (mean of two results), 5; count 1.5, 7; even task: 1 2 4 5, 0.1 0.2 0.7 0.9
+    assert by_value == sorted([4.25, 4.25, 3.0, (0.2 + 0.7) / 2, 3.0])
