@@ -1,8 +1,6 @@
 {#- The select-list of one Label Studio result item (annotation or prediction: one macro for both,
     so the typed columns mean the same on both sides). `item` is the item parsed with
-    label_studio_result_fields(), `value` its `value` parsed with label_studio_value_fields(),
-    `labels` its `value` parsed with label_studio_label_value_fields() (may be null unless the
-    result's type ends in `labels`).
+    label_studio_result_fields(), `value` its `value` parsed with label_studio_value_fields().
 
     Typed columns by control type (label-studio.md section 4); numbers are read as numbers
     whatever JSON type they came as (5 vs 5.0), and each typed column is null when the value does
@@ -20,7 +18,7 @@
       ranker_json       Ranker (any)             value.ranker           json
       taxonomy_paths    Taxonomy                 value.taxonomy         varchar[][]
 -#}
-{% macro label_studio_result_columns(item, value, labels) -%}
+{% macro label_studio_result_columns(item, value) -%}
     {{ item }}.id as region_id,
     {{ item }}.from_name as control_name,
     {{ item }}.to_name as to_name,
@@ -43,7 +41,7 @@
     case
         when lower({{ item }}.type) like '%labels' then coalesce(
             {%- for key in concord.label_studio_label_keys() %}
-            {{ labels }}.{{ key }},
+            {{ value }}.{{ key }},
             {%- endfor %}
             {{ concord.json_text_list_at_key(item ~ '.value', '$', 'lower(' ~ item ~ '.type)') }}
         )

@@ -33,11 +33,6 @@ parsed_values as (
         *,
         {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }}
             as result_value,
-        -- parsed only where label_studio_result_columns reads it (region_labels)
-        case
-            when lower(result_item.type) like '%labels'
-                then {{ concord.json_to_struct('result_item.value', concord.label_studio_label_value_fields()) }}
-        end as result_labels,
     from result_items
     -- an element that is not an object parses as null: nothing to stage
     where result_item is not null
@@ -50,7 +45,7 @@ typed as (
         task_id,
         project_id,
         result_index,
-        {{ concord.label_studio_result_columns('result_item', 'result_value', 'result_labels') }},
+        {{ concord.label_studio_result_columns('result_item', 'result_value') }},
     from parsed_values
 )
 

@@ -46,11 +46,6 @@ parsed_values as (
         *,
         {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }}
             as result_value,
-        -- parsed only where label_studio_result_columns reads it (region_labels)
-        case
-            when lower(result_item.type) like '%labels'
-                then {{ concord.json_to_struct('result_item.value', concord.label_studio_label_value_fields()) }}
-        end as result_labels,
     from objects_only
 ),
 
@@ -63,7 +58,7 @@ typed as (
         model_version,
         result_index,
         result_item.score as region_score,
-        {{ concord.label_studio_result_columns('result_item', 'result_value', 'result_labels') }},
+        {{ concord.label_studio_result_columns('result_item', 'result_value') }},
     from parsed_values
 )
 
