@@ -1,5 +1,6 @@
 -- Every task as the typed struct of label_studio_task_structure(): annotations with their results,
--- predictions and drafts as nested lists. Every other Label Studio staging model reads this.
+-- predictions and drafts as nested lists. The readers of tasks (annotations_unnested, prediction
+-- objects, drafts, tasks) cast only the fields they use, with label_studio_task_field_from_raw.
 -- Ingest stores each task already parsed (raw_label_studio.tasks.task, one parse of the file by
 -- DuckDB's reader), so this is a cast of that struct, not a JSON parse: docs/benchmark.md measured
 -- parsing stored JSON text here at a third of the whole ingest + staging time.
