@@ -56,7 +56,7 @@ def run_dbt(
         if _ran_out_of_memory(result):
             hint = (
                 "; DuckDB ran out of memory: raise its limit with CONCORD_MEMORY_LIMIT "
-                f"(now {os.environ.get('CONCORD_MEMORY_LIMIT') or '700MB, the default'}; "
+                f"(now {os.environ.get('CONCORD_MEMORY_LIMIT') or '600MB, the default'}; "
                 "e.g. CONCORD_MEMORY_LIMIT=16GB)"
             )
         raise DbtError(

@@ -59,11 +59,11 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-DEFAULT_MEMORY_LIMIT = "700MB"
+DEFAULT_MEMORY_LIMIT = "600MB"
 
 
 def memory_limit() -> str:
-    """DuckDB memory limit of ingest connections: $CONCORD_MEMORY_LIMIT, default 700MB."""
+    """DuckDB memory limit of ingest connections: $CONCORD_MEMORY_LIMIT, default 600MB."""
     value = os.environ.get("CONCORD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
     if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.IGNORECASE):
         raise IngestError(f"CONCORD_MEMORY_LIMIT={value!r}: expected a size such as 700MB or 2GB")
