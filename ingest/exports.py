@@ -184,8 +184,31 @@ _INT_TEXT = "'-?[0-9]+'"
 
 
 def _is_int_json(expr: str) -> str:
-    """SQL: the JSON scalar `expr` is an integer (JSON text like 42, never "42" or 4.2)."""
-    return f"coalesce(regexp_full_match({expr}::varchar, {_INT_TEXT}), false)"
+    """SQL: the JSON scalar `expr` is an integer that fits a BIGINT (JSON text like 42, never
+    "42", 4.2 or 99999999999999999999)."""
+    return (
+        f"coalesce(regexp_full_match({expr}::varchar, {_INT_TEXT}) "
+        f"and try_cast({expr}::varchar as bigint) is not null, false)"
+    )
+
+
+# The reader turns a number, boolean, object or array into text where the shape says VARCHAR
+# (`from_name`, `type`): values that look like one send the file to the JSON-text path, whose
+# checks tell a real string ("5") from a number (5) exactly as before.
+def _looks_non_string(expr: str) -> str:
+    return (
+        f"coalesce(regexp_full_match({expr}, '-?[0-9][0-9.eE+-]*|true|false') "
+        f"or starts_with({expr}, '{{') or starts_with({expr}, '['), false)"
+    )
+
+
+def _suspect_items(items: str) -> str:
+    """SQL: some item of the typed result list `items` has a from_name or type that may not
+    have been a JSON string."""
+    return (
+        f"coalesce(list_bool_or(list_transform({items}, lambda r: "
+        f"{_looks_non_string('r.from_name')} or {_looks_non_string('r.type')})), false)"
+    )
 
 
 def _typed_items_ok(items: str) -> str:
@@ -206,7 +229,7 @@ _PREDICTION_OBJECTS = (
 )
 _TYPED_PREDICTIONS_OK = (
     "coalesce(list_bool_and(list_transform(task.predictions, lambda p: "
-    f"starts_with(p::varchar, '{{') or {_is_int_json('p')})), true) and "
+    f"coalesce(starts_with(p::varchar, '{{'), false) or {_is_int_json('p')})), true) and "
     + _all(
         _PREDICTION_OBJECTS,
         f"coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')}",
@@ -253,6 +276,12 @@ select
     and {_TYPED_PREDICTIONS_OK}
     and {_all("task.drafts", draft_ok, "d")}
     as is_ok,
+    coalesce(list_bool_or(list_transform(
+        task.annotations, lambda a: {_suspect_items("a.result")}
+    )), false)
+        or coalesce(list_bool_or(list_transform(
+            task.drafts, lambda d: {_suspect_items("d.result")}
+        )), false) as needs_text_check,
 from {source}
 """
 
@@ -437,8 +466,7 @@ def _prepare(
             prep.max_object = _stage_json(con, prep.table, path, shown, size)
         else:
             prep.typed = _stage_typed(con, prep)
-            if prep.typed:
-                _audit_keys(con, prep)
+            _audit_keys(con, prep)
     result.file_format = fmt
     if fmt in ("json_min", "csv"):
         from ingest.exports_min import stage_min
@@ -634,7 +662,15 @@ def _stage_typed(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> bool:
                 f"create or replace temp table {prep.table} as "
                 + _typed_check_sql(_typed_source(prep.path, prep.max_object))
             )
-            return True
+            suspect = con.execute(
+                f"select coalesce(bool_or(needs_text_check), false) from {prep.table}"
+            ).fetchone()[0]
+            if not suspect:
+                con.execute(f"alter table {prep.table} drop column needs_text_check")
+                return True
+            con.execute(f"drop table {prep.table}")
+            prep.max_object = _stage_json(con, prep.table, prep.path, prep.shown, prep.size)
+            return False
         except duckdb.OutOfMemoryException:
             raise
         except duckdb.Error as err:

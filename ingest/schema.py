@@ -10,8 +10,9 @@ staging at 3-15x a bare flatten of the file).
 What the struct keeps: every key Label Studio 1.23.2 writes for a task, annotation, result,
 prediction and draft. Keys whose value staging reads are typed; the rest, and every value whose
 shape varies (task `data` and `meta`, a result's `value`, `completed_by`, sync-form prediction ids),
-are JSON, kept as written (minified). Ids whose JSON type validation must check (task, project,
-annotation and draft ids) are JSON too: the reader would turn "902" or 1.5 into a number silently.
+are JSON (minified, numbers re-serialised: 1e2 reads back as 100.0). Ids whose JSON type
+validation must check (task, project, annotation and draft ids) are JSON too: the reader would turn
+"902" or 1.5 into a number silently.
 A JSON null and an absent key both read as NULL. Keys not in the shape are reported by
 `concord ingest export` (a sample of each file is audited) and are not stored.
 
@@ -263,18 +264,49 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_DDL)
 
 
-def _migrate_task_json(con: duckdb.DuckDBPyConnection) -> None:
-    """Warehouses written before the typed `task` column stored each task as JSON text in a plain
-    `task_json` column: convert them in place (one transaction)."""
-    columns = {
-        name: generated
-        for name, generated in con.execute(
-            "select column_name, column_default is not null from duckdb_columns() "
+def upgrade_warehouse(path) -> str | None:
+    """Convert an earlier layout of the raw layer in the DuckDB file `path`, if any; returns a
+    line saying what was done (None when nothing was)."""
+    try:
+        probe = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None  # not a DuckDB file, or locked by a writer: the command itself will say
+    try:
+        outdated = _has_task_json_text(probe)
+    finally:
+        probe.close()
+    if not outdated:
+        return None
+    con = duckdb.connect(str(path))
+    try:
+        if _migrate_task_json(con):
+            return (
+                f"{path}: raw_label_studio.tasks converted from task JSON text to the typed task "
+                "struct (one-time upgrade)"
+            )
+        return None
+    finally:
+        con.close()
+
+
+def _has_task_json_text(con: duckdb.DuckDBPyConnection) -> bool:
+    names = {
+        row[0]
+        for row in con.execute(
+            "select column_name from duckdb_columns() "
             "where schema_name = 'raw_label_studio' and table_name = 'tasks'"
         ).fetchall()
     }
-    if not columns or "task" in columns:
-        return
+    return bool(names) and "task" not in names
+
+
+def _migrate_task_json(con: duckdb.DuckDBPyConnection) -> bool:
+    """Warehouses written before the typed `task` column stored each task as JSON text in a plain
+    `task_json` column: convert them in place (one transaction). True when it converted. Keys
+    outside RAW_TASK_SHAPE and values of the wrong JSON type for a typed field are not kept (as
+    for a load through the JSON-text path)."""
+    if not _has_task_json_text(con):
+        return False
     con.execute("begin transaction")
     try:
         con.execute("alter table raw_label_studio.tasks rename to tasks_before_typed")
@@ -296,3 +328,4 @@ def _migrate_task_json(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("rollback")
         raise
+    return True

@@ -67,8 +67,8 @@ def test_keys_outside_the_shape_are_reported(tmp_path):
 
 
 def test_a_warehouse_with_task_json_text_is_converted(tmp_path):
-    """Warehouses written before the struct stored `task_json` text: the next command converts
-    them in place, and staging reads the same tasks."""
+    """Warehouses written before the struct stored `task_json` text: the next command (any)
+    converts them in place, and ingest then finds the same tasks."""
     db = tmp_path / "old.duckdb"
     tasks = json.loads((BYOS / "export.json").read_text(encoding="utf-8"))
     con = duckdb.connect(str(db))
@@ -90,10 +90,16 @@ def test_a_warehouse_with_task_json_text_is_converted(tmp_path):
             [task["id"], json.dumps(task)],
         )
     con.close()
+    # any command converts it first (status, erase or build must never meet the old layout)
+    done = run_concord("status", db=db)
+    assert done.returncode == 0, done.stderr
+    assert "converted from task JSON text to the typed task struct" in done.stderr
+    assert f"{len(tasks)} tasks" in done.stdout or str(len(tasks)) in done.stdout
     done = run_concord(
         "ingest", "config", str(BYOS / "labeling_config.xml"), "--project-id", "1", db=db
     )
     assert done.returncode == 0, done.stderr
+    assert "converted" not in done.stderr  # once
     columns = [
         r[0]
         for r in rows(
@@ -111,3 +117,42 @@ def test_a_warehouse_with_task_json_text_is_converted(tmp_path):
     done = run_concord("ingest", "export", str(BYOS / "export.json"), db=db)
     assert done.returncode == 0, done.stderr
     assert f"{len(tasks)} unchanged" in done.stdout
+
+
+def test_non_string_from_name_and_huge_ids_are_refused_as_before(tmp_path):
+    """The reader turns a number into text where the shape says VARCHAR and does not range-check
+    JSON ids: both still get the exact errors of the JSON-text path, and a real string that looks
+    like a number ("5") still loads."""
+    base = json.loads((BYOS / "export.json").read_text(encoding="utf-8"))
+    task = next(t for t in base if t["annotations"] and t["annotations"][0]["result"])
+    ann = task["annotations"][0]
+
+    def ingest(mutate, name):
+        tasks = json.loads(json.dumps([task]))
+        mutate(tasks[0])
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(tasks), encoding="utf-8")
+        return run_concord("ingest", "export", str(path), db=tmp_path / f"{name}.duckdb")
+
+    done = ingest(lambda t: t["annotations"][0]["result"][0].update(from_name=5), "int_name")
+    assert done.returncode != 0
+    assert (
+        f", task {task['id']}: annotation {ann['id']}: result[0]: 'from_name' must be a string, "
+        "got integer"
+    ) in done.stderr
+    done = ingest(lambda t: t["annotations"][0]["result"][0].update(type=True), "bool_type")
+    assert done.returncode != 0
+    assert "'type' must be a string, got boolean" in done.stderr
+    done = ingest(lambda t: t["annotations"][0].update(id=99999999999999999999), "huge_id")
+    assert done.returncode != 0
+    assert "annotations[0] has no integer 'id'" in done.stderr or "malformed task" in done.stderr
+    done = ingest(lambda t: t.update(predictions=[None]), "null_prediction")
+    assert done.returncode != 0
+    assert "predictions[0] must be an id or an object, got null" in done.stderr
+    done = ingest(lambda t: t["annotations"][0]["result"][0].update(from_name="5"), "str_name")
+    assert done.returncode == 0, done.stderr
+    got = rows(
+        tmp_path / "str_name.duckdb",
+        "select task.annotations[1].result[1].from_name from raw_label_studio.tasks",
+    )
+    assert got == [("5",)]
