@@ -19,16 +19,40 @@ tasks as (
     where not coalesce(is_deleted, false)
 ),
 
+-- narrow: referenced more than once, so DuckDB materialises it
 annotations as (
-    select * from {{ ref('stg_label_studio__annotations') }}
+    select
+        annotation_id,
+        task_id,
+        is_cancelled,
+        is_ground_truth,
+    from {{ ref('stg_label_studio__annotations') }}
 ),
 
+-- narrow: referenced more than once
 predictions as (
-    select * from {{ ref('stg_label_studio__predictions') }}
+    select
+        prediction_id,
+        task_id,
+        created_at,
+        model_version,
+    from {{ ref('stg_label_studio__predictions') }}
 ),
 
+-- narrow: referenced more than once (data_json stays out)
 by_control as (
-    select * from {{ ref('fct_training_candidates_by_control') }}
+    select
+        task_id,
+        control_name,
+        consensus_value,
+        agreement,
+        agreement_metric,
+        n_annotations,
+        ground_truth_value,
+        model_label,
+        model_score,
+        human_model_delta,
+    from {{ ref('fct_training_candidates_by_control') }}
 ),
 
 model_scores as (
@@ -78,7 +102,9 @@ latest_predictions as (
     from predictions
 ),
 
-task_labels as (
+-- window functions, not a group by: the objects (hundreds of MB at 1M tasks) would sit in
+-- aggregate states DuckDB cannot spill (training_json_object_agg)
+control_labels as (
     select
         task_id,
         {{ training_json_object_agg('control_name', training_json_object([
@@ -90,10 +116,19 @@ task_labels as (
             'model_label', 'model_label',
             'model_score', 'model_score',
             'human_model_delta', 'human_model_delta',
-        ])) }} as labels_json,
-        min(agreement) as min_agreement,
+        ]), 'task_id') }} as labels_json,
+        min(agreement) over (partition by task_id) as min_agreement,
+        row_number() over (partition by task_id order by control_name) as control_rank,
     from by_control
-    group by task_id
+),
+
+task_labels as (
+    select
+        task_id,
+        labels_json,
+        min_agreement,
+    from control_labels
+    where control_rank = 1
 ),
 
 ranked_control_labels as (
