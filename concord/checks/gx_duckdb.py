@@ -63,9 +63,13 @@ def make_context() -> Any:
 
 
 def add_duckdb_datasource(context: Any, db: Path) -> Any:
-    """A read-only SQL datasource on the DuckDB file `db`."""
+    """A read-only SQL datasource on the DuckDB file `db`, with the memory limit of every Concord
+    connection ($CONCORD_MEMORY_LIMIT): without one DuckDB caches up to 80 % of RAM (3.5 GB
+    resident for `concord check` on a 1M-task warehouse)."""
+    from ingest.loading import memory_limit
+
     return context.data_sources.add_sql(
         name="concord_warehouse",
         connection_string=f"duckdb:///{db}",
-        kwargs={"connect_args": {"read_only": True}},
+        kwargs={"connect_args": {"read_only": True, "config": {"memory_limit": memory_limit()}}},
     )

@@ -190,7 +190,9 @@ def run_python_checks(db: Path, relations: list[str] | None = None) -> list:
     if not wanted:
         return []
     results = []
-    con = duckdb.connect(str(db), read_only=True)
+    from ingest.loading import memory_limit
+
+    con = duckdb.connect(str(db), read_only=True, config={"memory_limit": memory_limit()})
     try:
         if EXTRACTS_CHECK in wanted:
             problems = extract_mismatches(con)
