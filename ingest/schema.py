@@ -277,7 +277,9 @@ def upgrade_warehouse(path) -> str | None:
         probe.close()
     if not outdated:
         return None
-    con = duckdb.connect(str(path))
+    from ingest.loading import memory_limit
+
+    con = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
     try:
         if _migrate_task_json(con):
             return (

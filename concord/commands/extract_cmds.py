@@ -24,7 +24,10 @@ def _open(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
         raise ConcordError(
             f"warehouse {path} does not exist (ingest and build first, or pass --db)"
         )
-    con = duckdb.connect(str(path))
+    from ingest.loading import memory_limit
+
+    # bounded like every Concord connection: an extract of a 1M-task warehouse spills, not swaps
+    con = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
     try:
         yield con
     finally:
