@@ -11,7 +11,7 @@ prediction_results as (
 ),
 
 controls as (
-    select * from {{ ref('stg_label_studio__controls') }}
+    select * from {{ ref('int_model_eval__controls') }}
 ),
 
 label_values as (
