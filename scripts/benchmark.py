@@ -476,6 +476,23 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 run_dir / "other_marts.log",
             )
             record("other marts", m, "dbt build: " + ", ".join(others))
+        # (e) what an operator runs on the built warehouse: the data-quality expectations, and a
+        # GDPR erasure of two tasks (the generator numbers tasks 1..size) with its proof
+        if opts.marts == "all" and opts.governance:
+            concord = [str(VENV_BIN / "concord")]
+            m = measure(concord + ["check", "--db", str(db)], env, run_dir / "check.log")
+            record("check", m, "concord check (every expectation, every layer)")
+            erased = [str(size // 2), str(size)]
+            m = measure(
+                concord
+                + ["erase", "--task-id", ",".join(erased), "--reason", "benchmark"]
+                + ["--db", str(db)],
+                env,
+                run_dir / "erase.log",
+            )
+            record("erase", m, f"concord erase --task-id {','.join(erased)}")
+            m = measure(concord + ["verify-erasure", "--db", str(db)], env, run_dir / "verify.log")
+            record("verify erasure", m, "concord verify-erasure (every table, view and extract)")
     if not opts.keep_db:
         for path in run_dir.glob("concord.duckdb*"):
             path.unlink()
@@ -536,6 +553,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=("all", "agreement", "none"),
         default="all",
         help="which marts to build after staging (default all)",
+    )
+    parser.add_argument(
+        "--no-governance",
+        dest="governance",
+        action="store_false",
+        help="skip `concord check`, `erase` and `verify-erasure` after the marts (run with --marts all)",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the Concord DuckDB files")
     opts = parser.parse_args(argv)
