@@ -17,12 +17,24 @@ tasks as (
     where not coalesce(is_deleted, false)
 ),
 
+-- narrow: referenced more than once, so DuckDB materialises it
 annotations as (
-    select * from {{ ref('stg_label_studio__annotations') }}
+    select
+        annotation_id,
+        task_id,
+        is_cancelled,
+        is_ground_truth,
+    from {{ ref('stg_label_studio__annotations') }}
 ),
 
+-- narrow: referenced more than once
 predictions as (
-    select * from {{ ref('stg_label_studio__predictions') }}
+    select
+        prediction_id,
+        task_id,
+        created_at,
+        model_version,
+    from {{ ref('stg_label_studio__predictions') }}
 ),
 
 control_agreement as (
@@ -136,43 +148,30 @@ preferred_deltas as (
     where delta_rank = 1
 ),
 
-joined as (
+-- keys first: the (task, control) rows with their narrow per-control columns
+control_rows as (
     select
         control_agreement.task_id,
         control_agreement.project_id,
-        tasks.ext_id,
         control_agreement.control_name,
         control_agreement.control_type,
-        cast(tasks.data_json as {{ dbt.type_string() }}) as data_json,
         control_agreement.consensus_value,
         control_agreement.agreement,
-        control_agreement.metric_name as agreement_metric,
-        control_agreement.metric_version as agreement_metric_version,
+        control_agreement.metric_name,
+        control_agreement.metric_version,
         control_agreement.n_annotations,
         ground_truth_values.ground_truth_value,
         latest_prediction.model_version,
         prediction_labels.model_label,
         preferred_deltas.model_score,
-        preferred_deltas.signed_delta as human_model_delta,
+        preferred_deltas.signed_delta,
         preferred_deltas.metric_version as delta_metric_version,
-        task_predictions.prediction_ids,
-        submitted_annotation_ids.annotation_ids,
-        tasks.load_id,
-        control_agreement.metric_name is not null as has_agreement_metric,
         coalesce(task_annotations.has_ground_truth, false) as has_ground_truth,
         review_queue.task_id is not null as is_in_review_queue,
-        coalesce(task_annotations.has_ground_truth, false) as is_resolved_by_ground_truth,
         coalesce(task_annotations.n_all > 0 and task_annotations.n_submitted = 0, false) as is_skipped_only,
-        {{ training_split_bucket('control_agreement.task_id', var('concord_split_seed')) }} as split_bucket,
     from control_agreement
-    inner join tasks
-        on control_agreement.task_id = tasks.task_id
     left join task_annotations
         on control_agreement.task_id = task_annotations.task_id
-    left join submitted_annotation_ids
-        on control_agreement.task_id = submitted_annotation_ids.task_id
-    left join task_predictions
-        on control_agreement.task_id = task_predictions.task_id
     left join latest_prediction
         on control_agreement.task_id = latest_prediction.task_id
     left join prediction_labels
@@ -186,6 +185,44 @@ joined as (
         and control_agreement.control_name = preferred_deltas.control_name
     left join review_queue
         on control_agreement.task_id = review_queue.task_id
+),
+
+-- wide columns last: the task's data and id lists
+joined as (
+    select
+        control_rows.task_id,
+        control_rows.project_id,
+        tasks.ext_id,
+        control_rows.control_name,
+        control_rows.control_type,
+        cast(tasks.data_json as {{ dbt.type_string() }}) as data_json,
+        control_rows.consensus_value,
+        control_rows.agreement,
+        control_rows.metric_name as agreement_metric,
+        control_rows.metric_version as agreement_metric_version,
+        control_rows.n_annotations,
+        control_rows.ground_truth_value,
+        control_rows.model_version,
+        control_rows.model_label,
+        control_rows.model_score,
+        control_rows.signed_delta as human_model_delta,
+        control_rows.delta_metric_version,
+        task_predictions.prediction_ids,
+        submitted_annotation_ids.annotation_ids,
+        tasks.load_id,
+        control_rows.metric_name is not null as has_agreement_metric,
+        control_rows.has_ground_truth,
+        control_rows.is_in_review_queue,
+        control_rows.has_ground_truth as is_resolved_by_ground_truth,
+        control_rows.is_skipped_only,
+        {{ training_split_bucket('control_rows.task_id', var('concord_split_seed')) }} as split_bucket,
+    from control_rows
+    inner join tasks
+        on control_rows.task_id = tasks.task_id
+    left join submitted_annotation_ids
+        on control_rows.task_id = submitted_annotation_ids.task_id
+    left join task_predictions
+        on control_rows.task_id = task_predictions.task_id
 ),
 
 split as (
