@@ -989,7 +989,7 @@ class _Column:
     column: str
     integer: bool
     expr: str
-    text: bool = False  # VARCHAR or JSON (else a nested type, read through to_json)
+    container: bool = False  # a struct, list or map: to_json makes an object or array
 
     @property
     def qualified(self) -> str:
@@ -1000,8 +1000,9 @@ class _Column:
         return f"{self.schema}.{self.table}.{self.column}"
 
     def leaves_sql(self) -> str:
-        # to_json of a struct, list or map is always a valid object or array
-        expands = _EXPANDS if self.text else "true"
+        # to_json of a struct, list or map is always a valid object or array; any other value
+        # (text, JSON, an enum: to_json makes a JSON string) is tested
+        expands = "true" if self.container else _EXPANDS
         return _LEAVES_SQL.format(
             expr=self.expr, relation=self.qualified, column=_qi(self.column), expands=expands
         )
@@ -1027,13 +1028,16 @@ def _scan_columns(
             continue
         n_columns += 1
         text = upper in ("VARCHAR", "JSON")
+        container = upper.startswith(("STRUCT", "MAP")) or upper.endswith("]")
         expr = (
             f"cast({_qi(column)} as varchar)"
             if text
             else f"cast(to_json({_qi(column)}) as varchar)"
         )
         columns.append(
-            _Column(first_id + len(columns), relation, schema, table, column, False, expr, text)
+            _Column(
+                first_id + len(columns), relation, schema, table, column, False, expr, container
+            )
         )
     return n_columns, columns
 

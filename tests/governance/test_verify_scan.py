@@ -106,8 +106,12 @@ def _plant(con: duckdb.DuckDBPyConnection) -> None:
         ) as v(payload)
         """
     )
+    (text,) = con.execute(f"select {TEXT_OF_10}").fetchone()
+    quoted = "'" + text.replace("'", "''") + "'"
+    con.execute(f"create type leaks.shade as enum ('byos-0009', 'x', {quoted})")
     con.execute(
         "create table leaks.typed as select"
+        f" 'byos-0009'::leaks.shade as shade, {quoted}::leaks.shade as long_shade,"
         " json_object('k', json_array(10, 'byos-0009')) as doc,"
         " 10::bigint as source_task_id, 10::bigint as annotation_count,"
         " '10' as task, ['byos-0009', 'other'] as tags,"
@@ -140,6 +144,7 @@ def test_two_phase_scan_equals_full_scan(warehouse):
     assert ("leaks.typed.deep", "erased task id") in where
     assert ("leaks.typed.notes", "text of an erased task, quoted inside a longer text") in where
     assert ("leaks.typed.annotation_count", "erased task id") not in where
+    assert ("leaks.typed.long_shade", "text of an erased task") in where  # an enum
     assert (
         "leaks.v_concat.doubled",
         "text of an erased task, quoted inside a longer text",
