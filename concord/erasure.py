@@ -1056,16 +1056,27 @@ def _collect(con: duckdb.DuckDBPyConnection, col: _Column) -> None:
     )
 
 
+# leaf text per partition of the global distinct: its hash table must fit the memory limit
+# (one `group by` over all leaves of a 1M-task warehouse ran out of memory under 600MB)
+_PARTITION_BYTES = 48 * 2**20
+
+
 def _suspect_leaves(con: duckdb.DuckDBPyConnection, matcher: _Matcher, batch: int = 20_000) -> int:
     """Hash every distinct leaf of the warehouse ONCE (streamed) and keep the suspects in
-    `_verify_hits`; returns how many."""
+    `_verify_hits`; returns how many. The distinct runs per hash partition of the leaves."""
     # on `con` itself: temp tables are private to a connection (a cursor is another one)
-    con.execute("select leaf, kind from _verify_leaves group by leaf, kind")
+    (n_bytes,) = con.execute("select coalesce(sum(strlen(leaf)), 0) from _verify_leaves").fetchone()
+    n_parts = 1 + int(n_bytes) // _PARTITION_BYTES
     hits: list[tuple[str, int]] = []
-    while rows := con.fetchmany(batch):
-        for leaf, kind in rows:
-            if matcher.task_id(int(leaf)) if kind == 1 else matcher.suspect(leaf):
-                hits.append((leaf, kind))
+    for part in range(n_parts):
+        con.execute(
+            "select leaf, kind from _verify_leaves where hash(leaf) % ? = ? group by leaf, kind",
+            [n_parts, part],
+        )
+        while rows := con.fetchmany(batch):
+            for leaf, kind in rows:
+                if matcher.task_id(int(leaf)) if kind == 1 else matcher.suspect(leaf):
+                    hits.append((leaf, kind))
     if hits:
         con.executemany("insert into _verify_hits values (?, ?)", hits)
     return len(hits)
