@@ -58,6 +58,7 @@ STAGING_DDL: dict[str, str] = {
 
 AGREEMENT_SELECTOR = [
     "control_metric_settings",
+    "student_t_quantiles",
     "path:models/intermediate/agreement",
     "path:models/marts/agreement",
 ]
