@@ -65,6 +65,9 @@ class ExtractOptions:
     min_annotations: int = 1
     split: tuple[float, float, float] = (0.8, 0.1, 0.1)
     split_seed: str = "concord"
+    # the label of categorical controls: majority (consensus_value) or weighted (Dawid-Skene)
+    label: str = "majority"
+    min_posterior: float | None = None  # on the label's posterior, categorical controls only
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -74,6 +77,8 @@ class ExtractOptions:
             "min_agreement": self.min_agreement,
             "min_agreement_by_control": dict(sorted(self.min_agreement_by_control)),
             "min_annotations": self.min_annotations,
+            "label": self.label,
+            "min_posterior": self.min_posterior,
             "exclude_review_queue_unless_ground_truth": True,
             "exclude_skipped_only": True,
             "split": {
@@ -92,6 +97,9 @@ class ExtractOptions:
             min_annotations=value["min_annotations"],
             split=tuple(value["split"]["ratios"][s] for s in SPLITS),  # type: ignore[arg-type]
             split_seed=value["split"]["seed"],
+            # manifests written before --label existed: the majority label, no posterior gate
+            label=value.get("label", "majority"),
+            min_posterior=value.get("min_posterior"),
         )
 
 
@@ -112,7 +120,32 @@ def default_options(fmt: str = "parquet") -> ExtractOptions:
         min_annotations=int(project_var("concord_extract_min_annotations", 1)),
         split=parse_split(project_var("concord_extract_split", [0.8, 0.1, 0.1])),
         split_seed=str(project_var("concord_split_seed", "concord")),
+        label=parse_label(project_var("concord_extract_label", "majority")),
+        min_posterior=parse_min_posterior(project_var("concord_extract_min_posterior", None)),
     )
+
+
+LABELS = ("majority", "weighted")
+
+
+def parse_label(value: Any) -> str:
+    """majority or weighted (the label of categorical controls)."""
+    if value not in LABELS:
+        raise ExtractError(f"--label {value!r}: expected one of {', '.join(LABELS)}")
+    return str(value)
+
+
+def parse_min_posterior(value: Any) -> float | None:
+    """None, or a posterior probability in [0, 1]."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ExtractError(f"--min-posterior {value!r}: expected a number in [0, 1]") from None
+    if not 0.0 <= number <= 1.0:
+        raise ExtractError(f"--min-posterior {value!r}: the posterior must be in [0, 1]")
+    return number
 
 
 def parse_split(value: Any) -> tuple[float, float, float]:
@@ -173,7 +206,9 @@ def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.T
     not deleted; not skipped-only; not in the review queue unless a ground-truth annotation
     resolves it; n_annotations >= min_annotations; agreement >= the threshold of each control
     that has one (a global --min-agreement applies to controls with an agreement metric; a
-    NULL agreement then fails).
+    NULL agreement then fails); label: majority (consensus_value) or weighted (the Dawid-Skene
+    label of categorical controls); min_posterior: every categorical control's label has at least
+    that posterior (a tied majority has none), other controls are not gated.
     """
     for model in (TASK_MODEL, CONTROL_MODEL):
         if not _relation_exists(con, model):
@@ -212,19 +247,39 @@ def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.T
         "min_agreement": options.min_agreement,
         "min_annotations": options.min_annotations,
     }
+    label = parse_label(options.label)
+    posterior_gate = options.min_posterior is not None
+    params["min_posterior"] = options.min_posterior
     if options.controls:
-        columns = ", ".join(c for c in CONTROL_COLUMNS if c != "split")
+        columns = ", ".join(
+            ("coalesce(weighted_label, consensus_value) as consensus_value"
+             if c == "consensus_value" and label == "weighted" else c)
+            for c in CONTROL_COLUMNS if c != "split"
+        )  # fmt: skip
+        posterior_filter = (
+            f"and (weighted_label is null or coalesce({label}_posterior >= $min_posterior, false))"
+            if posterior_gate
+            else ""
+        )
         query = f"""
             select {columns}, split_bucket
             from ({control_rows})
             where list_contains($controls::varchar[], control_name)
                 and n_annotations >= $min_annotations
                 and (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
+                {posterior_filter}
             order by task_id, control_name
         """
         params["controls"] = sorted(options.controls)
     else:
-        columns = ", ".join(c for c in TASK_COLUMNS if c != "split")
+        columns = ", ".join(
+            ("weighted_labels_json as labels_json"
+             if c == "labels_json" and label == "weighted" else c)
+            for c in TASK_COLUMNS if c != "split"
+        )  # fmt: skip
+        posterior_filter = (
+            f"and coalesce(min_{label}_posterior >= $min_posterior, true)" if posterior_gate else ""
+        )
         query = f"""
             with gated_tasks as (
                 select task_id, bool_and(coalesce(agreement >= agreement_threshold, false)) as passes,
@@ -238,6 +293,7 @@ def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.T
                 and (not is_in_review_queue or is_resolved_by_ground_truth)
                 and n_annotations >= $min_annotations
                 and (not $gating::boolean or task_id in (select task_id from gated_tasks where passes))
+                {posterior_filter}
             order by task_id
         """
         params["gating"] = gating

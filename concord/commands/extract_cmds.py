@@ -115,12 +115,36 @@ def _parse_min_agreement(
     default=None,
     help="train,validation,test ratios, e.g. 0.8,0.1,0.1. Default: dbt var concord_extract_split.",
 )
+@click.option(
+    "--label",
+    "label",
+    type=click.Choice(["majority", "weighted"]),
+    default=None,
+    help="Label of categorical controls: majority (every annotation counts the same) or weighted "
+    "(Dawid-Skene, annotators weighted by estimated reliability). Default: dbt var "
+    "concord_extract_label.",
+)
+@click.option(
+    "--min-posterior",
+    "min_posterior",
+    type=float,
+    default=None,
+    help="Keep only rows whose label has at least this Dawid-Skene posterior on every "
+    "categorical control. Default: dbt var concord_extract_min_posterior.",
+)
 @db_option
-def extract_cmd(out, fmt, min_agreement, controls, min_annotations, split, db) -> None:
+def extract_cmd(out, fmt, min_agreement, controls, min_annotations, split, label, min_posterior, db) -> None:
     """Write an agreement-gated training set (train/validation/test files + manifest.json)."""
     from dataclasses import replace
 
-    from concord.extracts import ExtractError, default_options, parse_split, write_extract
+    from concord.extracts import (
+        ExtractError,
+        default_options,
+        parse_label,
+        parse_min_posterior,
+        parse_split,
+        write_extract,
+    )
 
     options = default_options(fmt)
     if min_agreement:
@@ -134,6 +158,10 @@ def extract_cmd(out, fmt, min_agreement, controls, min_annotations, split, db) -
         options = replace(options, split=parse_split(split))
     if controls:
         options = replace(options, controls=tuple(sorted(set(_split_values(controls)))))
+    if label is not None:
+        options = replace(options, label=parse_label(label))
+    if min_posterior is not None:
+        options = replace(options, min_posterior=parse_min_posterior(min_posterior))
     with _open(db) as con:
         result = write_extract(con, out, options)
     _echo(result.lines())

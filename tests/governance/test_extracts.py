@@ -366,3 +366,140 @@ def test_missing_models_say_build_first(tmp_path):
     )
     assert not Path(tmp_path / "out").exists()
     con.close()
+
+
+# --- issue 14 item 5: --label majority|weighted and --min-posterior ------------------------------
+
+
+def _synthetic_posteriors(con: duckdb.DuckDBPyConnection) -> None:
+    """Dawid-Skene columns on the hand-made candidates (label is categorical, rating is not).
+
+    task  label: majority / weighted (posterior of each)
+    1     pos 0.95 / pos 0.95
+    2     neg 0.40 / pos 0.60      the weighted label differs
+    4     NULL (tie) / neg 0.70    no majority: no majority posterior
+    5     pos 0.99 / pos 0.99
+    """
+    con.execute(
+        """
+        alter table marts.fct_training_candidates_by_control add column weighted_label varchar;
+        alter table marts.fct_training_candidates_by_control add column weighted_posterior double;
+        alter table marts.fct_training_candidates_by_control add column majority_posterior double;
+        update marts.fct_training_candidates_by_control set consensus_value = 'pos',
+            weighted_label = 'pos', weighted_posterior = 0.95, majority_posterior = 0.95
+            where task_id = 1 and control_name = 'label';
+        update marts.fct_training_candidates_by_control set consensus_value = 'neg',
+            weighted_label = 'pos', weighted_posterior = 0.6, majority_posterior = 0.4
+            where task_id = 2 and control_name = 'label';
+        update marts.fct_training_candidates_by_control set consensus_value = null,
+            weighted_label = 'neg', weighted_posterior = 0.7, majority_posterior = null
+            where task_id = 4 and control_name = 'label';
+        update marts.fct_training_candidates_by_control set consensus_value = 'pos',
+            weighted_label = 'pos', weighted_posterior = 0.99, majority_posterior = 0.99
+            where task_id = 5 and control_name = 'label';
+        update marts.fct_training_candidates_by_control set consensus_value = '4'
+            where control_name = 'rating';
+        alter table marts.fct_training_candidates add column weighted_labels_json varchar;
+        alter table marts.fct_training_candidates add column min_majority_posterior double;
+        alter table marts.fct_training_candidates add column min_weighted_posterior double;
+        update marts.fct_training_candidates set labels_json = 'majority:' || task_id,
+            weighted_labels_json = 'weighted:' || task_id;
+        update marts.fct_training_candidates as c set
+            min_majority_posterior = coalesce(b.majority_posterior, 0),
+            min_weighted_posterior = b.weighted_posterior
+            from marts.fct_training_candidates_by_control as b
+            where c.task_id = b.task_id and b.control_name = 'label' and b.weighted_label is not null;
+        """
+    )
+
+
+def _rows(con, **options) -> list[dict]:
+    return select_rows(con, ExtractOptions(**options)).to_pylist()
+
+
+def test_label_and_min_posterior_hand_worked():
+    con = _synthetic_candidates()
+    _synthetic_posteriors(con)
+    base = {"min_agreement": None, "min_annotations": 0}
+    # the label: majority keeps consensus_value; weighted takes the Dawid-Skene label on the
+    # categorical control and leaves the other controls alone
+    by_control = {"controls": ("label", "rating"), **base}
+    majority = {(r["task_id"], r["control_name"]): r["consensus_value"] for r in _rows(con, **by_control)}
+    weighted = {
+        (r["task_id"], r["control_name"]): r["consensus_value"]
+        for r in _rows(con, label="weighted", **by_control)
+    }
+    assert majority == {(1, "label"): "pos", (1, "rating"): "4", (2, "label"): "neg",
+                        (2, "rating"): "4", (4, "label"): None, (5, "label"): "pos"}  # fmt: skip
+    assert weighted == {**majority, (2, "label"): "pos", (4, "label"): "neg"}
+    # --min-posterior gates the categorical control on its label's posterior; rating is not gated
+    assert _ids(con, min_posterior=0.65, **by_control) == [
+        (1, "label"), (1, "rating"), (2, "rating"), (5, "label"),  # 4: no majority fails
+    ]  # fmt: skip
+    assert _ids(con, label="weighted", min_posterior=0.65, **by_control) == [
+        (1, "label"), (1, "rating"), (2, "rating"), (4, "label"), (5, "label"),
+    ]  # fmt: skip
+    # task grain: the label object follows --label; every categorical control must pass
+    assert [r["labels_json"] for r in _rows(con, **base)][:2] == ["majority:1", "majority:2"]
+    assert [r["labels_json"] for r in _rows(con, label="weighted", **base)][:2] == ["weighted:1", "weighted:2"]
+    assert _ids(con, min_posterior=0.65, **base) == [1, 5, 7]  # 7: no categorical control
+    assert _ids(con, label="weighted", min_posterior=0.65, **base) == [1, 4, 5, 7]
+    assert _ids(con, label="weighted", min_posterior=0.96, **base) == [5, 7]
+    with pytest.raises(ExtractError):
+        _ids(con, label="median", **base)
+
+
+def test_weighted_extract_is_the_dbt_model_and_is_recorded(warehouse, tmp_path):
+    """With vars concord_extract_label=weighted and concord_extract_min_posterior, the training
+    models and `concord extract --label weighted --min-posterior` give the same rows; the manifest
+    records the choice."""
+    from dataclasses import replace
+
+    from concord.dbt import run_dbt
+
+    dbt_vars = {"concord_extract_label": "weighted", "concord_extract_min_posterior": 0.9}
+    run_dbt(
+        ["run", "--select", "fct_training_examples", "fct_training_examples_by_control",
+         "--vars", json.dumps(dbt_vars)],
+        warehouse, target_path=tmp_path / "target", quiet=True,
+    )  # fmt: skip
+    con = connect(warehouse)
+    options = replace(default_options(), label="weighted", min_posterior=0.9)
+    out = tmp_path / "weighted"
+    result = write_extract(con, out, options)
+    rows = sorted(
+        (r for split in ("train", "validation", "test") for r in read_extract_rows(out / f"{split}.parquet")),
+        key=lambda r: r["task_id"],
+    )
+    cursor = con.execute("select * from marts.fct_training_examples order by task_id")
+    names = [d[0] for d in cursor.description]
+    assert rows == [dict(zip(names, r)) for r in cursor.fetchall()]
+    assert result.manifest["options"]["label"] == "weighted"
+    assert result.manifest["options"]["min_posterior"] == 0.9
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["options"]["label"] == "weighted" and manifest["options"]["min_posterior"] == 0.9
+    # the posterior gate removed something, and the weighted labels differ from the majority
+    # somewhere in the demo data, or this test would not tell the options apart
+    n_candidates = con.execute(
+        "select count(*) from marts.fct_training_candidates where min_weighted_posterior < 0.9"
+    ).fetchone()[0]
+    n_differ = con.execute(
+        "select count(*) from marts.fct_training_candidates where labels_json <> weighted_labels_json"
+    ).fetchone()[0]
+    assert n_candidates > 0 or n_differ > 0
+
+    controls = tuple(
+        r[0] for r in con.execute(
+            "select distinct control_name from marts.fct_training_candidates_by_control order by 1"
+        ).fetchall()
+    )  # fmt: skip
+    out = tmp_path / "weighted_by_control"
+    write_extract(con, out, replace(options, controls=controls))
+    rows = sorted(
+        (r for split in ("train", "validation", "test") for r in read_extract_rows(out / f"{split}.parquet")),
+        key=lambda r: (r["task_id"], r["control_name"]),
+    )
+    cursor = con.execute("select * from marts.fct_training_examples_by_control order by task_id, control_name")
+    names = [d[0] for d in cursor.description]
+    assert rows == [dict(zip(names, r)) for r in cursor.fetchall()]
+    con.close()

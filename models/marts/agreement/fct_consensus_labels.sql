@@ -4,6 +4,7 @@
 --   majority_label: the most frequent human label; NULL on a tie for first place
 --   weighted_label: the class with the highest posterior (ties: the first label in text order,
 --     as crowd-kit's idxmax); posterior_probability: that posterior; entropy: of the posterior, nats
+--   majority_posterior: the posterior of the majority label (NULL without a majority)
 --   labels_disagree: the weighted label is not the majority label (true on a tied majority)
 --   With var concord_consensus_model_as_labeler the model's predictions are labelers in the EM
 --   (includes_model_labeler); the majority label stays human-only.
@@ -95,6 +96,7 @@ final as (
         cast(majority.n_with_top_label as double) / human_totals.n_votes as majority_share,
         weighted.weighted_label,
         weighted.posterior_probability,
+        majority_posteriors.posterior as majority_posterior,
         weighted.entropy,
         majority.majority_label is null or majority.majority_label <> weighted.weighted_label
             as labels_disagree,
@@ -108,6 +110,10 @@ final as (
     inner join weighted
         on human_totals.task_id = weighted.task_id
         and human_totals.control_name = weighted.control_name
+    left join posteriors as majority_posteriors
+        on human_totals.task_id = majority_posteriors.task_id
+        and human_totals.control_name = majority_posteriors.control_name
+        and majority.majority_label = majority_posteriors.class_label
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- One row per (project, Rating / Number control, ICC form): the intraclass correlation of the
 -- annotators' numbers (Shrout and Fleiss 1979; McGraw and Wong 1996; the forms and names of
--- pingouin.intraclass_corr), docs/agreement.md "ICC and bias".
+-- pingouin.intraclass_corr; icc_type is McGraw and Wong's name, as pingouin 0.7 prints it),
+-- docs/agreement.md "ICC and bias".
 --   ICC1 / ICC1k: one-way random effects (each task rated by its own random raters), single rater
 --     / average of k raters. Valid on ragged designs: the unbalanced one-way ANOVA, with k the
 --     effective raters per task k0 = (N - sum n_i^2 / N) / (n - 1) (= k when complete).
@@ -9,12 +10,12 @@
 --     null_reason otherwise.
 -- Sums of squares are computed directly (not by subtraction).
 {%- set forms = [
-    ('ICC1', 'one-way random, single rater, absolute agreement', false),
-    ('ICC2', 'two-way random, single rater, absolute agreement', true),
-    ('ICC3', 'two-way mixed, single rater, consistency', true),
-    ('ICC1k', 'one-way random, average of k raters, absolute agreement', false),
-    ('ICC2k', 'two-way random, average of k raters, absolute agreement', true),
-    ('ICC3k', 'two-way mixed, average of k raters, consistency', true),
+    ('ICC1', 'ICC(1,1)', 'one-way random, single rater, absolute agreement', false),
+    ('ICC2', 'ICC(A,1)', 'two-way random, single rater, absolute agreement', true),
+    ('ICC3', 'ICC(C,1)', 'two-way mixed, single rater, consistency', true),
+    ('ICC1k', 'ICC(1,k)', 'one-way random, average of k raters, absolute agreement', false),
+    ('ICC2k', 'ICC(A,k)', 'two-way random, average of k raters, absolute agreement', true),
+    ('ICC3k', 'ICC(C,k)', 'two-way mixed, average of k raters, consistency', true),
 ] %}
 with
 
@@ -180,9 +181,10 @@ mean_squares as (
 ),
 
 forms as (
-    {%- for name, description, two_way in forms %}
+    {%- for name, type_name, description, two_way in forms %}
     select
         '{{ name }}' as icc_form,
+        '{{ type_name }}' as icc_type,
         '{{ description }}' as icc_description,
         {{ 'true' if two_way else 'false' }} as is_two_way,
         {{ loop.index }} as form_order
@@ -196,6 +198,7 @@ with_reasons as (
     select
         mean_squares.*,
         forms.icc_form,
+        forms.icc_type,
         forms.icc_description,
         forms.form_order,
         case
@@ -231,6 +234,7 @@ final as (
         project_id,
         control_name,
         icc_form,
+        icc_type,
         control_type,
         icc_description,
         icc,

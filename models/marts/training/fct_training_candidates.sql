@@ -8,6 +8,9 @@
 --     that has one)
 --   model_score: fct_model_scores, non-conflicting, first source in var
 --     model_eval_delta_score_sources order, then prediction_score, region_score
+--   weighted_labels_json: labels_json with consensus_value = the Dawid-Skene weighted label on
+--     categorical controls (fct_consensus_labels); min_majority_posterior / min_weighted_posterior:
+--     the lowest posterior of the majority / weighted label over the task's categorical controls
 --   human_model_delta: the control delta with the largest absolute value (ties: control name)
 {%- set ratios = var('concord_extract_split') %}
 {%- set delta_sources = var('model_eval_delta_score_sources', none) or ['data_field', 'external'] %}
@@ -52,6 +55,9 @@ by_control as (
         model_label,
         model_score,
         human_model_delta,
+        weighted_label,
+        weighted_posterior,
+        majority_posterior,
     from {{ ref('fct_training_candidates_by_control') }}
 ),
 
@@ -117,7 +123,24 @@ control_labels as (
             'model_score', 'model_score',
             'human_model_delta', 'human_model_delta',
         ]), 'task_id') }} as labels_json,
+        -- the same object with the Dawid-Skene weighted label as consensus_value where the control
+        -- has one (`concord extract --label weighted`, var concord_extract_label)
+        {{ training_json_object_agg('control_name', training_json_object([
+            'consensus_value', 'coalesce(weighted_label, consensus_value)',
+            'agreement', 'agreement',
+            'agreement_metric', 'agreement_metric',
+            'n_annotations', 'n_annotations',
+            'ground_truth_value', 'ground_truth_value',
+            'model_label', 'model_label',
+            'model_score', 'model_score',
+            'human_model_delta', 'human_model_delta',
+        ]), 'task_id') }} as weighted_labels_json,
         min(agreement) over (partition by task_id) as min_agreement,
+        -- lowest posterior of the extracted label over the task's categorical controls (no
+        -- majority counts 0); NULL when the task has no categorical control
+        min(case when weighted_label is not null then coalesce(majority_posterior, 0) end)
+            over (partition by task_id) as min_majority_posterior,
+        min(weighted_posterior) over (partition by task_id) as min_weighted_posterior,
         row_number() over (partition by task_id order by control_name) as control_rank,
     from by_control
 ),
@@ -126,7 +149,10 @@ task_labels as (
     select
         task_id,
         labels_json,
+        weighted_labels_json,
         min_agreement,
+        min_majority_posterior,
+        min_weighted_posterior,
     from control_labels
     where control_rank = 1
 ),
@@ -181,6 +207,9 @@ joined as (
         tasks.ext_id,
         cast(tasks.data_json as {{ dbt.type_string() }}) as data_json,
         coalesce(task_labels.labels_json, '{}') as labels_json,
+        coalesce(task_labels.weighted_labels_json, '{}') as weighted_labels_json,
+        task_labels.min_majority_posterior,
+        task_labels.min_weighted_posterior,
         coalesce(task_annotations.n_submitted, 0) as n_annotations,
         task_labels.min_agreement,
         coalesce(task_annotations.has_ground_truth, false) as has_ground_truth,

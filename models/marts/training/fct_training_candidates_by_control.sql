@@ -7,6 +7,8 @@
 --   model_version / model_label: the task's latest prediction (created_at, then prediction_id)
 --   model_score / human_model_delta: fct_task_score_deltas for the control, first score source in
 --     var model_eval_delta_score_sources order (delta = model score - human consensus)
+--   weighted_label / weighted_posterior / majority_posterior: fct_consensus_labels (Dawid-Skene),
+--     categorical controls only (NULL otherwise)
 --   split_bucket: training_split_bucket(task_id), in [0, 1); split: with var concord_extract_split
 {%- set ratios = var('concord_extract_split') %}
 {%- set sources = var('model_eval_delta_score_sources', none) or ['data_field', 'external'] %}
@@ -61,6 +63,16 @@ task_score_deltas as (
 
 review_queue as (
     select * from {{ ref('fct_review_queue') }}
+),
+
+consensus_labels as (
+    select
+        task_id,
+        control_name,
+        weighted_label,
+        posterior_probability,
+        majority_posterior,
+    from {{ ref('fct_consensus_labels') }}
 ),
 
 task_annotations as (
@@ -166,6 +178,9 @@ control_rows as (
         preferred_deltas.model_score,
         preferred_deltas.signed_delta,
         preferred_deltas.metric_version as delta_metric_version,
+        consensus_labels.weighted_label,
+        consensus_labels.posterior_probability as weighted_posterior,
+        consensus_labels.majority_posterior,
         coalesce(task_annotations.has_ground_truth, false) as has_ground_truth,
         review_queue.task_id is not null as is_in_review_queue,
         coalesce(task_annotations.n_all > 0 and task_annotations.n_submitted = 0, false) as is_skipped_only,
@@ -185,6 +200,9 @@ control_rows as (
         and control_agreement.control_name = preferred_deltas.control_name
     left join review_queue
         on control_agreement.task_id = review_queue.task_id
+    left join consensus_labels
+        on control_agreement.task_id = consensus_labels.task_id
+        and control_agreement.control_name = consensus_labels.control_name
 ),
 
 -- wide columns last: the task's data and id lists
@@ -207,6 +225,9 @@ joined as (
         control_rows.model_score,
         control_rows.signed_delta as human_model_delta,
         control_rows.delta_metric_version,
+        control_rows.weighted_label,
+        control_rows.weighted_posterior,
+        control_rows.majority_posterior,
         task_predictions.prediction_ids,
         submitted_annotation_ids.annotation_ids,
         tasks.load_id,

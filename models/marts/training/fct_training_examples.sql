@@ -7,9 +7,18 @@
 --   concord_extract_min_agreement_by_control) or, when it has an agreement metric, by var
 --   concord_extract_min_agreement; with any threshold set, a task needs at least one gated
 --   control and every gated control at or above its threshold (NULL agreement fails).
+--   label (var concord_extract_label): majority -> labels_json; weighted -> weighted_labels_json
+--   (consensus_value = the Dawid-Skene label on categorical controls); var
+--   concord_extract_min_posterior: every categorical control's label has at least that posterior
+--   (a tied majority has none and fails); tasks without categorical controls are not gated.
 {%- set min_agreement = var('concord_extract_min_agreement') %}
 {%- set by_control = var('concord_extract_min_agreement_by_control') %}
 {%- set gating = (min_agreement is not none) or (by_control | length > 0) %}
+{%- set label = var('concord_extract_label') %}
+{%- set min_posterior = var('concord_extract_min_posterior') %}
+{%- if label not in ('majority', 'weighted') %}
+    {{ exceptions.raise_compiler_error("var concord_extract_label: expected majority or weighted, got " ~ label) }}
+{%- endif %}
 with
 
 candidates as (
@@ -51,7 +60,7 @@ filtered as (
         ext_id,
         split,
         data_json,
-        labels_json,
+        {{ 'weighted_labels_json' if label == 'weighted' else 'labels_json' }} as labels_json,
         n_annotations,
         min_agreement,
         has_ground_truth,
@@ -68,6 +77,9 @@ filtered as (
         and n_annotations >= {{ var('concord_extract_min_annotations') }}
         {%- if gating %}
         and task_id in (select task_id from gated_tasks where passes)
+        {%- endif %}
+        {%- if min_posterior is not none %}
+        and coalesce(min_{{ label }}_posterior >= {{ min_posterior }}, true)
         {%- endif %}
 )
 

@@ -3,11 +3,19 @@
 --   controls: var concord_extract_controls (empty list: every scored control);
 --   not skipped-only; not in fct_review_queue unless a ground-truth annotation resolves it;
 --   n_annotations >= var concord_extract_min_annotations;
+--   label (var concord_extract_label): majority -> consensus_value; weighted -> the Dawid-Skene
+--   weighted label on categorical controls; var concord_extract_min_posterior: on categorical
+--   controls, the label's posterior >= it (no majority fails); other controls are not gated;
 --   agreement >= the control's threshold (var concord_extract_min_agreement_by_control, else var
 --   concord_extract_min_agreement for controls with an agreement metric); NULL agreement fails.
 {%- set min_agreement = var('concord_extract_min_agreement') %}
 {%- set by_control = var('concord_extract_min_agreement_by_control') %}
 {%- set controls = var('concord_extract_controls') %}
+{%- set label = var('concord_extract_label') %}
+{%- set min_posterior = var('concord_extract_min_posterior') %}
+{%- if label not in ('majority', 'weighted') %}
+    {{ exceptions.raise_compiler_error("var concord_extract_label: expected majority or weighted, got " ~ label) }}
+{%- endif %}
 with
 
 control_candidates as (
@@ -36,7 +44,7 @@ filtered as (
         control_type,
         split,
         data_json,
-        consensus_value,
+        {{ 'coalesce(weighted_label, consensus_value)' if label == 'weighted' else 'consensus_value' }} as consensus_value,
         agreement,
         agreement_metric,
         n_annotations,
@@ -53,6 +61,9 @@ filtered as (
         and (not is_in_review_queue or is_resolved_by_ground_truth)
         and n_annotations >= {{ var('concord_extract_min_annotations') }}
         and (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
+        {%- if min_posterior is not none %}
+        and (weighted_label is null or coalesce({{ label }}_posterior >= {{ min_posterior }}, false))
+        {%- endif %}
         {%- if controls | length > 0 %}
         and control_name in (
             {%- for name in controls %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor -%}
