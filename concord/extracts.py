@@ -249,7 +249,8 @@ def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.T
     }
     label = parse_label(options.label)
     posterior_gate = options.min_posterior is not None
-    params["min_posterior"] = options.min_posterior
+    if posterior_gate:  # DuckDB refuses unused named parameters
+        params["min_posterior"] = options.min_posterior
     if options.controls:
         columns = ", ".join(
             ("coalesce(weighted_label, consensus_value) as consensus_value"
