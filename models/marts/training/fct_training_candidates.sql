@@ -3,6 +3,8 @@
 --   labels_json: {control: {consensus_value, agreement, agreement_metric, n_annotations,
 --     ground_truth_value, model_label, model_score, human_model_delta}} from
 --     fct_training_candidates_by_control, keys sorted
+--   per-task counts, id lists and the latest prediction: int_training__task_rollups (shared with
+--     fct_training_candidates_by_control)
 --   n_annotations: submitted (not skipped) annotations; min_agreement: lowest control agreement
 --   model_version / model_label: the latest prediction (its label on the first control, by name,
 --     that has one)
@@ -22,24 +24,8 @@ tasks as (
     where not coalesce(is_deleted, false)
 ),
 
--- narrow: referenced more than once, so DuckDB materialises it
-annotations as (
-    select
-        annotation_id,
-        task_id,
-        is_cancelled,
-        is_ground_truth,
-    from {{ ref('stg_label_studio__annotations') }}
-),
-
--- narrow: referenced more than once
-predictions as (
-    select
-        prediction_id,
-        task_id,
-        created_at,
-        model_version,
-    from {{ ref('stg_label_studio__predictions') }}
+task_rollups as (
+    select * from {{ ref('int_training__task_rollups') }}
 ),
 
 -- narrow: referenced more than once (data_json stays out)
@@ -67,45 +53,6 @@ model_scores as (
 
 review_queue as (
     select * from {{ ref('fct_review_queue') }}
-),
-
-task_annotations as (
-    select
-        task_id,
-        count(case when not coalesce(is_cancelled, false) then 1 end) as n_submitted,
-        count(*) as n_all,
-        count(case when coalesce(is_ground_truth, false) and not coalesce(is_cancelled, false) then 1 end) > 0
-            as has_ground_truth,
-    from annotations
-    group by task_id
-),
-
-submitted_annotation_ids as (
-    select
-        task_id,
-        {{ concord_list_agg('annotation_id', 'annotation_id') }} as annotation_ids,
-    from annotations
-    where not coalesce(is_cancelled, false)
-    group by task_id
-),
-
-task_predictions as (
-    select
-        task_id,
-        {{ concord_list_agg('prediction_id', 'prediction_id') }} as prediction_ids,
-    from predictions
-    group by task_id
-),
-
-latest_predictions as (
-    select
-        task_id,
-        model_version,
-        row_number() over (
-            partition by task_id
-            order by created_at desc nulls last, prediction_id desc
-        ) as prediction_rank,
-    from predictions
 ),
 
 -- window functions, not a group by: the objects (hundreds of MB at 1M tasks) would sit in
@@ -210,30 +157,23 @@ joined as (
         coalesce(task_labels.weighted_labels_json, '{}') as weighted_labels_json,
         task_labels.min_majority_posterior,
         task_labels.min_weighted_posterior,
-        coalesce(task_annotations.n_submitted, 0) as n_annotations,
+        coalesce(task_rollups.n_submitted, 0) as n_annotations,
         task_labels.min_agreement,
-        coalesce(task_annotations.has_ground_truth, false) as has_ground_truth,
-        latest_predictions.model_version,
+        coalesce(task_rollups.has_ground_truth, false) as has_ground_truth,
+        task_rollups.latest_model_version as model_version,
         ranked_control_labels.model_label,
         ranked_scores.score as model_score,
         ranked_control_deltas.human_model_delta,
-        task_predictions.prediction_ids,
-        submitted_annotation_ids.annotation_ids,
+        task_rollups.prediction_ids,
+        task_rollups.annotation_ids,
         tasks.load_id,
         review_queue.task_id is not null as is_in_review_queue,
-        coalesce(task_annotations.has_ground_truth, false) as is_resolved_by_ground_truth,
-        coalesce(task_annotations.n_all > 0 and task_annotations.n_submitted = 0, false) as is_skipped_only,
+        coalesce(task_rollups.has_ground_truth, false) as is_resolved_by_ground_truth,
+        coalesce(task_rollups.n_all > 0 and task_rollups.n_submitted = 0, false) as is_skipped_only,
         {{ training_split_bucket('tasks.task_id', var('concord_split_seed')) }} as split_bucket,
     from tasks
-    left join task_annotations
-        on tasks.task_id = task_annotations.task_id
-    left join submitted_annotation_ids
-        on tasks.task_id = submitted_annotation_ids.task_id
-    left join task_predictions
-        on tasks.task_id = task_predictions.task_id
-    left join latest_predictions
-        on tasks.task_id = latest_predictions.task_id
-        and latest_predictions.prediction_rank = 1
+    left join task_rollups
+        on tasks.task_id = task_rollups.task_id
     left join task_labels
         on tasks.task_id = task_labels.task_id
     left join ranked_control_labels

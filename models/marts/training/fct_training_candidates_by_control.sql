@@ -4,7 +4,8 @@
 --   consensus_value / agreement / n_annotations: fct_control_agreement (agreement NULL when no
 --     pair of annotations exists; its metric and metric_version say how it was computed)
 --   ground_truth_value: the value_key of the task's ground-truth annotation for the control
---   model_version / model_label: the task's latest prediction (created_at, then prediction_id)
+--   model_version / model_label: the task's latest prediction (created_at, then prediction_id);
+--     it, the annotation / prediction id lists and the counts: int_training__task_rollups
 --   model_score / human_model_delta: fct_task_score_deltas for the control, first score source in
 --     var model_eval_delta_score_sources order (delta = model score - human consensus)
 --   weighted_label / weighted_posterior / majority_posterior: fct_consensus_labels (Dawid-Skene),
@@ -19,24 +20,8 @@ tasks as (
     where not coalesce(is_deleted, false)
 ),
 
--- narrow: referenced more than once, so DuckDB materialises it
-annotations as (
-    select
-        annotation_id,
-        task_id,
-        is_cancelled,
-        is_ground_truth,
-    from {{ ref('stg_label_studio__annotations') }}
-),
-
--- narrow: referenced more than once
-predictions as (
-    select
-        prediction_id,
-        task_id,
-        created_at,
-        model_version,
-    from {{ ref('stg_label_studio__predictions') }}
+task_rollups as (
+    select * from {{ ref('int_training__task_rollups') }}
 ),
 
 control_agreement as (
@@ -73,51 +58,6 @@ consensus_labels as (
         posterior_probability,
         majority_posterior,
     from {{ ref('fct_consensus_labels') }}
-),
-
-task_annotations as (
-    select
-        task_id,
-        count(case when not coalesce(is_cancelled, false) then 1 end) as n_submitted,
-        count(*) as n_all,
-        count(case when coalesce(is_ground_truth, false) and not coalesce(is_cancelled, false) then 1 end) > 0
-            as has_ground_truth,
-    from annotations
-    group by task_id
-),
-
-submitted_annotation_ids as (
-    select
-        task_id,
-        {{ concord_list_agg('annotation_id', 'annotation_id') }} as annotation_ids,
-    from annotations
-    where not coalesce(is_cancelled, false)
-    group by task_id
-),
-
-task_predictions as (
-    select
-        task_id,
-        {{ concord_list_agg('prediction_id', 'prediction_id') }} as prediction_ids,
-    from predictions
-    group by task_id
-),
-
-latest_predictions as (
-    select
-        task_id,
-        prediction_id,
-        model_version,
-        row_number() over (
-            partition by task_id
-            order by created_at desc nulls last, prediction_id desc
-        ) as prediction_rank,
-    from predictions
-),
-
-latest_prediction as (
-    select * from latest_predictions
-    where prediction_rank = 1
 ),
 
 ground_truth_values as (
@@ -173,7 +113,7 @@ control_rows as (
         control_agreement.metric_version,
         control_agreement.n_annotations,
         ground_truth_values.ground_truth_value,
-        latest_prediction.model_version,
+        task_rollups.latest_model_version as model_version,
         prediction_labels.model_label,
         preferred_deltas.model_score,
         preferred_deltas.signed_delta,
@@ -181,16 +121,14 @@ control_rows as (
         consensus_labels.weighted_label,
         consensus_labels.posterior_probability as weighted_posterior,
         consensus_labels.majority_posterior,
-        coalesce(task_annotations.has_ground_truth, false) as has_ground_truth,
+        coalesce(task_rollups.has_ground_truth, false) as has_ground_truth,
         review_queue.task_id is not null as is_in_review_queue,
-        coalesce(task_annotations.n_all > 0 and task_annotations.n_submitted = 0, false) as is_skipped_only,
+        coalesce(task_rollups.n_all > 0 and task_rollups.n_submitted = 0, false) as is_skipped_only,
     from control_agreement
-    left join task_annotations
-        on control_agreement.task_id = task_annotations.task_id
-    left join latest_prediction
-        on control_agreement.task_id = latest_prediction.task_id
+    left join task_rollups
+        on control_agreement.task_id = task_rollups.task_id
     left join prediction_labels
-        on latest_prediction.prediction_id = prediction_labels.prediction_id
+        on task_rollups.latest_prediction_id = prediction_labels.prediction_id
         and control_agreement.control_name = prediction_labels.control_name
     left join ground_truth_values
         on control_agreement.task_id = ground_truth_values.task_id
@@ -228,8 +166,8 @@ joined as (
         control_rows.weighted_label,
         control_rows.weighted_posterior,
         control_rows.majority_posterior,
-        task_predictions.prediction_ids,
-        submitted_annotation_ids.annotation_ids,
+        task_rollups.prediction_ids,
+        task_rollups.annotation_ids,
         tasks.load_id,
         control_rows.metric_name is not null as has_agreement_metric,
         control_rows.has_ground_truth,
@@ -240,10 +178,8 @@ joined as (
     from control_rows
     inner join tasks
         on control_rows.task_id = tasks.task_id
-    left join submitted_annotation_ids
-        on control_rows.task_id = submitted_annotation_ids.task_id
-    left join task_predictions
-        on control_rows.task_id = task_predictions.task_id
+    left join task_rollups
+        on control_rows.task_id = task_rollups.task_id
 ),
 
 split as (
