@@ -87,7 +87,7 @@ def build_report(
 
 
 def _chart(section: dict, key: str, chart) -> str:
-    svg = charts.to_svg(chart)
+    svg = charts.to_svg(chart, f"p{section['project_id']}-{key}")
     section["charts"].append(key)
     return svg
 

@@ -31,14 +31,23 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     ).configure_view(stroke=None)
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """The chart as an SVG string (vl-convert, no browser, no network)."""
+def to_svg(chart: alt.TopLevelMixin, prefix: str) -> str:
+    """The chart as an SVG string (vl-convert, no browser, no network).
+
+    vl-convert numbers gradient and clip-path ids with a process-wide counter: they are renamed
+    `<prefix>-<n>` in order of appearance, so ids are unique in the page and a rebuild is identical."""
     import vl_convert as vlc
 
     spec = _config(chart).to_dict()
-    svg = vlc.vegalite_to_svg(spec)
+    svg = vlc.vegalite_to_svg(spec).strip()
+    ids: dict[str, str] = {}
+    for found in re.findall(r'\bid="([^"]+)"', svg):
+        ids.setdefault(found, f"{prefix}-{len(ids) + 1}")
+    if ids:
+        pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')([")])')
+        svg = pattern.sub(lambda m: f"{m.group(1)}{ids[m.group(2)]}{m.group(3)}", svg)
     # the root <svg> gets a role so the page can be checked for rendered charts
-    return re.sub(r"^<svg ", '<svg role="img" ', svg.strip(), count=1)
+    return re.sub(r"^<svg ", '<svg role="img" ', svg, count=1)
 
 
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
