@@ -233,12 +233,14 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% if s.anchoring_svg %}<figure class="chart" data-chart="anchoring">{{ s.anchoring_svg|safe }}</figure>{% else %}<p class="empty">No exposure split of score deltas: no anchoring comparison.</p>{% endif %}
 </div>
 {% if s.delta_summary %}
+<p class="note">Model score against the human consensus per score and model version, task level (<code>marts.fct_score_delta_summary</code>): mean absolute error, mean signed bias (&gt; 0: the model scores higher) and Pearson correlation.</p>
 <table class="sortable" id="p{{ p }}-deltas">
 <thead><tr><th>control</th><th>score</th><th>model version</th><th class="num">n tasks</th><th class="num">MAE</th><th class="num">mean signed bias</th><th class="num">Pearson r</th></tr></thead>
 <tbody>{% for r in s.delta_summary %}<tr><td data-sort="{{ r.control_name }}">{{ r.control_name }}</td><td data-sort="{{ r.score_name }}">{{ r.score_source }}: {{ r.score_name }}</td><td data-sort="{{ r.model_version }}">{{ r.model_version }}</td><td class="num" data-sort="{{ sortk(r.n) }}">{{ num(r.n) }}</td><td class="num" data-sort="{{ sortk(r.mae) }}">{{ num(r.mae) }}</td><td class="num" data-sort="{{ sortk(r.mean_signed_bias) }}">{{ num(r.mean_signed_bias) }}</td><td class="num" data-sort="{{ sortk(r.pearson) }}">{{ num(r.pearson) }}</td></tr>{% endfor %}</tbody>
 </table>
 {% endif %}
 {% if s.calibration %}
+<p class="note">Calibration of each confidence score (<code>marts.fct_model_calibration</code>): accuracy = share of predictions matching the human consensus label; ECE = expected calibration error (0 = perfectly calibrated).</p>
 <table class="sortable" id="p{{ p }}-calibration">
 <thead><tr><th>control</th><th>score</th><th>model version</th><th class="num">predictions</th><th class="num">accuracy</th><th class="num">mean confidence</th><th class="num">ECE</th></tr></thead>
 <tbody>{% for r in s.calibration %}<tr><td data-sort="{{ r.control_name }}">{{ r.control_name }}</td><td data-sort="{{ r.score_name }}">{{ r.score_source }}: {{ r.score_name }}</td><td data-sort="{{ r.model_version }}">{{ r.model_version }}</td><td class="num" data-sort="{{ sortk(r.n_units) }}">{{ num(r.n_units) }}</td><td class="num" data-sort="{{ sortk(r.accuracy) }}">{{ num(r.accuracy) }}</td><td class="num" data-sort="{{ sortk(r.mean_score) }}">{{ num(r.mean_score) }}</td><td class="num" data-sort="{{ sortk(r.ece) }}" data-mart="fct_model_calibration" data-key="{{ p }}|{{ r.control_name }}|{{ r.score_source }}|{{ r.score_name }}|{{ r.model_version }}" data-col="ece">{{ num(r.ece) }}</td></tr>{% endfor %}</tbody>
