@@ -153,10 +153,12 @@ def control_summary(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dic
 
 
 def reliability(con: duckdb.DuckDBPyConnection, project_id: int) -> tuple[list[dict], list[dict]]:
-    """Per control: each coefficient with its CI when the mart has CI columns.
+    """Per control: each coefficient with its CI when the warehouse has one.
 
-    Returns (rows, coefficient specs), a spec being {column, label, ci: (low, high) | None} for the
-    coefficients that are not null on any control of the project."""
+    CIs come from marts.fct_control_reliability_ci (one row per project, control, coefficient with
+    ci_lower / ci_upper: #14's bootstrap) or from `<coefficient>_ci_lower` / `_ci_upper` columns
+    beside the coefficient; neither is required. Returns (rows, coefficient specs), a spec being
+    {column, label, ci: (low key, high key) | None}, for the coefficients not null on some control."""
     available = columns_of(con, "marts", "fct_control_reliability")
     specs = []
     select = ["control_name", "control_type", "n_units", "n_annotators", "n_pairs"]
@@ -174,8 +176,31 @@ def reliability(con: duckdb.DuckDBPyConnection, project_id: int) -> tuple[list[d
         select {", ".join(select)} from marts.fct_control_reliability
         where project_id = $1 order by control_name
     """, [project_id])
+    long_cis = interval_rows(con, project_id)
+    if long_cis:
+        for spec in specs:
+            if spec["ci"] is None and any(c["coefficient"] == spec["column"] for c in long_cis):
+                spec["ci"] = (f"{spec['column']}_ci_lower", f"{spec['column']}_ci_upper")
+        for row in result:
+            for spec in specs:
+                if spec["ci"] and spec["ci"][0] not in row:
+                    found = [c for c in long_cis
+                             if c["control_name"] == row["control_name"] and c["coefficient"] == spec["column"]]
+                    row[spec["ci"][0]] = found[0]["ci_lower"] if found else None
+                    row[spec["ci"][1]] = found[0]["ci_upper"] if found else None
     specs = [s for s in specs if any(r[s["column"]] is not None for r in result)]
     return result, specs
+
+
+def interval_rows(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
+    """The project's rows of marts.fct_control_reliability_ci (#14), [] when the mart is absent."""
+    available = columns_of(con, "marts", "fct_control_reliability_ci")
+    if not {"control_name", "coefficient", "ci_lower", "ci_upper"} <= set(available):
+        return []
+    return rows(con, """
+        select control_name, coefficient, ci_lower, ci_upper from marts.fct_control_reliability_ci
+        where project_id = $1 order by control_name, coefficient
+    """, [project_id])
 
 
 def skipped_controls(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:

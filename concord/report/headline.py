@@ -66,19 +66,14 @@ def headline_lines(db: Path) -> list[str]:
 
 
 def _alpha_cis(con, project_id: int, available: list[str]) -> dict[str, tuple]:
-    """control -> (low, high) of the alpha shown in the summary, when the mart has CI columns."""
-    pairs = {kind: data.ci_columns(available, f"alpha_{kind}") for kind in ("nominal", "interval")}
-    if not any(pairs.values()):
-        return {}
+    """control -> (low, high) of the alpha shown in the summary, when the warehouse has CIs
+    (data.reliability: #14's fct_control_reliability_ci, or CI columns beside the coefficient)."""
+    rel_rows, specs = data.reliability(con, project_id)
+    ci_of = {spec["column"]: spec["ci"] for spec in specs if spec["ci"]}
     result = {}
-    for row in data.control_summary(con, project_id):
-        ci = pairs.get(row["alpha_kind"])
-        if not ci:
-            continue
-        found = con.execute(
-            f"select {ci[0]}, {ci[1]} from marts.fct_control_reliability where project_id = ? and control_name = ?",
-            [project_id, row["control_name"]],
-        ).fetchone()
-        if found:
-            result[row["control_name"]] = found
+    kinds = {r["control_name"]: r["alpha_kind"] for r in data.control_summary(con, project_id)}
+    for row in rel_rows:
+        ci = ci_of.get(f"alpha_{kinds.get(row['control_name'], 'nominal')}")
+        if ci and row.get(ci[0]) is not None:
+            result[row["control_name"]] = (row[ci[0]], row[ci[1]])
     return result

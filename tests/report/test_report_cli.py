@@ -179,3 +179,29 @@ def test_docs_static_site_with_exposures(built_warehouse, tmp_path):
     for name in ("exposure.concord.concord_report", "exposure.concord.concord_extract",
                  "exposure.concord.label_studio_push_flags", "fct_control_summary"):
         assert name in html, name
+
+
+def test_confidence_intervals_shown_when_the_warehouse_has_them(built_warehouse, tmp_path):
+    """#14's bootstrap intervals (marts.fct_control_reliability_ci) appear in the report and the
+    demo headline when present; a made-up interval table stands in for it here."""
+    import duckdb
+
+    from concord.report.headline import headline_lines
+
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, db)
+    con = duckdb.connect(str(db))
+    con.execute("""
+        create table marts.fct_control_reliability_ci as
+        select 1::bigint as project_id, 'label' as control_name, 'alpha_nominal' as coefficient,
+            0.512::double as ci_lower, 0.846::double as ci_upper
+    """)
+    con.close()
+    out = tmp_path / "ci.html"
+    build_report(db, out)
+    html = out.read_text()
+    assert "alpha (nominal) [CI]" in html and "[0.512, 0.846]" in html
+    assert any("alpha" in line and "[CI 0.512, 0.846]" in line for line in headline_lines(db))
+    # and without it, no interval is claimed
+    build_report(built_warehouse, tmp_path / "plain.html")
+    assert "[CI]" not in (tmp_path / "plain.html").read_text()
