@@ -37,9 +37,9 @@ def generate_docs(db: Path, out: Path) -> Path:
 
 
 def _dbt_version() -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return version("dbt-core")
-    except Exception:  # pragma: no cover
+    except PackageNotFoundError:  # pragma: no cover
         return "unknown"

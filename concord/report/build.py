@@ -32,10 +32,8 @@ class ReportResult:
     headlines: list[dict] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        return [
-            f"report: {self.path} ({self.bytes / 1024:.0f} KiB, {len(self.project_ids)} projects, "
-            f"{self.n_charts} charts)"
-        ]
+        size = f"{self.bytes / 1024:.0f} KiB"
+        return [f"report: {self.path} ({size}, {len(self.project_ids)} projects, {self.n_charts} charts)"]
 
 
 def label_studio_url(explicit: str | None = None) -> str | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import REPO_ROOT, query
 
 ANALYSES = sorted((REPO_ROOT / "analyses").glob("*.sql"))

@@ -14,10 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO_ROOT, query
 
 from concord.report import build_report
 from concord.report.template import num
-from conftest import REPO_ROOT, query
 
 ARTIFACTS = Path(os.environ.get("CONCORD_TEST_ARTIFACTS") or REPO_ROOT / "test-artifacts")
 
@@ -30,8 +30,10 @@ MART_LOOKUPS = {
         (int, str, str),
     ),
     "fct_model_calibration": (
-        "select {col} from marts.fct_model_calibration where project_id = ? and control_name = ? "
-        "and score_source = ? and score_name = ? and model_version = ?",
+        (
+            "select {col} from marts.fct_model_calibration where project_id = ? and control_name = ? "
+            "and score_source = ? and score_name = ? and model_version = ?"
+        ),
         (int, str, str, str, str),
     ),
     "fct_review_queue": ("select {col} from marts.fct_review_queue where task_id = ?", (int,)),

@@ -9,10 +9,10 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import query
 
 from concord.cli import cli
 from concord.report import build_report
-from conftest import query
 
 BUILD_TIME = re.compile(r'<time id="build-time">[^<]*</time>')
 
