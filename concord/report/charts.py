@@ -139,11 +139,10 @@ def heatmap_chart(cells: list[dict[str, Any]], n_pairs: int, n_annotators: int) 
 def drift_chart(points: list[dict[str, Any]], n_pairs: int, n_weeks: int) -> alt.Chart:
     data = alt.Data(values=[{**p, "annotator": f"annotator {p['annotator_id']}"} for p in points])
     return alt.Chart(data).mark_line(point=True).encode(
-        x=alt.X("week_start:T", title="week (starting Monday, UTC)", timeUnit="yearmonthdate",
-                axis=alt.Axis(format="%Y-%m-%d", tickCount=min(n_weeks, 8))),
+        x=alt.X("week_start:O", title="week starting (Monday, UTC)", axis=alt.Axis(labelAngle=-40)),
         y=alt.Y("agreement:Q", title="mean agreement with others (0–1)", scale=AGREEMENT_SCALE),
         color=alt.Color("annotator:N", title="annotator"),
-        tooltip=["annotator:N", "week_start:T", alt.Tooltip("agreement:Q", format=".3f"), "n_pairs:Q"],
+        tooltip=["annotator:N", "week_start:O", alt.Tooltip("agreement:Q", format=".3f"), "n_pairs:Q"],
     ).properties(
         width=WIDTH, height=HEIGHT,
         title=_title(

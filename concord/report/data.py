@@ -228,7 +228,9 @@ def task_agreement_histogram(con: duckdb.DuckDBPyConnection, project_id: int) ->
 
 def leaderboard(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
     """Per annotator over the project's scored controls: pair-weighted agreement with others and
-    with ground truth (the same pairs as fct_annotator_agreement), n, median lead time."""
+    with ground truth (the same pairs as fct_annotator_agreement), n, median lead time. Lowest
+    agreement first: when there are more than LEADERBOARD_ROWS annotators, the ones who disagree
+    with everyone are the ones kept."""
     return rows(con, f"""
         select
             annotator_id,
@@ -245,7 +247,7 @@ def leaderboard(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
         from marts.fct_annotator_agreement
         where project_id = $1
         group by annotator_id
-        order by agreement_with_others desc nulls last, annotator_id
+        order by agreement_with_others nulls last, annotator_id
         limit {LEADERBOARD_ROWS}
     """, [project_id])
 

@@ -208,7 +208,7 @@ TEMPLATE = r"""<!DOCTYPE html>
 {% endif %}
 
 <h3 id="p{{ p }}-annotators">Annotators</h3>
-<p class="note">Leaderboard over the scored controls (<code>marts.fct_annotator_agreement</code>, pair-weighted over controls){% if s.leaderboard|length >= 50 %}; the 50 with the highest agreement{% endif %}.</p>
+<p class="note">Leaderboard over the scored controls (<code>marts.fct_annotator_agreement</code>, pair-weighted over controls), lowest agreement with the others first{% if s.leaderboard|length >= 50 %} (the 50 lowest){% endif %}.</p>
 <table class="sortable" id="p{{ p }}-leaderboard">
 <thead><tr><th class="num">annotator</th><th class="num">annotations</th><th class="num">skipped</th><th class="num">pairs</th><th class="num">agreement with others</th><th class="num">ground-truth pairs</th><th class="num">agreement with ground truth</th><th class="num">median lead time (s)</th></tr></thead>
 <tbody>{% for r in s.leaderboard %}<tr><td class="num" data-sort="{{ sortk(r.annotator_id) }}">{{ r.annotator_id }}</td><td class="num" data-sort="{{ sortk(r.n_annotations) }}">{{ num(r.n_annotations) }}</td><td class="num" data-sort="{{ sortk(r.n_skipped) }}">{{ num(r.n_skipped) }}</td><td class="num" data-sort="{{ sortk(r.n_pairs) }}">{{ num(r.n_pairs) }}</td><td class="num" data-sort="{{ sortk(r.agreement_with_others) }}">{{ num(r.agreement_with_others) }}</td><td class="num" data-sort="{{ sortk(r.n_ground_truth_pairs) }}">{{ num(r.n_ground_truth_pairs) }}</td><td class="num" data-sort="{{ sortk(r.agreement_with_ground_truth) }}">{{ num(r.agreement_with_ground_truth) }}</td><td class="num" data-sort="{{ sortk(r.median_lead_time_seconds) }}">{{ num(r.median_lead_time_seconds, 1) }}</td></tr>{% endfor %}</tbody>
