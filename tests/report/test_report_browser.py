@@ -10,6 +10,7 @@ test-artifacts/ in the repo root).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -119,7 +120,8 @@ def page_run(report_file, tmp_path_factory):
                     const visible = Array.from(marks).filter(m => {
                         const b = m.getBoundingClientRect(); return b.width > 0 || b.height > 0; });
                     return {chart: f.dataset.chart, marks: visible.length, width: box.width, height: box.height,
-                            titles: svg ? Array.from(svg.querySelectorAll('g.role-title text')).map(t => t.textContent) : []};
+                            titles: svg ? Array.from(svg.querySelectorAll('g.role-title text')).map(t => t.textContent) : [],
+                            axes: svg ? Array.from(svg.querySelectorAll('g.role-axis-title text')).map(t => t.textContent) : []};
                 })""",
             )
             numbers = page.eval_on_selector_all(
@@ -163,6 +165,8 @@ def test_every_chart_container_holds_rendered_marks(page_run):
         assert chart["marks"] > 0, chart
         # every chart is titled and says its n
         assert any("n = " in title for title in chart["titles"]), chart
+        # axes carry their unit in parentheses: "(0–1)", "(count)", "(Label Studio user id)", ...
+        assert chart["axes"] and any(re.search(r"\(.+\)", axis) for axis in chart["axes"]), chart
 
 
 def test_numbers_in_the_page_equal_the_marts(page_run, built_warehouse):
