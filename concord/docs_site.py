@@ -21,7 +21,9 @@ def generate_docs(db: Path, out: Path) -> Path:
     from concord.dbt import run_dbt
 
     if not db.exists():
-        raise ConcordError(f"{db}: no warehouse here: run `concord ingest` and `concord build` first")
+        raise ConcordError(
+            f"{db}: no warehouse here: run `concord ingest` and `concord build` first"
+        )
     out = out.expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="concord-docs-") as target:
@@ -32,7 +34,9 @@ def generate_docs(db: Path, out: Path) -> Path:
                 shutil.copy2(source, out / name)
     site = out / "static_index.html"
     if not site.exists():
-        raise ConcordError(f"dbt docs generate --static wrote no static_index.html (dbt {_dbt_version()})")
+        raise ConcordError(
+            f"dbt docs generate --static wrote no static_index.html (dbt {_dbt_version()})"
+        )
     return site
 
 

@@ -45,7 +45,9 @@ def report_cmd(db, out: str, projects: tuple[int, ...], top_n: int, ls_url: str 
     humans and the review queue."""
     from concord.report import build_report
 
-    result = build_report(resolve_db(db), Path(out), projects=list(projects) or None, ls_url=ls_url, top_n=top_n)
+    result = build_report(
+        resolve_db(db), Path(out), projects=list(projects) or None, ls_url=ls_url, top_n=top_n
+    )
     for line in result.lines():
         click.echo(line)
 

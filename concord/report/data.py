@@ -82,9 +82,12 @@ def ci_columns(available: list[str], column: str) -> tuple[str, str] | None:
 
 
 def project_ids(con: duckdb.DuckDBPyConnection, wanted: list[int] | None) -> list[int]:
-    known = [r[0] for r in con.execute(
-        "select project_id from staging.stg_label_studio__projects order by project_id"
-    ).fetchall()]
+    known = [
+        r[0]
+        for r in con.execute(
+            "select project_id from staging.stg_label_studio__projects order by project_id"
+        ).fetchall()
+    ]
     if not wanted:
         return known
     return [p for p in wanted if p in known]
@@ -132,21 +135,29 @@ def project_overview(con: duckdb.DuckDBPyConnection, project_id: int) -> dict:
 
 
 def load_files(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
-    return rows(con, """
+    return rows(
+        con,
+        """
         select command, file_name, file_format, n_records, loaded_at
         from staging.stg_label_studio__loads
         where project_id = $1
         order by loaded_at desc, load_id desc
         limit 10
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def control_summary(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
-    return rows(con, """
+    return rows(
+        con,
+        """
         select * from marts.fct_control_summary
         where project_id = $1
         order by is_scored desc, alpha nulls last, mean_pairwise_agreement nulls last, control_name
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 # ---------------------------------------------------------------- agreement per control
@@ -170,12 +181,20 @@ def reliability(con: duckdb.DuckDBPyConnection, project_id: int) -> tuple[list[d
         select.append(column)
         if ci:
             select += list(ci)
-    reasons = [c for c in ("alpha_reason", "gwet_reason", "fleiss_reason", "cohen_reason") if c in available]
+    reasons = [
+        c
+        for c in ("alpha_reason", "gwet_reason", "fleiss_reason", "cohen_reason")
+        if c in available
+    ]
     select += reasons
-    result = rows(con, f"""
+    result = rows(
+        con,
+        f"""
         select {", ".join(select)} from marts.fct_control_reliability
         where project_id = $1 order by control_name
-    """, [project_id])
+    """,
+        [project_id],
+    )
     long_cis = interval_rows(con, project_id)
     if long_cis:
         for spec in specs:
@@ -184,8 +203,12 @@ def reliability(con: duckdb.DuckDBPyConnection, project_id: int) -> tuple[list[d
         for row in result:
             for spec in specs:
                 if spec["ci"] and spec["ci"][0] not in row:
-                    found = [c for c in long_cis
-                             if c["control_name"] == row["control_name"] and c["coefficient"] == spec["column"]]
+                    found = [
+                        c
+                        for c in long_cis
+                        if c["control_name"] == row["control_name"]
+                        and c["coefficient"] == spec["column"]
+                    ]
                     row[spec["ci"][0]] = found[0]["ci_lower"] if found else None
                     row[spec["ci"][1]] = found[0]["ci_upper"] if found else None
     specs = [s for s in specs if any(r[s["column"]] is not None for r in result)]
@@ -197,22 +220,32 @@ def interval_rows(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]
     available = columns_of(con, "marts", "fct_control_reliability_ci")
     if not {"control_name", "coefficient", "ci_lower", "ci_upper"} <= set(available):
         return []
-    return rows(con, """
+    return rows(
+        con,
+        """
         select control_name, coefficient, ci_lower, ci_upper from marts.fct_control_reliability_ci
         where project_id = $1 order by control_name, coefficient
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def skipped_controls(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
-    return rows(con, """
+    return rows(
+        con,
+        """
         select control_name, control_type, skip_reason from marts.dim_skipped_controls
         where project_id = $1 order by control_name
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def task_agreement_histogram(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
     """fct_task_agreement.agreement in 10 bins of width 0.1 over [0, 1] (1.0 in the last bin)."""
-    return rows(con, """
+    return rows(
+        con,
+        """
         with binned as (
             select least(floor(agreement * 10), 9)::integer as bin
             from marts.fct_task_agreement
@@ -220,7 +253,9 @@ def task_agreement_histogram(con: duckdb.DuckDBPyConnection, project_id: int) ->
         )
         select bin / 10.0 as bin_start, (bin + 1) / 10.0 as bin_end, count(*) as n_tasks
         from binned group by bin order by bin
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 # ---------------------------------------------------------------- annotators
@@ -231,7 +266,9 @@ def leaderboard(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
     with ground truth (the same pairs as fct_annotator_agreement), n, median lead time. Lowest
     agreement first: when there are more than LEADERBOARD_ROWS annotators, the ones who disagree
     with everyone are the ones kept."""
-    return rows(con, f"""
+    return rows(
+        con,
+        f"""
         select
             annotator_id,
             max(n_annotations) as n_annotations,
@@ -249,12 +286,16 @@ def leaderboard(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
         group by annotator_id
         order by agreement_with_others nulls last, annotator_id
         limit {LEADERBOARD_ROWS}
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def pair_matrix(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
     """fct_annotator_pair_matrix over all controls (pair-weighted), for the busiest annotators."""
-    return rows(con, f"""
+    return rows(
+        con,
+        f"""
         with
         busiest as (
             select annotator_id_1 as annotator_id
@@ -274,12 +315,16 @@ def pair_matrix(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
         where matrix.project_id = $1
         group by matrix.annotator_id_1, matrix.annotator_id_2
         order by matrix.annotator_id_1, matrix.annotator_id_2
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def weekly_drift(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
     """Each busy annotator's mean agreement with the others per ISO week (marts.fct_annotator_weekly_agreement)."""
-    return rows(con, f"""
+    return rows(
+        con,
+        f"""
         with
         busiest as (
             select annotator_id from marts.fct_annotator_weekly_agreement
@@ -298,25 +343,33 @@ def weekly_drift(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
         where weekly.project_id = $1
         group by weekly.week_start, weekly.annotator_id
         order by weekly.week_start, weekly.annotator_id
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 # ---------------------------------------------------------------- model vs humans
 
 
 def ceiling(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
-    return rows(con, """
+    return rows(
+        con,
+        """
         select control_name, model_version, n_tasks, n_human_pairs, human_human_agreement,
             n_model_human_pairs, model_human_agreement, agreement_gap
         from marts.fct_agreement_ceiling
         where project_id = $1
         order by control_name, model_version
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def delta_histogram(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
     """fct_task_score_deltas.signed_delta (model - human consensus) in 20 bins over [-1, 1]."""
-    return rows(con, f"""
+    return rows(
+        con,
+        f"""
         with binned as (
             select
                 control_name,
@@ -327,90 +380,126 @@ def delta_histogram(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dic
         select control_name, bin * 2.0 / {HISTOGRAM_BINS} - 1 as bin_start,
             (bin + 1) * 2.0 / {HISTOGRAM_BINS} - 1 as bin_end, count(*) as n_tasks
         from binned group by control_name, bin order by control_name, bin
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def delta_summary(con: duckdb.DuckDBPyConnection, project_id: int) -> list[dict]:
-    return rows(con, """
+    return rows(
+        con,
+        """
         select control_name, score_source, score_name, model_version, n, mae, mean_signed_bias, pearson
         from marts.fct_score_delta_summary
         where project_id = $1 and comparison_level = 'task'
         order by control_name, score_source, score_name, model_version
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def delta_scatter(con: duckdb.DuckDBPyConnection, project_id: int) -> tuple[list[dict], int]:
     """A deterministic sample (hash of the key) of (model score, human consensus) points, and the
     total number of points."""
-    total = con.execute("""
+    total = con.execute(
+        """
         select count(*) from marts.fct_task_score_deltas
         where project_id = $1 and consensus_value is not null and model_score is not null
-    """, [project_id]).fetchone()[0]
-    sample = rows(con, f"""
+    """,
+        [project_id],
+    ).fetchone()[0]
+    sample = rows(
+        con,
+        f"""
         select task_id, control_name, model_version, model_score, consensus_value
         from marts.fct_task_score_deltas
         where project_id = $1 and consensus_value is not null and model_score is not null
         order by hash(task_id, control_name, score_source, score_name, model_version), task_id, control_name
         limit {SCATTER_SAMPLE}
-    """, [project_id])
+    """,
+        [project_id],
+    )
     sample.sort(key=lambda r: (r["task_id"], r["control_name"], r["model_version"]))
     return sample, total
 
 
 def calibration(con: duckdb.DuckDBPyConnection, project_id: int) -> tuple[list[dict], list[dict]]:
-    summary = rows(con, """
+    summary = rows(
+        con,
+        """
         select control_name, score_source, score_name, model_version, n_units, accuracy, mean_score, ece
         from marts.fct_model_calibration
         where project_id = $1
         order by control_name, score_source, score_name, model_version
-    """, [project_id])
-    bins = rows(con, """
+    """,
+        [project_id],
+    )
+    bins = rows(
+        con,
+        """
         select control_name, score_source, score_name, model_version, bin_index, bin_lower, bin_upper,
             n_units, mean_score, accuracy
         from marts.fct_model_calibration_bins
         where project_id = $1 and n_units > 0
         order by control_name, score_source, score_name, model_version, bin_index
-    """, [project_id])
+    """,
+        [project_id],
+    )
     return summary, bins
 
 
 def anchoring(con: duckdb.DuckDBPyConnection, project_id: int) -> tuple[list[dict], list[dict]]:
     """Exposed vs not exposed: score deltas (fct_exposure_score_deltas) and agreement with the model
     (fct_model_agreement_by_exposure), project scope."""
-    deltas = rows(con, """
+    deltas = rows(
+        con,
+        """
         select control_name, score_source, score_name, model_version, exposure, n_annotations,
             mean_abs_delta, mean_signed_delta
         from marts.fct_exposure_score_deltas
         where project_id = $1 and scope = 'project'
         order by control_name, score_source, score_name, model_version, exposure
-    """, [project_id])
-    agreement = rows(con, """
+    """,
+        [project_id],
+    )
+    agreement = rows(
+        con,
+        """
         select control_name, model_version, exposure, n_pairs, n_annotations, mean_agreement
         from marts.fct_model_agreement_by_exposure
         where project_id = $1 and scope = 'project'
         order by control_name, model_version, exposure
-    """, [project_id])
+    """,
+        [project_id],
+    )
     return deltas, agreement
 
 
 def flagged_anchoring(con: duckdb.DuckDBPyConnection, project_id: int) -> int:
-    return con.execute("""
+    return con.execute(
+        """
         select count(distinct annotator_id) from marts.fct_anchoring_index
         where project_id = $1 and is_anchoring_flagged
-    """, [project_id]).fetchone()[0]
+    """,
+        [project_id],
+    ).fetchone()[0]
 
 
 # ---------------------------------------------------------------- review queue
 
 
 def review_queue(con: duckdb.DuckDBPyConnection, project_id: int, top_n: int) -> list[dict]:
-    return rows(con, f"""
+    return rows(
+        con,
+        f"""
         select queue_position, task_id, ext_id, reasons, priority, n_annotations, max_abs_delta
         from marts.fct_review_queue
         where project_id = $1
         order by queue_position
         limit {int(top_n)}
-    """, [project_id])
+    """,
+        [project_id],
+    )
 
 
 def label_studio_source_url(con: duckdb.DuckDBPyConnection, project_id: int) -> str | None:
@@ -418,9 +507,12 @@ def label_studio_source_url(con: duckdb.DuckDBPyConnection, project_id: int) -> 
     raw_label_studio.loads.source; absent on older warehouses)."""
     if "source" not in columns_of(con, "raw_label_studio", "loads"):
         return None
-    row = con.execute("""
+    row = con.execute(
+        """
         select source from raw_label_studio.loads
         where project_id = $1 and source like 'http%'
         order by loaded_at desc limit 1
-    """, [project_id]).fetchone()
+    """,
+        [project_id],
+    ).fetchone()
     return row[0] if row else None

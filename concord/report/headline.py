@@ -50,7 +50,9 @@ def headline_lines(db: Path) -> list[str]:
             ceiling = data.ceiling(con, project_id)
             for row in ceiling:
                 verdict = (
-                    "below the ceiling" if (row["agreement_gap"] or 0) < 0 else "at or above the ceiling"
+                    "below the ceiling"
+                    if (row["agreement_gap"] or 0) < 0
+                    else "at or above the ceiling"
                 )
                 lines.append(
                     f"    {row['control_name']} · {row['model_version']}: model {num(row['model_human_agreement'])} "

@@ -272,10 +272,19 @@ TEMPLATE = r"""<!DOCTYPE html>
 """
 
 
-def render_page(*, sections: list[dict], built_at: str, db_name: str, alpha_threshold: float = 0.667) -> str:
+def render_page(
+    *, sections: list[dict], built_at: str, db_name: str, alpha_threshold: float = 0.667
+) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=False)
     template = env.from_string(TEMPLATE)
     return template.render(
-        sections=sections, built_at=built_at, db_name=db_name, style=STYLE, script=SCRIPT,
-        num=num, when=when, sortk=sort_key, alpha_threshold=alpha_threshold,
+        sections=sections,
+        built_at=built_at,
+        db_name=db_name,
+        style=STYLE,
+        script=SCRIPT,
+        num=num,
+        when=when,
+        sortk=sort_key,
+        alpha_threshold=alpha_threshold,
     )

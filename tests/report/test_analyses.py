@@ -15,7 +15,9 @@ def test_catalogue_has_at_least_ten_commented_questions():
     assert len(ANALYSES) >= 10
     for path in ANALYSES:
         first = path.read_text().lstrip().splitlines()[0]
-        assert first.startswith("-- ") and len(first) > 20, f"{path.name}: starts without a comment saying what it answers"
+        assert first.startswith("-- ") and len(first) > 20, (
+            f"{path.name}: starts without a comment saying what it answers"
+        )
 
 
 @pytest.fixture(scope="module")

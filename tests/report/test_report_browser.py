@@ -24,8 +24,14 @@ ARTIFACTS = Path(os.environ.get("CONCORD_TEST_ARTIFACTS") or REPO_ROOT / "test-a
 
 # how each data-mart attribute of the page maps back to the warehouse: (sql, key columns)
 MART_LOOKUPS = {
-    "fct_control_summary": ("select {col} from marts.fct_control_summary where project_id = ? and control_name = ?", (int, str)),
-    "fct_control_reliability": ("select {col} from marts.fct_control_reliability where project_id = ? and control_name = ?", (int, str)),
+    "fct_control_summary": (
+        "select {col} from marts.fct_control_summary where project_id = ? and control_name = ?",
+        (int, str),
+    ),
+    "fct_control_reliability": (
+        "select {col} from marts.fct_control_reliability where project_id = ? and control_name = ?",
+        (int, str),
+    ),
     "fct_agreement_ceiling": (
         "select {col} from marts.fct_agreement_ceiling where project_id = ? and control_name = ? and model_version = ?",
         (int, str, str),
@@ -55,8 +61,14 @@ OVERVIEW_SQL = {
 
 
 def chromium_path() -> str:
-    path = os.environ.get("CONCORD_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, "no chromium on PATH: `make test` installs Debian's chromium (apt-get install -y chromium)"
+    path = (
+        os.environ.get("CONCORD_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    assert path, (
+        "no chromium on PATH: `make test` installs Debian's chromium (apt-get install -y chromium)"
+    )
     return path
 
 
@@ -141,8 +153,15 @@ def page_run(report_file, tmp_path_factory):
             page.screenshot(path=str(screenshot), full_page=True)
         finally:
             browser.close()
-    return {**seen, "charts": charts, "numbers": numbers, "links": links, "screenshot": screenshot,
-            "result": result, "path": path}
+    return {
+        **seen,
+        "charts": charts,
+        "numbers": numbers,
+        "links": links,
+        "screenshot": screenshot,
+        "result": result,
+        "path": path,
+    }
 
 
 def test_no_console_error_and_no_failed_request(page_run):
@@ -153,7 +172,11 @@ def test_no_console_error_and_no_failed_request(page_run):
 
 
 def test_no_request_but_the_file_itself(page_run):
-    others = [u for u in page_run["requests"] if u != page_run["path"].as_uri() and not u.startswith("data:")]
+    others = [
+        u
+        for u in page_run["requests"]
+        if u != page_run["path"].as_uri() and not u.startswith("data:")
+    ]
     assert others == []
 
 
@@ -172,7 +195,12 @@ def test_every_chart_container_holds_rendered_marks(page_run):
 def test_numbers_in_the_page_equal_the_marts(page_run, built_warehouse):
     numbers = page_run["numbers"]
     marts = {n["mart"] for n in numbers}
-    assert {"fct_control_summary", "fct_agreement_ceiling", "fct_review_queue", "project_overview"} <= marts
+    assert {
+        "fct_control_summary",
+        "fct_agreement_ceiling",
+        "fct_review_queue",
+        "project_overview",
+    } <= marts
     checked = 0
     for item in numbers:
         if item["mart"] == "project_overview":
@@ -190,7 +218,10 @@ def test_numbers_in_the_page_equal_the_marts(page_run, built_warehouse):
 
 def test_review_queue_links_to_label_studio(page_run, built_warehouse):
     links = [h for h in page_run["links"] if h.startswith("http://label-studio.invalid:8080/")]
-    first = query(built_warehouse, "select project_id, task_id from marts.fct_review_queue order by queue_position limit 1")[0]
+    first = query(
+        built_warehouse,
+        "select project_id, task_id from marts.fct_review_queue order by queue_position limit 1",
+    )[0]
     assert f"http://label-studio.invalid:8080/projects/{first[0]}/data?task={first[1]}" in links
 
 

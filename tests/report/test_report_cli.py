@@ -20,11 +20,16 @@ BUILD_TIME = re.compile(r'<time id="build-time">[^<]*</time>')
 @pytest.fixture(scope="module")
 def report_html(built_warehouse, tmp_path_factory):
     out = tmp_path_factory.mktemp("report_cli") / "report.html"
-    result = build_report(built_warehouse, out, built_at=dt.datetime(2026, 1, 1, 12, 0, 0))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("LABEL_STUDIO_URL", raising=False)
+        result = build_report(built_warehouse, out, built_at=dt.datetime(2026, 1, 1, 12, 0, 0))
     return out.read_text(encoding="utf-8"), result
 
 
-def test_rebuild_is_identical_but_for_the_build_time(built_warehouse, tmp_path, report_html):
+def test_rebuild_is_identical_but_for_the_build_time(
+    built_warehouse, tmp_path, report_html, monkeypatch
+):
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
     first, _ = report_html
     again = tmp_path / "again.html"
     build_report(built_warehouse, again, built_at=dt.datetime(2027, 6, 30, 8, 15, 0))
@@ -52,7 +57,12 @@ def test_html_stays_small(report_html):
 
 def test_workspace_overview_comes_first_and_links_each_section(report_html, built_warehouse):
     html, result = report_html
-    projects = [r[0] for r in query(built_warehouse, "select project_id from staging.stg_label_studio__projects order by 1")]
+    projects = [
+        r[0]
+        for r in query(
+            built_warehouse, "select project_id from staging.stg_label_studio__projects order by 1"
+        )
+    ]
     assert result.project_ids == projects
     overview = html.index('id="workspace"')
     for project_id in projects:
@@ -68,7 +78,9 @@ def test_no_label_studio_link_without_a_url(report_html, monkeypatch):
 
 def test_cli_report_one_project(built_warehouse, tmp_path):
     out = tmp_path / "one.html"
-    result = CliRunner().invoke(cli, ["report", "--db", str(built_warehouse), "--out", str(out), "--project", "3"])
+    result = CliRunner().invoke(
+        cli, ["report", "--db", str(built_warehouse), "--out", str(out), "--project", "3"]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"report: {out}")
     html = out.read_text()
@@ -77,10 +89,22 @@ def test_cli_report_one_project(built_warehouse, tmp_path):
 
 def test_cli_report_unknown_project_is_a_one_line_error(built_warehouse, tmp_path):
     result = CliRunner().invoke(
-        cli, ["report", "--db", str(built_warehouse), "--out", str(tmp_path / "x.html"), "--project", "999"]
+        cli,
+        [
+            "report",
+            "--db",
+            str(built_warehouse),
+            "--out",
+            str(tmp_path / "x.html"),
+            "--project",
+            "999",
+        ],
     )
     assert result.exit_code == 1
-    assert result.output.strip() == f"concord: error: {built_warehouse}: no project 999 in the warehouse"
+    assert (
+        result.output.strip()
+        == f"concord: error: {built_warehouse}: no project 999 in the warehouse"
+    )
     assert not (tmp_path / "x.html").exists()
 
 
@@ -91,18 +115,24 @@ def test_cli_report_without_marts(tmp_path):
     duckdb.connect(str(db)).close()
     result = CliRunner().invoke(cli, ["report", "--db", str(db), "--out", str(tmp_path / "x.html")])
     assert result.exit_code == 1
-    assert result.output.strip() == f"concord: error: {db}: the marts are not built: run `concord build` first"
+    assert (
+        result.output.strip()
+        == f"concord: error: {db}: the marts are not built: run `concord build` first"
+    )
 
 
 def test_control_summary_says_when_no_model_predicts_a_control(built_warehouse):
-    rows = query(built_warehouse, """
+    rows = query(
+        built_warehouse,
+        """
         select summary.project_id, summary.control_name, summary.model_status, summary.n_model_versions,
             count(ceiling.model_version)
         from marts.fct_control_summary as summary
         left join marts.fct_agreement_ceiling as ceiling
             on summary.project_id = ceiling.project_id and summary.control_name = ceiling.control_name
         group by all order by 1, 2
-    """)
+    """,
+    )
     assert rows
     for project_id, control, status, n_versions, n_ceiling in rows:
         assert n_versions == n_ceiling, control
@@ -115,7 +145,9 @@ def test_control_summary_says_when_no_model_predicts_a_control(built_warehouse):
 
 
 def test_control_summary_matches_the_marts_it_summarises(built_warehouse):
-    mismatches = query(built_warehouse, """
+    mismatches = query(
+        built_warehouse,
+        """
         with best as (
             select project_id, control_name, max(model_human_agreement) as best
             from marts.fct_agreement_ceiling group by all
@@ -136,15 +168,19 @@ def test_control_summary_matches_the_marts_it_summarises(built_warehouse):
             or summary.alpha is distinct from (case when reliability.value_kind = 'numeric'
                 then reliability.alpha_interval else reliability.alpha_nominal end)
             or summary.is_unreliable != coalesce(summary.alpha < 0.667, false)
-    """)
+    """,
+    )
     assert mismatches == []
 
 
 def test_descriptions_are_persisted_into_duckdb(built_warehouse):
-    missing = query(built_warehouse, """
+    missing = query(
+        built_warehouse,
+        """
         select column_name from duckdb_columns()
         where schema_name = 'marts' and table_name = 'fct_control_summary' and comment is null
-    """)
+    """,
+    )
     assert missing == []
 
 
@@ -158,10 +194,16 @@ def test_demo_summary_ends_with_headline_query_and_report(built_warehouse, tmp_p
     lines = out.rstrip().splitlines()
     assert lines[-1] == f"Report: {report}"
     assert "Project 1" in out and "Project 3" in out
-    alpha = query(built_warehouse, "select alpha from marts.fct_control_summary where project_id = 1 and control_name = 'label'")[0][0]
+    alpha = query(
+        built_warehouse,
+        "select alpha from marts.fct_control_summary where project_id = 1 and control_name = 'label'",
+    )[0][0]
     assert f"alpha {alpha:.3f}" in out
-    v1 = query(built_warehouse, """select model_human_agreement, human_human_agreement from marts.fct_agreement_ceiling
-        where project_id = 1 and control_name = 'label' and model_version = 'sentiment-v1'""")[0]
+    v1 = query(
+        built_warehouse,
+        """select model_human_agreement, human_human_agreement from marts.fct_agreement_ceiling
+        where project_id = 1 and control_name = 'label' and model_version = 'sentiment-v1'""",
+    )[0]
     assert f"label · sentiment-v1: model {v1[0]:.3f} vs humans {v1[1]:.3f}" in out
     assert "human_rating: not predicted by any model" in out
     assert MART_QUERY in out
@@ -176,8 +218,12 @@ def test_docs_static_site_with_exposures(built_warehouse, tmp_path):
     site = tmp_path / "site" / "static_index.html"
     assert result.output.strip() == f"dbt docs: {site}"
     html = site.read_text()
-    for name in ("exposure.concord.concord_report", "exposure.concord.concord_extract",
-                 "exposure.concord.label_studio_push_flags", "fct_control_summary"):
+    for name in (
+        "exposure.concord.concord_report",
+        "exposure.concord.concord_extract",
+        "exposure.concord.label_studio_push_flags",
+        "fct_control_summary",
+    ):
         assert name in html, name
 
 
@@ -205,3 +251,31 @@ def test_confidence_intervals_shown_when_the_warehouse_has_them(built_warehouse,
     # and without it, no interval is claimed
     build_report(built_warehouse, tmp_path / "plain.html")
     assert "[CI]" not in (tmp_path / "plain.html").read_text()
+
+
+def test_task_links_from_the_server_a_project_was_pulled_from(
+    built_warehouse, tmp_path, monkeypatch
+):
+    """No --ls-url and no $LABEL_STUDIO_URL: the Label Studio URL recorded with the loads (#11's
+    raw_label_studio.loads.source) gives the links; `file:` sources give none."""
+    import duckdb
+
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse, db)
+    con = duckdb.connect(str(db))
+    con.execute("alter table raw_label_studio.loads add column if not exists source varchar")
+    con.execute(
+        "update raw_label_studio.loads set source = case when project_id = 1 "
+        "then 'http://ls.example:8080' else 'file:/tmp/export.json' end"
+    )
+    con.close()
+    out = tmp_path / "linked.html"
+    build_report(db, out)
+    html = out.read_text()
+    first = query(
+        db,
+        "select task_id from marts.fct_review_queue where project_id = 1 order by queue_position limit 1",
+    )[0][0]
+    assert f'href="http://ls.example:8080/projects/1/data?task={first}"' in html
+    assert "/projects/3/data?task=" not in html
