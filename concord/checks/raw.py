@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from concord.checks.registry import (
-    between,
     compound_unique,
     finite,
     no_rows,
     not_null,
     register,
     unique,
+    var_range,
 )
-from concord.checks.settings import declared_range
 
 TASKS = "raw_label_studio.tasks"
 LOADS = "raw_label_studio.loads"
@@ -43,6 +42,4 @@ register(compound_unique(SCORE_ROWS, ["score_table_name", "row_number"]))
 register(not_null(SCORE_ROWS, "key_value"))
 register(finite(SCORE_ROWS, "score"))
 
-_external_range = declared_range("concord_external_score_range")
-if _external_range is not None:
-    register(between(SCORE_ROWS, "score", *_external_range))
+register(var_range(SCORE_ROWS, "score", "concord_external_score_range"))

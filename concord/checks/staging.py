@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from concord.checks.registry import (
-    between,
     compound_unique,
     finite,
     no_rows,
     not_null,
     register,
     unique,
+    var_range,
 )
-from concord.checks.settings import declared_range
 
 S = "staging."
 TASKS = S + "stg_label_studio__tasks"
@@ -66,9 +65,7 @@ for var, relation, column in (
     ("concord_prediction_score_range", PREDICTION_RESULTS, "region_score"),
     ("concord_external_score_range", EXTERNAL_SCORES, "score"),
 ):
-    declared = declared_range(var)
-    if declared is not None:
-        register(between(relation, column, *declared, description=f"{column} within {list(declared)} (var {var})"))
+    register(var_range(relation, column, var, describe_var=True))
 
 # every result's from_name is a control of its project's labeling config (when one was ingested)
 _UNKNOWN_CONTROL = (
