@@ -141,10 +141,12 @@ def test_every_connection_has_the_memory_limit(tmp_path, monkeypatch, read_only)
 def test_a_locked_warehouse_is_one_line_naming_the_file(tmp_path):
     db = tmp_path / "locked.duckdb"
     warehouse.connect(db).close()
+    hold = (
+        f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); "
+        "sys.stdin.read()"
+    )
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); "
-         "sys.stdin.read()"],
+        [sys.executable, "-c", hold],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:

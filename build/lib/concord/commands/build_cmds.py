@@ -1,0 +1,184 @@
+"""`concord build`, `concord check`, `concord demo`: the warehouse after ingest."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from concord.options import db_option, migrate_before_writing
+from concord.paths import DEMO_DATA_DIR, resolve_db
+
+# package data (concord/demo_data/), so that an installed `concord demo` needs no checkout; the
+# test fixtures of the same name are links to these files
+DEMO_LABEL_STUDIO = DEMO_DATA_DIR / "label_studio"
+DEMO_EXPORTS = (
+    # (export, labeling config, Label Studio project id)
+    (DEMO_LABEL_STUDIO / "byos_text" / "export_snapshot.json", DEMO_LABEL_STUDIO / "byos_text" / "labeling_config.xml", 1),
+    (DEMO_LABEL_STUDIO / "ner_spans" / "export_snapshot.json", DEMO_LABEL_STUDIO / "ner_spans" / "labeling_config.xml", 3),
+)
+DEMO_SCORES = DEMO_DATA_DIR / "scores"
+
+# no quotes inside, so it pastes into a shell one-liner as is
+EXAMPLE_QUERY = (
+    "select tasks.ext_id, tasks.data_score as model_score, results.choices, "
+    "count(*) as n_annotators "
+    "from staging.stg_label_studio__annotation_results as results "
+    "inner join staging.stg_label_studio__tasks as tasks on results.task_id = tasks.task_id "
+    "where results.choices is not null "
+    "group by all order by tasks.ext_id limit 10"
+)
+
+
+@click.command(
+    "build",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@db_option
+@click.pass_context
+def build_cmd(ctx: click.Context, db) -> None:
+    """Run `dbt build` on the warehouse (extra arguments go to dbt, e.g. --select staging)."""
+    from concord.dbt import run_dbt
+
+    migrate_before_writing(db)
+    run_dbt(["build", *ctx.args], resolve_db(db))
+
+
+@click.command("check")
+@db_option
+@click.option("-v", "--verbose", is_flag=True, help="List passing expectations too.")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    type=click.Choice(["raw", "staging", "marts"]),
+    help="Only the checks of this layer (repeatable; default: all).",
+)
+def check_cmd(db, verbose: bool, layers: tuple[str, ...]) -> None:
+    """Run the data-quality expectations (Great Expectations); exit 1 when any fails."""
+    report = _run_checks(resolve_db(db), verbose=verbose, layers=list(layers) or None)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _run_checks(db_path: Path, *, verbose: bool = False, layers: list[str] | None = None):
+    from concord.checks.runner import format_report, run_checks
+    from ingest.errors import ConcordError
+
+    if not db_path.exists():
+        raise ConcordError(f"{db_path}: no warehouse here: run `concord ingest` and `concord build` first")
+    report = run_checks(db_path, layers=layers)
+    for line in format_report(report, verbose=verbose):
+        click.echo(line)
+    return report
+
+
+SCORE_SUFFIXES = (".csv", ".parquet", ".json", ".ndjson", ".jsonl")
+
+
+def demo_score_files() -> list[Path]:
+    """The bundled demo score tables (concord/demo_data/scores/*), each loaded under its file stem."""
+    if not DEMO_SCORES.is_dir():
+        return []
+    return sorted(p for p in DEMO_SCORES.iterdir() if p.suffix.lower() in SCORE_SUFFIXES)
+
+
+def score_key_for(path: Path) -> str:
+    """The --key of a demo score table, from its columns: prediction_id, task_id, else data.<first
+    column that is not score / model_version / scored_at> (demo/make_scores.py: data.ext_id)."""
+    from ingest.warehouse import scratch
+
+    con = scratch()
+    try:
+        columns = [row[0] for row in con.execute(f"describe select * from '{path}'").fetchall()]
+    finally:
+        con.close()
+    for key in ("prediction_id", "task_id"):
+        if key in columns:
+            return key
+    for column in columns:
+        if column not in ("score", "model_version", "scored_at"):
+            return f"data.{column}"
+    from ingest.errors import ConcordError
+
+    raise ConcordError(f"{path}: no key column among {columns}")
+
+
+def ingest_demo_score_file(db: Path, path: Path) -> list[str]:
+    """Ingest one demo score table under its file stem; returns the lines to print."""
+    from ingest.scores import ingest_scores
+
+    result = ingest_scores(db, [path], path.stem, score_key_for(path))
+    results = result if isinstance(result, list) else [result]
+    return [line for r in results for line in r.lines()]
+
+
+@click.command("demo")
+@db_option
+def demo_cmd(db) -> None:
+    """Load the bundled demo data, build the warehouse, run the checks and print a summary."""
+    from concord.dbt import run_dbt
+    from ingest.configs import ingest_config
+    from ingest.errors import ConcordError
+    from ingest.exports import ingest_exports
+
+    db_path = resolve_db(db)
+    click.echo(f"concord demo: warehouse {db_path}")
+    migrate_before_writing(db_path)
+    for export, config, project_id in DEMO_EXPORTS:
+        for result in ingest_exports(db_path, [export]):
+            for line in result.lines():
+                click.echo(f"  {line}")
+        for line in ingest_config(db_path, config, project_id).lines():
+            click.echo(f"  {line}")
+    score_files = demo_score_files()
+    if not score_files:
+        raise ConcordError(f"{DEMO_SCORES}: no demo score table found")
+    for path in score_files:
+        for line in ingest_demo_score_file(db_path, path):
+            click.echo(f"  {line}")
+    click.echo("dbt build ...")
+    run_dbt(["build"], db_path, quiet=True)
+    click.echo("dbt build: ok")
+    report = _run_checks(db_path)
+    _print_summary(db_path)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _print_summary(db_path: Path) -> None:
+    from ingest.warehouse import connect
+
+    con = connect(db_path, read_only=True)
+    try:
+        counts = {
+            name: con.execute(f"select count(*) from {relation}").fetchone()[0]
+            for name, relation in (
+                ("projects", "staging.stg_label_studio__projects"),
+                ("tasks", "staging.stg_label_studio__tasks where not is_deleted"),
+                ("annotations", "staging.stg_label_studio__annotations where not is_cancelled"),
+                ("skipped annotations", "staging.stg_label_studio__annotations where is_cancelled"),
+                ("predictions", "staging.stg_label_studio__predictions"),
+                ("controls", "staging.stg_label_studio__controls"),
+                ("score rows", "staging.stg_scores__external_scores"),
+            )
+        }
+    finally:
+        con.close()
+    click.echo("")
+    click.echo("Concord demo warehouse")
+    for name, value in counts.items():
+        click.echo(f"  {name + ':':<21}{value}")
+    click.echo(f"  {'DuckDB file:':<21}{db_path}")
+    click.echo("")
+    click.echo("Try a query (the model score next to the annotators' choices, per task):")
+    click.echo(f"  {EXAMPLE_QUERY};")
+    click.echo("from Python:")
+    click.echo(
+        f"  {Path(sys.executable)} -c \"import duckdb; "
+        f"print(duckdb.connect('{db_path}', read_only=True).sql('{EXAMPLE_QUERY}'))\""
+    )
+
+
+COMMANDS: list = [build_cmd, check_cmd, demo_cmd]

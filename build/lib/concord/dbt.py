@@ -1,0 +1,109 @@
+"""Run dbt on the warehouse, in-process, with the project's models and profile.
+
+`concord build` and the tests go through `run_dbt`, so the CLI and `dbt build` from the repo root
+do the same thing: both read `$CONCORD_DB` through profiles.yml. Installed from a wheel, the
+project is the copy inside the package (concord/paths.py); dbt's target/ and logs/ then go next
+to the warehouse (`.concord-dbt/`), since site-packages may not be writable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from concord.paths import DBT_PROJECT_DIR, IS_CHECKOUT, resolve_db
+from ingest.errors import ConcordError
+
+
+class DbtError(ConcordError):
+    """dbt ended with errors or failing tests."""
+
+
+def run_dbt(
+    args: list[str],
+    db: str | os.PathLike[str] | None = None,
+    *,
+    target_path: str | os.PathLike[str] | None = None,
+    quiet: bool = False,
+) -> None:
+    """Run `dbt <args>` against the warehouse `db`; raise DbtError when dbt reports failure.
+
+    `target_path` (default `$DBT_TARGET_PATH`, then the project's `target/`) lets tests and
+    parallel runs keep their compiled artifacts apart.
+    """
+    from dbt.cli.main import dbtRunner  # imported late: dbt import costs ~1 s
+
+    db_path = resolve_db(db)
+    os.environ["CONCORD_DB"] = str(db_path)
+    full_args = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+    ]
+    target = target_path or os.environ.get("DBT_TARGET_PATH")
+    if not target and not IS_CHECKOUT:
+        target = db_path.parent / ".concord-dbt" / "target"
+    if target:
+        full_args += ["--target-path", str(Path(target).resolve())]
+    if not IS_CHECKOUT and not os.environ.get("DBT_LOG_PATH"):
+        full_args += ["--log-path", str(db_path.parent / ".concord-dbt" / "logs")]
+    if quiet:
+        full_args = ["--quiet", *full_args]
+    try:
+        result = dbtRunner().invoke(full_args)
+    finally:
+        _release_duckdb()
+    if result.exception is not None:
+        raise DbtError(f"dbt {' '.join(args)} failed: {result.exception}")
+    if not result.success:
+        hint = ""
+        if _ran_out_of_memory(result):
+            hint = (
+                "; DuckDB ran out of memory: raise its limit with CONCORD_MEMORY_LIMIT "
+                f"(now {os.environ.get('CONCORD_MEMORY_LIMIT') or '600MB, the default'}; "
+                "e.g. CONCORD_MEMORY_LIMIT=16GB)"
+            )
+        raise DbtError(
+            f"dbt {' '.join(args)} reported errors or failing tests (see output above){hint}"
+        )
+    if args and args[0] in ("build", "run"):
+        _record_vars(db_path, args)
+
+
+def _record_vars(db_path: Path, args: list[str]) -> None:
+    """Remember the build's `--vars` in the warehouse, for the Python that reads vars."""
+    from concord.dbt_vars import record_overrides, vars_argument
+    from ingest.warehouse import connection
+
+    overrides = vars_argument(args)
+    if overrides is None and not db_path.exists():
+        return
+    with connection(db_path) as con:
+        record_overrides(con, overrides)
+
+
+def _ran_out_of_memory(result) -> bool:
+    """Did a node of this dbt run fail with DuckDB's out-of-memory error?"""
+    for node in getattr(result.result, "results", None) or []:
+        if "Out of Memory Error" in str(getattr(node, "message", "") or ""):
+            return True
+    return False
+
+
+def _release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run.
+
+    Otherwise a later `duckdb.connect(db, read_only=True)` in the same process (tests, `concord
+    check` after `concord demo`'s build) fails with "Can't open a connection to same database file
+    with a different configuration than existing connections".
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None

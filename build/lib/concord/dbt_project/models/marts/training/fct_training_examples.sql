@@ -1,0 +1,74 @@
+-- The default training set, one row per task: fct_training_candidates filtered with the dbt vars
+-- `concord extract` defaults to, so `dbt build` alone gives what `concord extract` writes with no
+-- options (docs/governance.md, "Filters"):
+--   not skipped-only; not in fct_review_queue unless a ground-truth annotation resolves it;
+--   n_annotations >= var concord_extract_min_annotations;
+--   agreement gate: a control is gated by its own threshold (var
+--   concord_extract_min_agreement_by_control) or, when it has an agreement metric, by var
+--   concord_extract_min_agreement; with any threshold set, a task needs at least one gated
+--   control and every gated control at or above its threshold (NULL agreement fails).
+{%- set min_agreement = var('concord_extract_min_agreement') %}
+{%- set by_control = var('concord_extract_min_agreement_by_control') %}
+{%- set gating = (min_agreement is not none) or (by_control | length > 0) %}
+with
+
+candidates as (
+    select * from {{ ref('fct_training_candidates') }}
+),
+
+control_candidates as (
+    select * from {{ ref('fct_training_candidates_by_control') }}
+),
+
+control_thresholds as (
+    select
+        *,
+        case
+            {%- for name, threshold in by_control.items() %}
+            when control_name = '{{ name }}' then cast({{ threshold }} as double)
+            {%- endfor %}
+            when has_agreement_metric
+                then cast({{ 'null' if min_agreement is none else min_agreement }} as double)
+        end as agreement_threshold,
+    from control_candidates
+    where not is_skipped_only
+        and (not is_in_review_queue or is_resolved_by_ground_truth)
+),
+
+gated_tasks as (
+    select
+        task_id,
+        bool_and(coalesce(agreement >= agreement_threshold, false)) as passes,
+    from control_thresholds
+    where agreement_threshold is not null
+    group by task_id
+),
+
+filtered as (
+    select
+        task_id,
+        project_id,
+        ext_id,
+        split,
+        data_json,
+        labels_json,
+        n_annotations,
+        min_agreement,
+        has_ground_truth,
+        model_version,
+        model_label,
+        model_score,
+        human_model_delta,
+        prediction_ids,
+        annotation_ids,
+        load_id,
+    from candidates
+    where not is_skipped_only
+        and (not is_in_review_queue or is_resolved_by_ground_truth)
+        and n_annotations >= {{ var('concord_extract_min_annotations') }}
+        {%- if gating %}
+        and task_id in (select task_id from gated_tasks where passes)
+        {%- endif %}
+)
+
+select * from filtered

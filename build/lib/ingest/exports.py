@@ -1,0 +1,1249 @@
+"""`concord ingest export`: Label Studio exports -> raw_label_studio.loads / tasks.
+
+JSON exports (sync or snapshot form) are streamed by DuckDB, never `json.load`-ed: the reader parses
+each file once, straight into the typed task struct of the raw layer (`ingest.schema.RAW_TASK_SHAPE`),
+and validation runs on that struct without parsing again. Only when the reader refuses a file, or
+a task fails the checks, is the file read again as JSON text (`read_json_objects`) and checked task
+by task, to name the record, task and field that is wrong. JSON_MIN and CSV exports are regrouped
+into the same task shape by `ingest.exports_min`. All files of one command share one transaction.
+
+Replacement rule: a task is stored once, as its version in the most recently ingested export that
+contains it (annotations, predictions and drafts included). Tasks absent from a partial export stay
+as they were; with `full_snapshot=True` the project's tasks absent from every file of the command
+are marked `is_deleted` (a task that shows up again later is undeleted).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.errors import ExportFormatError, IngestError
+from ingest.loading import (
+    PROGRESS_MIN_BYTES,
+    LoadResult,
+    Progress,
+    check_readable,
+    connect,
+    file_sha256,
+    human_bytes,
+    make_load_id,
+    previous_load,
+    record_load,
+    sniff,
+    transaction,
+    utc_now,
+)
+from ingest.schema import (
+    RAW_TASK_SHAPE,
+    RAW_TASK_TYPE,
+    SHAPE_KEYS,
+    transform_spec,
+)
+from ingest.warehouse import migrate
+
+COMMAND = "export"
+
+# files this large are hashed (sha256, for idempotency) on a thread while DuckDB reads them,
+# when no earlier load has their size; smaller ones are hashed first
+HASH_ALONGSIDE_MIN_BYTES = 64 * 1024 * 1024
+
+# result types staging gives typed columns; any other type is kept (value_json) and reported
+TYPED_RESULT_TYPES = frozenset(
+    {
+        "choices",
+        "rating",
+        "textarea",
+        "labels",
+        "rectanglelabels",
+        "pairwise",
+        "ranker",
+        "number",
+        "taxonomy",
+    }
+)
+
+_INT = "('UBIGINT', 'BIGINT')"
+
+_DUCKDB_JSON_ERROR = re.compile(
+    r'Malformed JSON in file "(?P<file>.*)", at byte (?P<byte>\d+) in record/value (?P<rec>\d+): '
+    r"(?P<why>.*?)\.?\s*$",
+    re.DOTALL,
+)
+
+
+_ITEM = '{"from_name": "JSON", "type": "JSON", "value": "JSON"}'
+# the parts of a task that validation needs, parsed in ONE json_transform per task (missing keys
+# and wrong shapes come out as NULL; non-object list elements as all-NULL structs). Sub-documents
+# are not copied out (only "data", to check it is an object): the pass stays close to one parse.
+_SHAPE = (
+    '{"id": "JSON", "project": "JSON", "data": "JSON", '
+    '"annotations": [{"id": "JSON", "completed_by": "JSON", "was_cancelled": "JSON", '
+    f'"result": [{_ITEM}]}}], '
+    f'"predictions": [{{"id": "JSON", "result": [{_ITEM}]}}], '
+    f'"drafts": [{{"id": "JSON", "result": [{_ITEM}]}}]}}'
+)
+
+
+def _items_ok(items: str) -> str:
+    """SQL: `items` (a transformed result list) is a list of well-formed result items."""
+    return (
+        f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
+        "r.value is not null and json_type(r.value) = 'OBJECT' "
+        "and coalesce(json_type(r.from_name), '') = 'VARCHAR' "
+        "and coalesce(json_type(r.type), '') = 'VARCHAR')), true))"
+    )
+
+
+def _all(items: str, condition: str, var: str) -> str:
+    return f"coalesce(list_bool_and(list_transform({items}, lambda {var}: {condition})), true)"
+
+
+def _container_ok(key: str) -> str:
+    """A list, or absent / JSON null (checked on the raw task only when the transform gave NULL)."""
+    return f"(s.{key} is not null or coalesce(json_type(task_json, '$.{key}'), 'NULL') = 'NULL')"
+
+
+_ANNOTATION_OK = f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')}"
+# a prediction is an id (sync export: an all-NULL struct here) or an object with id and result
+_PREDICTION_OK = (
+    f"(q.id is null and q.result is null) "
+    f"or (coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')})"
+)
+# the all-NULL elements must really be integer ids: checked on the raw task, only where present
+_PREDICTION_IDS_OK = (
+    "case when coalesce(list_bool_or(list_transform(s.predictions, "
+    "lambda q: q.id is null and q.result is null)), false) then "
+    "len(list_filter(json_type(task_json, '$.predictions[*]'), "
+    f"lambda t: t not in {_INT})) "
+    "= len(list_filter(s.predictions, lambda q: not (q.id is null and q.result is null))) "
+    "else true end"
+)
+_DRAFT_OK = f"coalesce(json_type(d.id), '') in {_INT} and {_items_ok('d.result')}"
+
+
+def _check_sql(source: str) -> str:
+    """Validate every task of `source` (record_no, task_json) in one vectorised pass into
+    `_concord_checked`; the first bad record is then diagnosed in Python for a precise message."""
+    return f"""
+create or replace temp table _concord_checked as
+with parsed as (
+    select
+        record_no,
+        task_json,
+        json_transform(task_json, '{_SHAPE}') as s,
+    from {source}
+)
+select
+    record_no,
+    task_json,
+    case when json_type(s.id) in {_INT} then s.id::varchar::bigint end as task_id,
+    case when json_type(s.project) in {_INT} then s.project::varchar::bigint end as project_id,
+    coalesce(len(s.annotations), 0) as n_annotations,
+    coalesce(len(list_filter(s.annotations, lambda a: a.was_cancelled::varchar = 'true')), 0)
+        as n_cancelled,
+    coalesce(len(s.predictions), 0) as n_predictions,
+    coalesce(len(s.drafts), 0) as n_drafts,
+    coalesce(list_bool_or(list_transform(s.predictions, lambda q: q.id is not null)), false)
+        or coalesce(list_bool_or(list_transform(
+            s.annotations, lambda a: json_type(a.completed_by) = 'OBJECT'
+        )), false) as looks_snapshot,
+    list_concat(
+        flatten(list_transform(
+            s.annotations, lambda a: list_transform(a.result, lambda r: r.type ->> '$')
+        )),
+        flatten(list_transform(
+            s.predictions, lambda q: list_transform(q.result, lambda r: r.type ->> '$')
+        )),
+        flatten(list_transform(
+            s.drafts, lambda d: list_transform(d.result, lambda r: r.type ->> '$')
+        ))
+    ) as result_types,
+    coalesce(json_type(s.id), '') in {_INT}
+    and coalesce(json_type(s.project), 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
+    and coalesce(json_type(s.data), 'NULL') in ('OBJECT', 'NULL')
+    and {_container_ok("annotations")}
+    and {_container_ok("predictions")}
+    and {_container_ok("drafts")}
+    and {_all("s.annotations", _ANNOTATION_OK, "a")}
+    and {_all("s.predictions", _PREDICTION_OK, "q")}
+    and {_PREDICTION_IDS_OK}
+    and {_all("s.drafts", _DRAFT_OK, "d")}
+    as is_ok,
+from parsed
+"""
+
+
+_RAW_SPEC = transform_spec(RAW_TASK_SHAPE)
+
+# --- the fast path: checks on the typed struct the reader produced ----------------------------
+
+_INT_TEXT = "'-?[0-9]+'"
+
+
+def _is_int_json(expr: str) -> str:
+    """SQL: the JSON scalar `expr` is an integer that fits a BIGINT (JSON text like 42, never
+    "42", 4.2 or 99999999999999999999)."""
+    return (
+        f"coalesce(regexp_full_match({expr}::varchar, {_INT_TEXT}) "
+        f"and try_cast({expr}::varchar as bigint) is not null, false)"
+    )
+
+
+# The reader turns a number, boolean, object or array into text where the shape says VARCHAR
+# (`from_name`, `type`): values that look like one send the file to the JSON-text path, whose
+# checks tell a real string ("5") from a number (5) exactly as before.
+def _looks_non_string(expr: str) -> str:
+    return (
+        f"coalesce(regexp_full_match({expr}, '-?[0-9][0-9.eE+-]*|true|false') "
+        f"or starts_with({expr}, '{{') or starts_with({expr}, '['), false)"
+    )
+
+
+def _suspect_items(items: str) -> str:
+    """SQL: some item of the typed result list `items` has a from_name or type that may not
+    have been a JSON string."""
+    return (
+        f"coalesce(list_bool_or(list_transform({items}, lambda r: "
+        f"{_looks_non_string('r.from_name')} or {_looks_non_string('r.type')})), false)"
+    )
+
+
+def _typed_items_ok(items: str) -> str:
+    """SQL: `items` (a typed result list) is a list of result items with an object `value` and a
+    `from_name` and `type` (the reader gives NULL for absent keys and JSON nulls)."""
+    return (
+        f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
+        "r is not null and r.from_name is not null and r.type is not null "
+        "and coalesce(starts_with(r.value::varchar, '{'), false))), true))"
+    )
+
+
+# snapshot-form prediction objects, parsed for their checks (sync exports hold plain ids here)
+_PREDICTION_SHAPE = f'{{"id": "JSON", "result": [{_ITEM}]}}'
+_PREDICTION_OBJECTS = (
+    "list_transform(list_filter(task.predictions, lambda p: starts_with(p::varchar, '{')), "
+    f"lambda p: from_json(p, '{_PREDICTION_SHAPE}'))"
+)
+_TYPED_PREDICTIONS_OK = (
+    "coalesce(list_bool_and(list_transform(task.predictions, lambda p: "
+    f"coalesce(starts_with(p::varchar, '{{'), false) or {_is_int_json('p')})), true) and "
+    + _all(
+        _PREDICTION_OBJECTS,
+        f"coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')}",
+        "q",
+    )
+)
+
+
+def _typed_check_sql(source: str) -> str:
+    """A SELECT validating every task of `source` (record_no, task): the same columns as
+    _check_sql gives `_concord_checked`, but `task` (the struct) in place of `task_json`. Cheap: no
+    JSON parsing but of snapshot-form prediction objects. Runs in the same pass as the read."""
+    annotation_ok = f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')}"
+    draft_ok = f"d is not null and {_is_int_json('d.id')} and {_typed_items_ok('d.result')}"
+    return f"""
+select
+    record_no,
+    task,
+    case when {_is_int_json("task.id")} then task.id::varchar::bigint end as task_id,
+    case when {_is_int_json("task.project")} then task.project::varchar::bigint end
+        as project_id,
+    coalesce(len(task.annotations), 0) as n_annotations,
+    coalesce(len(list_filter(task.annotations, lambda a: a.was_cancelled)), 0) as n_cancelled,
+    coalesce(len(task.predictions), 0) as n_predictions,
+    coalesce(len(task.drafts), 0) as n_drafts,
+    coalesce(list_bool_or(list_transform(
+        task.predictions, lambda p: starts_with(p::varchar, '{{')
+    )), false)
+        or coalesce(list_bool_or(list_transform(
+            task.annotations, lambda a: starts_with(a.completed_by::varchar, '{{')
+        )), false) as looks_snapshot,
+    list_concat(
+        flatten(list_transform(task.annotations, lambda a: list_transform(a.result, lambda r: r.type))),
+        flatten(list_transform(
+            list_filter(task.predictions, lambda p: starts_with(p::varchar, '{{')),
+            lambda p: json_extract_string(p, '$.result[*].type')
+        )),
+        flatten(list_transform(task.drafts, lambda d: list_transform(d.result, lambda r: r.type)))
+    ) as result_types,
+    {_is_int_json("task.id")}
+    and (task.project is null or {_is_int_json("task.project")})
+    and (task.data is null or starts_with(task.data::varchar, '{{'))  -- JSON null reads as NULL
+    and {_all("task.annotations", annotation_ok, "a")}
+    and {_TYPED_PREDICTIONS_OK}
+    and {_all("task.drafts", draft_ok, "d")}
+    as is_ok,
+    coalesce(list_bool_or(list_transform(
+        task.annotations, lambda a: {_suspect_items("a.result")}
+    )), false)
+        or coalesce(list_bool_or(list_transform(
+            task.drafts, lambda d: {_suspect_items("d.result")}
+        )), false) as needs_text_check,
+from {source}
+"""
+
+
+def _typed_source(path: Path, max_object: int) -> str:
+    """SQL relation (record_no, task) streaming the file's tasks, parsed by DuckDB's reader
+    straight into RAW_TASK_TYPE. Raises on anything that does not fit the shape."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    return (
+        "(select ordinality as record_no, task "
+        f"from read_json({literal}, format = 'array', records = false, "
+        f"columns = {{'task': '{RAW_TASK_TYPE}'}}, "
+        f"maximum_object_size = {max_object}) with ordinality)"
+    )
+
+
+_TYPES_SQL = """
+select result_type, count(*) as n
+from (select unnest(result_types) as result_type from _concord_checked)
+group by result_type
+order by result_type
+"""
+
+
+def ingest_exports(
+    con_or_db,
+    paths,
+    *,
+    config: str | os.PathLike[str] | None = None,
+    project_id: int | None = None,
+    full_snapshot: bool = False,
+    progress: Progress | None = None,
+) -> list[LoadResult]:
+    """Ingest Label Studio export files (JSON, snapshot JSON, JSON_MIN, CSV) in one transaction.
+
+    Returns one LoadResult per file (already-loaded files come back with `skipped=True`).
+    Raises an IngestError subclass naming the file (and task / record / byte) on bad input;
+    nothing from the command is written then.
+
+    Phase 1 reads every file into a connection-local temp table (no warehouse table is touched,
+    so a read can be retried with a larger object limit); phase 2 validates and writes all files
+    in one transaction.
+    """
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise IngestError("no export files given")
+    results: list[LoadResult] = []
+    with connect(con_or_db) as con:
+        migrate(con)
+        prepared: list[_Prepared] = []
+        current = "?"
+        try:
+            seen_sha: set[str] = set()
+            seen_sizes: set[int] = set()
+            for index, path in enumerate(paths):
+                current = str(path)
+                prepared.append(
+                    _prepare(
+                        con,
+                        index,
+                        path,
+                        config=config,
+                        project_id=project_id,
+                        progress=progress,
+                        seen_sha=seen_sha,
+                        seen_sizes=seen_sizes,
+                    )
+                )
+            with transaction(con):
+                con.execute(
+                    "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
+                )
+                for prep in prepared:
+                    current = prep.shown
+                    if not prep.result.skipped:
+                        _apply(con, prep, project_id=project_id, full_snapshot=full_snapshot)
+                    elif full_snapshot:
+                        _recall_snapshot_tasks(con, prep.result)
+                    results.append(prep.result)
+                if full_snapshot:
+                    _mark_absent_deleted(con, results)
+        except duckdb.Error as err:
+            # anything DuckDB refuses that validation did not catch: one line, no traceback
+            raise _duckdb_failure(err, current, con) from None
+        finally:
+            for prep in prepared:
+                con.execute(f"drop table if exists {prep.table}")
+            con.execute("drop table if exists _concord_checked")
+            con.execute("drop table if exists _concord_seen")
+    return results
+
+
+def _duckdb_failure(err: Exception, shown: str, con: duckdb.DuckDBPyConnection) -> IngestError:
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if isinstance(err, duckdb.OutOfMemoryException):
+        try:
+            limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        except duckdb.Error:
+            limit = "?"
+        return IngestError(
+            f"DuckDB ran out of memory ({first}); the limit is {limit}: "
+            "raise it with CONCORD_MEMORY_LIMIT (e.g. CONCORD_MEMORY_LIMIT=4GB)",
+            file=shown,
+        )
+    return IngestError(f"DuckDB refused the load: {first}", file=shown)
+
+
+_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
+
+
+def _ensure_memory_for(con: duckdb.DuckDBPyConnection, max_object: int) -> None:
+    """DuckDB reserves about 24 N bytes to parse and check a task of N bytes (measured: a 50 MB
+    text needs a ~2 GB limit, ~650 MB resident): raise the limit when it is lower."""
+    wanted = 24 * max_object + 1024**3
+    current = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]+)\s*", str(current))
+    if match and match.group(2).lower() in _UNITS:
+        have = float(match.group(1)) * _UNITS[match.group(2).lower()]
+        if have >= wanted:
+            return
+    con.execute(f"set memory_limit = '{wanted // 1024**2}MiB'")
+
+
+@dataclass
+class _Prepared:
+    result: LoadResult
+    table: str  # temp table holding the file's tasks: (record_no, task) or (record_no, task_json)
+    shown: str
+    size: int
+    say: Progress | None
+    started: float
+    path: Path | None = None
+    typed: bool = False  # the table holds (record_no, task): read by the typed reader
+    max_object: int = 0
+
+
+def _prepare(
+    con: duckdb.DuckDBPyConnection,
+    index: int,
+    path: Path,
+    *,
+    config,
+    project_id: int | None,
+    progress: Progress | None,
+    seen_sha: set[str],
+    seen_sizes: set[int],
+) -> _Prepared:
+    """Hash, skip if already loaded, detect the format and read the file into a temp table."""
+    shown = str(path)
+    check_readable(path, shown)
+    size = path.stat().st_size
+    pool: ThreadPoolExecutor | None = None
+    hashing: Future[tuple[str, int]] | None = None
+    if size >= HASH_ALONGSIDE_MIN_BYTES and not _size_seen_before(con, size, seen_sizes):
+        # no earlier load (nor file of this command) has this size, so this cannot be a file
+        # loaded before: hash it on a second core while DuckDB reads it (3 s of a 3 GB load)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="concord-sha256")
+        hashing = pool.submit(file_sha256, path)
+        sha = ""
+    else:
+        sha, size = file_sha256(path)
+    seen_sizes.add(size)
+    result = LoadResult(
+        file_name=path.name,
+        file_path=str(path.resolve()),
+        command=COMMAND,
+        load_id=make_load_id(sha, COMMAND) if sha else "",
+        file_sha256=sha,
+        file_format="?",
+    )
+    say = progress if (progress is not None and size >= PROGRESS_MIN_BYTES) else None
+    prep = _Prepared(result, f"_concord_stage_{index}", shown, size, say, time.monotonic(), path)
+    try:
+        _read(con, prep, config=config, project_id=project_id, seen_sha=seen_sha)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)  # on an error too: no thread outlives the command
+    if hashing is not None:
+        sha, prep.size = hashing.result()  # raises what hashing raised
+        result.file_sha256, result.load_id = sha, make_load_id(sha, COMMAND)
+        seen_sha.add(sha)
+    return prep
+
+
+def _size_seen_before(con: duckdb.DuckDBPyConnection, size: int, seen_sizes: set[int]) -> bool:
+    """True when an earlier export load, or a file given before in this command, has `size`
+    bytes: only then can the file be one loaded before (same bytes, same size)."""
+    if size in seen_sizes:
+        return True
+    row = con.execute(
+        "select 1 from raw_label_studio.loads where command = ? and file_bytes = ? limit 1",
+        [COMMAND, size],
+    ).fetchone()
+    return row is not None
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection,
+    prep: _Prepared,
+    *,
+    config,
+    project_id: int | None,
+    seen_sha: set[str],
+) -> None:
+    """Skip the file if loaded before (known sha256 only), else detect its format and read it
+    into `prep.table`."""
+    result, shown, size, say, path = prep.result, prep.shown, prep.size, prep.say, prep.path
+    assert path is not None
+    sha = result.file_sha256
+    earlier = previous_load(con, sha, COMMAND) if sha else None
+    if earlier is not None or (sha and sha in seen_sha):
+        result.skipped = True
+        if earlier is not None:
+            when = earlier[1].strftime("%Y-%m-%d %H:%M:%S")
+            result.skipped_reason = (
+                f"already loaded ({earlier[0]}, {when} UTC, same sha256): nothing to do"
+            )
+        else:
+            result.skipped_reason = "given twice in this command: loaded once"
+        return
+    if sha:
+        seen_sha.add(sha)
+    fmt = detect_format(path, shown)
+    if say:
+        say(f"{shown}: reading {human_bytes(size)} ({fmt})...")
+    if fmt == "json":
+        _check_json_envelope(path, shown, size)
+        first, prep.max_object = _first_record(con, path, shown, size)
+        if prep.max_object > DEFAULT_MAX_OBJECT:
+            _ensure_memory_for(con, prep.max_object)
+        if _is_json_min(first, shown):
+            fmt = "json_min"
+            prep.max_object = _stage_json(con, prep.table, path, shown, size)
+        else:
+            prep.typed = _stage_typed(con, prep)
+            _audit_keys(con, prep)
+    result.file_format = fmt
+    if fmt in ("json_min", "csv"):
+        from ingest.exports_min import stage_min
+
+        stage_min(
+            con,
+            path,
+            shown,
+            fmt,
+            project_id=project_id,
+            config=config,
+            result=result,
+            table=prep.table,
+            json_staged=(fmt == "json_min"),
+        )
+    if say:
+        n = con.execute(f"select count(*) from {prep.table}").fetchone()[0]
+        say(f"{shown}: {n} records read in {time.monotonic() - prep.started:.1f} s")
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection, prep: _Prepared, *, project_id: int | None, full_snapshot: bool
+) -> None:
+    """Validate a prepared file and write its tasks (inside the command's transaction)."""
+    result, shown = prep.result, prep.shown
+    if prep.typed:  # read and checked in one pass by _stage_typed
+        con.execute("drop table if exists _concord_checked")
+        con.execute(f"alter table {prep.table} rename to _concord_checked")
+    else:
+        con.execute(_check_sql(prep.table))
+        con.execute(f"drop table if exists {prep.table}")
+    if prep.say:
+        prep.say(f"{shown}: checked in {time.monotonic() - prep.started:.1f} s")
+    source_format = _validate(con, prep, project_id)
+    if not prep.typed:  # checked as JSON text: now into the raw task struct
+        con.execute(
+            "create or replace temp table _concord_checked as "
+            f"select * exclude (task_json), json_transform(task_json, '{_RAW_SPEC}') as task "
+            "from _concord_checked"
+        )
+    if result.file_format != "json":
+        source_format = result.file_format
+    _write(con, result, source_format=source_format)
+    record_load(
+        con, result, file_bytes=prep.size, is_full_snapshot=full_snapshot, loaded_at=utc_now()
+    )
+    con.execute("drop table if exists _concord_checked")
+    if prep.say:
+        prep.say(f"{shown}: written in {time.monotonic() - prep.started:.1f} s")
+
+
+def detect_format(path: Path, shown: str) -> str:
+    """'json' (JSON or JSON_MIN: told apart after reading) or 'csv'; clear errors otherwise."""
+    head = sniff(path)
+    if not head:
+        if path.stat().st_size == 0:
+            raise ExportFormatError(
+                "file is empty (0 bytes), expected a Label Studio export", file=shown
+            )
+        raise ExportFormatError(
+            "file holds only whitespace, expected a Label Studio export", file=shown
+        )
+    if head.startswith(b"\x1f\x8b"):
+        raise ExportFormatError(
+            "gzip-compressed: decompress it first (gunzip), then ingest the .json / .csv",
+            file=shown,
+        )
+    if head.startswith(b"PK\x03\x04"):
+        raise ExportFormatError(
+            "a ZIP archive (Label Studio zips some exports): unzip it and ingest the file inside",
+            file=shown,
+        )
+    if head.startswith(b"PAR1"):
+        raise ExportFormatError(
+            "this is a Parquet file, not a Label Studio export "
+            "(a score table? use `concord ingest scores`)",
+            file=shown,
+        )
+    if head.startswith(b"<"):
+        raise ExportFormatError(
+            "this is XML, not a Label Studio export "
+            "(a labeling config? use `concord ingest config PATH --project-id N`)",
+            file=shown,
+        )
+    if head.startswith(b"{"):
+        raise ExportFormatError(
+            "top level is a JSON object; a Label Studio export is a JSON array of tasks "
+            "(NDJSON and single tasks are not exports)",
+            file=shown,
+        )
+    if head.startswith(b"["):
+        return "json"
+    first_line = head.split(b"\n", 1)[0]
+    if path.suffix.lower() in (".csv", ".tsv") or (b"," in first_line and b'"' in first_line):
+        return "csv"
+    raise ExportFormatError(
+        "not a Label Studio export: expected a JSON array of tasks or a CSV export", file=shown
+    )
+
+
+def _ends_with_bracket(path: Path) -> bool:
+    """Does the file end with ']' (after whitespace)? DuckDB accepts an array cut after a comma."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        end = handle.tell()
+        handle.seek(max(0, end - 4096))
+        tail = handle.read()
+    return tail.rstrip(b" \t\r\n").endswith(b"]")
+
+
+def _check_json_envelope(path: Path, shown: str, size: int) -> None:
+    if not _ends_with_bracket(path):
+        located = locate_json_error(path, shown, size)
+        raise located or ExportFormatError(
+            "truncated JSON: the file does not end with the ']' that closes the task array",
+            file=shown,
+        )
+
+
+def _json_source(path: Path, max_object: int) -> str:
+    """SQL relation (record_no, task_json) streaming the file's array elements."""
+    literal = "'" + str(path).replace("'", "''") + "'"
+    return (
+        "(select ordinality as record_no, json as task_json "
+        f"from read_json_objects({literal}, format = 'array', "
+        f"maximum_object_size = {max_object}) with ordinality)"
+    )
+
+
+_OBJECT_TOO_LARGE = re.compile(
+    r'"maximum_object_size" of \d+ bytes exceeded.*?\(>(\d+) bytes\)', re.DOTALL
+)
+DEFAULT_MAX_OBJECT = 16 * 1024 * 1024
+
+
+def _stage_json(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, shown: str, size: int
+) -> int:
+    """Stream the file's array elements into `table(record_no, task_json)`.
+
+    DuckDB's reader buffers about twice `maximum_object_size`: start at 16 MB and retry with a
+    larger limit only when one task is bigger (a 50 MB text field must load). Runs outside the
+    command's transaction, so a refused attempt can be retried. Returns the limit used.
+    """
+    max_object = min(DEFAULT_MAX_OBJECT, size + 1)
+    while True:
+        sql = (
+            f"create or replace temp table {table} as "
+            f"select * from {_json_source(path, max_object)}"
+        )
+        try:
+            con.execute(sql)
+            return max_object
+        except duckdb.Error as err:
+            too_large = _OBJECT_TOO_LARGE.search(str(err))
+            if too_large and max_object < size + 1:
+                needed = int(too_large.group(1))
+                max_object = min(size + 1, max(max_object * 4, needed * 2))
+                continue
+            raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
+
+
+def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: int):
+    """The file's first array element (parsed), to tell JSON_MIN from JSON, and the object size
+    limit that reading it needed."""
+    max_object = min(DEFAULT_MAX_OBJECT, size + 1)
+    while True:
+        try:
+            row = con.execute(
+                f"select task_json::varchar from {_json_source(path, max_object)} limit 1"
+            ).fetchone()
+            return (json.loads(row[0]) if row else None), max_object
+        except duckdb.Error as err:
+            too_large = _OBJECT_TOO_LARGE.search(str(err))
+            if too_large and max_object < size + 1:
+                needed = int(too_large.group(1))
+                max_object = min(size + 1, max(max_object * 4, needed * 2))
+                continue
+            raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
+
+
+def _stage_typed(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> bool:
+    """Read the file with the typed reader and check it in the same pass, into `prep.table` (the
+    columns of `_concord_checked`): True. When the reader refuses the file (a value of the wrong
+    JSON type, malformed JSON), read it as JSON text into `prep.table(record_no, task_json)`
+    instead, where the checks name the problem: False. Runs before the command's transaction: a
+    refused statement would abort it."""
+    assert prep.path is not None
+    while True:
+        try:
+            con.execute(
+                f"create or replace temp table {prep.table} as "
+                + _typed_check_sql(_typed_source(prep.path, prep.max_object))
+            )
+            suspect = con.execute(
+                f"select coalesce(bool_or(needs_text_check), false) from {prep.table}"
+            ).fetchone()[0]
+            if not suspect:
+                con.execute(f"alter table {prep.table} drop column needs_text_check")
+                return True
+            con.execute(f"drop table {prep.table}")
+            prep.max_object = _stage_json(con, prep.table, prep.path, prep.shown, prep.size)
+            return False
+        except duckdb.OutOfMemoryException:
+            raise
+        except duckdb.Error as err:
+            too_large = _OBJECT_TOO_LARGE.search(str(err))
+            if too_large and prep.max_object < prep.size + 1:
+                needed = int(too_large.group(1))
+                prep.max_object = min(prep.size + 1, max(prep.max_object * 4, needed * 2))
+                _ensure_memory_for(con, prep.max_object)
+                continue
+            prep.max_object = _stage_json(con, prep.table, prep.path, prep.shown, prep.size)
+            return False
+
+
+AUDIT_RECORDS = 200
+
+
+def _audit_keys(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+    """Keys the raw task struct does not keep, found in the file's first AUDIT_RECORDS tasks, go
+    into the load's notes (a newer Label Studio may add some): the typed reader drops them."""
+    assert prep.path is not None
+    rows = con.execute(
+        f"select task_json::varchar from {_json_source(prep.path, prep.max_object)} "
+        f"limit {AUDIT_RECORDS}"
+    ).fetchall()
+    unknown: dict[str, int] = {}
+
+    def see(kind: str, obj) -> None:
+        if isinstance(obj, dict):
+            for key in obj:
+                if key not in SHAPE_KEYS[kind]:
+                    unknown[f"{kind}.{key}"] = unknown.get(f"{kind}.{key}", 0) + 1
+
+    for (text,) in rows:
+        task = json.loads(text)
+        see("task", task)
+        if not isinstance(task, dict):
+            continue
+        for ann in task.get("annotations") or []:
+            see("annotation", ann)
+            if isinstance(ann, dict):
+                see("prediction", ann.get("prediction"))
+                for item in ann.get("result") or []:
+                    see("result", item)
+        for pred in task.get("predictions") or []:
+            see("prediction", pred)
+            if isinstance(pred, dict):
+                for item in pred.get("result") or []:
+                    see("result", item)
+        for draft in task.get("drafts") or []:
+            see("draft", draft)
+    if unknown:
+        listed = ", ".join(f"{key} ({n})" for key, n in sorted(unknown.items())[:12])
+        prep.result.notes.append(
+            f"keys outside Label Studio 1.23.2's export schema, not kept in the raw layer "
+            f"(seen in the first {len(rows)} tasks): {listed}"
+        )
+
+
+def _diagnose(con: duckdb.DuckDBPyConnection, prep: _Prepared, record_no: int) -> IngestError:
+    """The precise error for a record the checks refused: its JSON text, diagnosed in Python."""
+    if prep.typed:
+        assert prep.path is not None
+        row = con.execute(
+            f"select task_json::varchar from {_json_source(prep.path, prep.max_object)} "
+            "where record_no = ?",
+            [record_no],
+        ).fetchone()
+    else:
+        row = con.execute(
+            "select task_json::varchar from _concord_checked where record_no = ?", [record_no]
+        ).fetchone()
+    return diagnose_task(row[0], record_no, prep.shown)
+
+
+# files up to this size get an exact error position (a Python parse, on the error path only)
+LOCATE_MAX_BYTES = 64 * 1024 * 1024
+
+
+def locate_json_error(path: Path, shown: str, size: int) -> ExportFormatError | None:
+    """Exact position (byte, line, column, record) of the first JSON error, for files up to
+    LOCATE_MAX_BYTES; runs only after DuckDB refused the file. None when nothing is found."""
+    if size > LOCATE_MAX_BYTES:
+        return None
+    data = path.read_bytes()
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    try:
+        text = data[bom:].decode("utf-8")
+    except UnicodeDecodeError as err:
+        start = err.start + bom
+        line = data[:start].count(b"\n") + 1
+        return ExportFormatError(
+            f"invalid UTF-8 at line {line} (exports must be UTF-8)", file=shown, offset=start
+        )
+
+    def where(pos: int) -> tuple[int, int, int]:
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return bom + len(text[:pos].encode("utf-8")), line, column
+
+    def error(pos: int, message: str) -> ExportFormatError:
+        offset, line, column = where(pos)
+        return ExportFormatError(
+            f"{message} (line {line}, column {column})", file=shown, offset=offset
+        )
+
+    decoder = json.JSONDecoder()
+    n = len(text)
+
+    def skip(i: int) -> int:
+        while i < n and text[i] in " \t\r\n":
+            i += 1
+        return i
+
+    i = skip(0)
+    if i >= n or text[i] != "[":
+        return None
+    i += 1
+    record = 0
+    while True:
+        i = skip(i)
+        if i >= n:
+            return error(i, f"truncated JSON: the file ends after record {record}, before ']'")
+        if text[i] == "]" and record == 0:
+            i += 1
+            break
+        record += 1
+        try:
+            _, i = decoder.raw_decode(text, i)
+        except json.JSONDecodeError as err:
+            # the data ends inside the record (a string never closed, or nothing after err.pos)
+            if skip(err.pos) >= n or err.msg.startswith("Unterminated string"):
+                return error(n, f"truncated JSON: the file ends inside record {record}")
+            return error(err.pos, f"malformed JSON in record {record}: {err.msg}")
+        i = skip(i)
+        if i >= n:
+            return error(i, f"truncated JSON: the file ends after record {record}, before ']'")
+        if text[i] == ",":
+            i += 1
+            continue
+        if text[i] == "]":
+            i += 1
+            break
+        return error(i, f"malformed JSON after record {record}: expected ',' or ']'")
+    i = skip(i)
+    if i < n:
+        return error(i, "malformed JSON: unexpected data after the closing ']'")
+    return None
+
+
+def _json_error(err: Exception, shown: str) -> ExportFormatError:
+    text = str(err)
+    match = _DUCKDB_JSON_ERROR.search(text)
+    if match:
+        why = match.group("why").strip()
+        rec = match.group("rec")
+        # DuckDB's record/byte numbers are approximate (relative to its buffers): say so
+        near = f"DuckDB: byte {match.group('byte')} of record/value {rec}"
+        if why == "unexpected end of data":
+            message = f"truncated JSON ({near})"
+        elif "UTF-8" in why:
+            message = f"invalid UTF-8 ({near}); exports must be UTF-8"
+        else:
+            message = f"malformed JSON: {why} ({near})"
+        return ExportFormatError(message, file=shown)
+    if "Expected top-level JSON array" in text:
+        return ExportFormatError("top level is not a JSON array of tasks", file=shown)
+    first = text.splitlines()[0] if text else type(err).__name__
+    first = re.sub(r"^[A-Za-z ]*Error: ", "", first)
+    return ExportFormatError(f"cannot read as JSON: {first}", file=shown)
+
+
+def _is_json_min(first, shown: str) -> bool:
+    """JSON_MIN records carry annotation_id/annotator at the top and no data/annotations."""
+    if not isinstance(first, dict):
+        return False  # an empty array or a non-object: reported by validation
+    if isinstance(first.get("data"), dict) or "annotations" in first:
+        return False
+    if "annotation_id" in first and "annotator" in first:
+        return True
+    if "id" not in first:
+        keys = list(first)
+        lowered = {k.lower() for k in keys}
+        hint = ""
+        if "score" in lowered or "prediction_id" in lowered or "task_id" in lowered:
+            hint = " (a score table? use `concord ingest scores`)"
+        raise ExportFormatError(
+            "record 1 is neither a Label Studio task (no 'id' and 'data') nor a JSON_MIN row "
+            f"(no 'annotation_id'); keys: {', '.join(sorted(keys)[:8])}{hint}",
+            file=shown,
+        )
+    return False
+
+
+def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int | None) -> str:
+    """Check every staged record; fill result counts; return the source_format (json/snapshot)."""
+    shown, result = prep.shown, prep.result
+    bad = con.execute(
+        "select record_no from _concord_checked where not coalesce(is_ok, false) "
+        "order by record_no limit 1"
+    ).fetchone()
+    if bad is not None:
+        raise _diagnose(con, prep, int(bad[0]))
+    dup = con.execute(
+        """
+        select task_id, list(record_no order by record_no) as records
+        from _concord_checked
+        group by task_id
+        having count(*) > 1
+        order by min(record_no)
+        limit 1
+        """
+    ).fetchone()
+    if dup is not None:
+        records = ", ".join(str(r) for r in dup[1][:5])
+        raise ExportFormatError(
+            f"duplicate task id (records {records})", file=shown, task_id=dup[0]
+        )
+    stats = con.execute(
+        """
+        select
+            count(*),
+            coalesce(sum(n_annotations), 0),
+            coalesce(sum(n_cancelled), 0),
+            coalesce(sum(n_predictions), 0),
+            coalesce(sum(n_drafts), 0),
+            coalesce(bool_or(looks_snapshot), false),
+            count(*) filter (where project_id is null),
+            list(distinct project_id) filter (where project_id is not null),
+        from _concord_checked
+        """
+    ).fetchone()
+    n_tasks, n_ann, n_cancel, n_pred, n_draft, snapshot, n_no_project, projects = stats
+    if n_tasks == 0:
+        raise ExportFormatError("the export holds no tasks (an empty JSON array)", file=shown)
+    projects = sorted(projects or [])
+    if len(projects) > 1:
+        raise ExportFormatError(
+            f"tasks of several projects ({', '.join(map(str, projects[:5]))}) in one file; "
+            "a Label Studio export holds one project: split the file",
+            file=shown,
+        )
+    if projects and project_id is not None and projects[0] != project_id:
+        raise ExportFormatError(
+            f"tasks belong to project {projects[0]} but --project-id {project_id} was given",
+            file=shown,
+        )
+    if projects and n_no_project:
+        first = con.execute(
+            "select task_id from _concord_checked where project_id is null "
+            "order by record_no limit 1"
+        ).fetchone()[0]
+        raise ExportFormatError(
+            f"task has no 'project' while other tasks of the file belong to project {projects[0]}",
+            file=shown,
+            task_id=first,
+        )
+    if not projects:
+        if project_id is None:
+            raise ExportFormatError("tasks carry no 'project' id: pass --project-id N", file=shown)
+        con.execute("update _concord_checked set project_id = ?", [project_id])
+        result.project_id = project_id
+    else:
+        result.project_id = projects[0]
+    # records read from the file: tasks (JSON) or rows (JSON_MIN / CSV)
+    result.n_records = int(result.counts.get("rows", n_tasks))
+    counts = {"tasks": int(n_tasks)}
+    if result.file_format == "json":
+        counts.update(
+            annotations=int(n_ann),
+            skipped=int(n_cancel),
+            predictions=int(n_pred),
+            drafts=int(n_draft),
+        )
+    result.counts = {**counts, **result.counts}
+    types = con.execute(_TYPES_SQL).fetchall()
+    unknown = [(t, n) for t, n in types if t not in TYPED_RESULT_TYPES]
+    if unknown:
+        listed = ", ".join(f"{t} ({n})" for t, n in unknown)
+        result.notes.append(
+            f"result types without typed staging columns, kept as raw value_json: {listed}"
+        )
+    return "json_snapshot" if snapshot else "json"
+
+
+def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format: str) -> None:
+    """Replace each task by this file's version; count new / replaced / unchanged / undeleted."""
+    from concord.erasure import drop_erased_tasks  # erased tasks never come back (governance)
+
+    drop_erased_tasks(con, "_concord_checked", result)
+    now = utc_now()
+    # tasks stored before: compared struct by struct (an inner join: a first load compares nothing)
+    replaced, unchanged, undeleted = con.execute(
+        """
+        select
+            count(*) filter (where tasks.task is distinct from checked.task),
+            count(*) filter (where tasks.task is not distinct from checked.task),
+            count(*) filter (where tasks.is_deleted),
+        from _concord_checked as checked
+        inner join raw_label_studio.tasks as tasks
+            on checked.task_id = tasks.task_id
+        """
+    ).fetchone()
+    new = con.execute("select count(*) from _concord_checked").fetchone()[0] - replaced - unchanged
+    con.execute(
+        """
+        delete from raw_label_studio.tasks
+        where task_id in (select task_id from _concord_checked)
+        """
+    )
+    # no `order by record_no`: _concord_checked is already in file order (DuckDB preserves
+    # insertion order), and sorting 1M tasks ran out of the 700MB memory limit
+    # (docs/benchmark.md); the plain insert streams in about 800 MB.
+    con.execute(
+        """
+        insert into raw_label_studio.tasks (
+            task_id, project_id, load_id, source_format, task, is_deleted, deleted_at, loaded_at
+        )
+        select task_id, project_id, ?, ?, task, false, null, ?
+        from _concord_checked
+        """,
+        [result.load_id, source_format, now],
+    )
+    con.execute("insert into _concord_seen select task_id, project_id from _concord_checked")
+    con.execute(
+        "insert into raw_label_studio.load_tasks select ?, task_id, project_id from _concord_checked",
+        [result.load_id],
+    )
+    result.counts.update(new=int(new), replaced=int(replaced), unchanged=int(unchanged))
+    if undeleted:
+        result.counts["undeleted"] = int(undeleted)
+
+
+def _recall_snapshot_tasks(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+    """A file loaded before, given again with --full-snapshot, still declares the project's
+    complete task set: its tasks (remembered in load_tasks) count as present."""
+    earlier = previous_load(con, result.file_sha256, COMMAND)
+    if earlier is None:  # given twice in this command: the first copy already counts
+        return
+    con.execute(
+        "insert into _concord_seen select task_id, project_id "
+        "from raw_label_studio.load_tasks where load_id = ?",
+        [earlier[0]],
+    )
+    row = con.execute(
+        "select project_id from raw_label_studio.loads where load_id = ?", [earlier[0]]
+    ).fetchone()
+    result.project_id = row[0] if row else None
+
+
+def _mark_absent_deleted(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:
+    """--full-snapshot: the project's tasks absent from every file of the command are deleted
+    (files loaded before count with the tasks they held)."""
+    projects = sorted({r.project_id for r in results if r.project_id is not None})
+    if not projects:
+        return
+    now = utc_now()
+    for project in projects:
+        n = con.execute(
+            """
+            update raw_label_studio.tasks
+            set is_deleted = true, deleted_at = ?
+            where project_id = ?
+                and not is_deleted
+                and task_id not in (select task_id from _concord_seen)
+            """,
+            [now, project],
+        ).fetchone()[0]
+        last = [r for r in results if r.project_id == project][-1]
+        if last.skipped:
+            last.skipped_reason += f"; {int(n)} marked deleted (--full-snapshot)"
+        else:
+            last.counts["marked deleted"] = int(n)
+
+
+# --- precise diagnosis of one bad record (a single task object, never the whole file) ----------
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    return "object"
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_results(items, where: str, shown: str, task_id) -> None:
+    if not isinstance(items, list):
+        raise ExportFormatError(
+            f"{where}: 'result' must be a list, got {_kind(items)}", file=shown, task_id=task_id
+        )
+    for index, item in enumerate(items):
+        here = f"{where}: result[{index}]"
+        if not isinstance(item, dict):
+            raise ExportFormatError(
+                f"{here} must be an object, got {_kind(item)}", file=shown, task_id=task_id
+            )
+        if "value" not in item:
+            raise ExportFormatError(f"{here} has no 'value'", file=shown, task_id=task_id)
+        if not isinstance(item["value"], dict):
+            raise ExportFormatError(
+                f"{here}: 'value' must be an object, got {_kind(item['value'])}",
+                file=shown,
+                task_id=task_id,
+            )
+        for key in ("from_name", "type"):
+            if key not in item:
+                raise ExportFormatError(f"{here} has no '{key}'", file=shown, task_id=task_id)
+            if not isinstance(item[key], str):
+                raise ExportFormatError(
+                    f"{here}: '{key}' must be a string, got {_kind(item[key])}",
+                    file=shown,
+                    task_id=task_id,
+                )
+
+
+def diagnose_task(task_json: str, record_no: int, shown: str) -> ExportFormatError:
+    """The first problem of one staged record, as an error naming task id / field."""
+    task = json.loads(task_json)
+    if not isinstance(task, dict):
+        return ExportFormatError(
+            f"record {record_no} is a JSON {_kind(task)}, not a task object", file=shown
+        )
+    if "id" not in task:
+        return ExportFormatError(f"record {record_no}: task has no 'id'", file=shown)
+    task_id = task["id"]
+    if not _is_int(task_id):
+        return ExportFormatError(
+            f"record {record_no}: task 'id' must be an integer, got {_kind(task_id)} "
+            f"{json.dumps(task_id)[:40]}",
+            file=shown,
+        )
+    project = task.get("project")
+    if project is not None and not _is_int(project):
+        return ExportFormatError(
+            f"'project' must be an integer, got {_kind(project)}", file=shown, task_id=task_id
+        )
+    if task.get("data") is not None and not isinstance(task["data"], dict):
+        return ExportFormatError(
+            f"'data' must be an object, got {_kind(task['data'])}", file=shown, task_id=task_id
+        )
+    for key in ("annotations", "predictions", "drafts"):
+        if task.get(key) is not None and not isinstance(task[key], list):
+            return ExportFormatError(
+                f"'{key}' must be a list, got {_kind(task[key])}", file=shown, task_id=task_id
+            )
+    try:
+        for index, ann in enumerate(task.get("annotations") or []):
+            if not isinstance(ann, dict):
+                raise ExportFormatError(
+                    f"annotations[{index}] must be an object, got {_kind(ann)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+            if not _is_int(ann.get("id")):
+                got = "none" if "id" not in ann else _kind(ann["id"])
+                raise ExportFormatError(
+                    f"annotations[{index}] has no integer 'id' (got {got})",
+                    file=shown,
+                    task_id=task_id,
+                )
+            where = f"annotation {ann['id']}"
+            if "result" not in ann:
+                raise ExportFormatError(f"{where} has no 'result'", file=shown, task_id=task_id)
+            _check_results(ann["result"], where, shown, task_id)
+            embedded = ann.get("prediction")
+            if embedded is not None and not isinstance(embedded, dict):
+                raise ExportFormatError(
+                    f"{where}: 'prediction' must be an object, got {_kind(embedded)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+        for index, pred in enumerate(task.get("predictions") or []):
+            if _is_int(pred):
+                continue
+            if not isinstance(pred, dict):
+                raise ExportFormatError(
+                    f"predictions[{index}] must be an id or an object, got {_kind(pred)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+            if not _is_int(pred.get("id")):
+                raise ExportFormatError(
+                    f"predictions[{index}] has no integer 'id'", file=shown, task_id=task_id
+                )
+            if "result" not in pred:
+                raise ExportFormatError(
+                    f"prediction {pred['id']} has no 'result'", file=shown, task_id=task_id
+                )
+            _check_results(pred["result"], f"prediction {pred['id']}", shown, task_id)
+        for index, draft in enumerate(task.get("drafts") or []):
+            if not isinstance(draft, dict):
+                raise ExportFormatError(
+                    f"drafts[{index}] must be an object, got {_kind(draft)}",
+                    file=shown,
+                    task_id=task_id,
+                )
+            if not _is_int(draft.get("id")):
+                raise ExportFormatError(
+                    f"drafts[{index}] has no integer 'id'", file=shown, task_id=task_id
+                )
+            if "result" not in draft:
+                raise ExportFormatError(
+                    f"draft {draft['id']} has no 'result'", file=shown, task_id=task_id
+                )
+            _check_results(draft["result"], f"draft {draft['id']}", shown, task_id)
+    except ExportFormatError as err:
+        return err
+    return ExportFormatError("malformed task", file=shown, task_id=task_id)

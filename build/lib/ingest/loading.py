@@ -1,0 +1,160 @@
+"""Shared plumbing of every ingest command: one transaction per command, file hashing and
+sniffing, and the `raw_label_studio.loads` bookkeeping. The connection is ingest/warehouse.py's."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ingest.errors import IngestError
+from ingest.warehouse import connection as connect  # noqa: F401  (ingest commands' name for it)
+from ingest.warehouse import migrate
+
+Progress = Callable[[str], None]
+
+# files above this size get progress messages (stderr in the CLI)
+PROGRESS_MIN_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class LoadResult:
+    """What one file did to the warehouse; `lines()` is what the CLI prints."""
+
+    file_name: str
+    file_path: str
+    command: str
+    load_id: str
+    file_sha256: str
+    file_format: str
+    project_id: int | None = None
+    n_records: int = 0
+    skipped: bool = False  # same file (sha256) already loaded: nothing done
+    skipped_reason: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        if self.skipped:
+            return [f"{self.file_name}: {self.skipped_reason}"]
+        parts = ", ".join(f"{v} {k}" for k, v in self.counts.items())
+        head = f"{self.file_name}: {self.file_format}"
+        if self.project_id is not None:
+            head += f", project {self.project_id}"
+        out = [
+            f"{head}: {parts} (load {self.load_id})" if parts else f"{head} (load {self.load_id})"
+        ]
+        out += [f"  {note}" for note in self.notes]
+        return out
+
+
+def utc_now() -> dt.datetime:
+    """Naive UTC timestamp (DuckDB `timestamp`)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction for a whole command: any exception rolls everything back. The warehouse
+    is migrated first (ingest writes: a no-op on a current warehouse)."""
+    migrate(con)
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def file_sha256(path: Path) -> tuple[str, int]:
+    """sha256 hex and size of a file, read in chunks (never whole into memory)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def make_load_id(sha256: str, command: str) -> str:
+    """'ld_' + the first 16 hex of sha256(file sha256 + command): stable per file and command."""
+    return "ld_" + hashlib.sha256(f"{sha256}:{command}".encode()).hexdigest()[:16]
+
+
+def check_readable(path: Path, shown: str) -> None:
+    if not path.exists():
+        raise IngestError("no such file", file=shown)
+    if path.is_dir():
+        raise IngestError("is a directory, expected a file", file=shown)
+    if not os.access(path, os.R_OK):
+        raise IngestError("permission denied", file=shown)
+
+
+def sniff(path: Path, n: int = 4096) -> bytes:
+    """The first bytes of a file without a UTF-8 BOM and leading whitespace."""
+    with open(path, "rb") as handle:
+        head = handle.read(n)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.lstrip()
+
+
+def previous_load(con: duckdb.DuckDBPyConnection, sha256: str, command: str):
+    """(load_id, loaded_at, file_name) of an earlier load of the same bytes by the same command."""
+    return con.execute(
+        """
+        select load_id, loaded_at, file_name
+        from raw_label_studio.loads
+        where file_sha256 = ? and command = ?
+        order by loaded_at
+        limit 1
+        """,
+        [sha256, command],
+    ).fetchone()
+
+
+def record_load(
+    con: duckdb.DuckDBPyConnection,
+    result: LoadResult,
+    *,
+    file_bytes: int,
+    is_full_snapshot: bool,
+    loaded_at: dt.datetime,
+) -> None:
+    con.execute(
+        """
+        insert into raw_label_studio.loads (
+            load_id, command, file_name, file_path, file_sha256, file_bytes, file_format,
+            project_id, n_records, is_full_snapshot, loaded_at
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            result.load_id,
+            result.command,
+            result.file_name,
+            result.file_path,
+            result.file_sha256,
+            file_bytes,
+            result.file_format,
+            result.project_id,
+            result.n_records,
+            is_full_snapshot,
+            loaded_at,
+        ],
+    )
+
+
+def human_bytes(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
