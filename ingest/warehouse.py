@@ -92,7 +92,21 @@ def connect(db: str | os.PathLike[str] | None, *, read_only: bool = False) -> Co
         except duckdb.Error as err:
             raise open_error(path, err) from None
     con.execute("set enable_progress_bar = false")  # a session setting: never on stdout
+    if read_only:
+        _refuse_outdated_layout(con, path)
     return con
+
+
+def _refuse_outdated_layout(con: Connection, path: Path) -> None:
+    """A read-only command cannot upgrade an old layout (that is a write) and cannot read it:
+    one line saying what to run, instead of an SQL error."""
+    if "task_json" in column_names(con, "raw_label_studio.tasks"):
+        con.close()
+        raise WarehouseError(
+            "written by an earlier Concord (raw tasks stored as JSON text): run a command that "
+            "writes (e.g. `concord build`) once to upgrade it",
+            file=str(path),
+        )
 
 
 @contextlib.contextmanager
