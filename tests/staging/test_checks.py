@@ -115,4 +115,8 @@ def test_planted_defects_are_reported_exactly(built_warehouse, tmp_path):
         build_warehouse(db, tmp_path / "target", select=["stg_label_studio__annotations"], command="test")
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     failed = {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
-    assert failed == {"unique_stg_label_studio__annotations_annotation_id"}
+    # the duplicate id, and (through it) the per-annotation result counts of the singular test
+    assert failed == {
+        "unique_stg_label_studio__annotations_annotation_id",
+        "assert_stg_result_counts_match_annotations",
+    }
