@@ -56,9 +56,9 @@ def imported_names(path: Path, module: str) -> set[str]:
                 prefix = ".".join(base + ([node.module] if node.module else []))
             else:
                 prefix = node.module or ""
-            out.add(prefix)
-            # `from pkg import mod` imports the submodule pkg.mod when there is one
-            out.update(f"{prefix}.{alias.name}" for alias in node.names)
+            # `from pkg import mod` depends on the submodule pkg.mod when there is one (a
+            # package's own __init__ importing its submodules is not a cycle), else on pkg
+            out.update(f"~{prefix}.{alias.name}|{prefix}" for alias in node.names)
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -89,6 +89,9 @@ def import_graph() -> dict[str, set[str]]:
                 if name[1:] in modules and name[1:] != module:
                     targets.add(name[1:])
                 continue
+            if name.startswith("~"):
+                submodule, _, package = name[1:].partition("|")
+                name = submodule if submodule in modules else package
             parts = name.split(".")
             if parts[0] not in PACKAGES:
                 continue
