@@ -9,6 +9,7 @@ The fast test reads the wheel's file list; the slow one installs the wheel into 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -23,15 +24,19 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    build = tmp_path_factory.mktemp("wheel_build")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
-        check=True,
-        capture_output=True,
-        # setuptools' build/ and egg-info go to a temp dir, not the checkout
-        env={**os.environ, "TMPDIR": str(build)},
-        timeout=300,
-    )
+    build_dir = REPO / "build"
+    had_build_dir = build_dir.exists()
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(REPO)],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    finally:
+        # pip builds in the source tree: leave no build/ behind in the checkout
+        if not had_build_dir:
+            shutil.rmtree(build_dir, ignore_errors=True)
     (found,) = out.glob("concord-*.whl")
     return found
 

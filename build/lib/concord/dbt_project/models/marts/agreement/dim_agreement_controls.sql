@@ -1,9 +1,0 @@
--- One row per (project, control): which metric scores it, its version, threshold and weight, or
--- why it is not scored.
-with
-
-control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
-)
-
-select * from control_settings
