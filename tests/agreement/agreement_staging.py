@@ -59,6 +59,7 @@ STAGING_DDL: dict[str, str] = {
 AGREEMENT_SELECTOR = [
     "control_metric_settings",
     "path:models/intermediate/agreement",
+    "path:models/intermediate/reliability",
     "path:models/marts/agreement",
 ]
 
