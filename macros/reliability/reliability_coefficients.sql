@@ -4,8 +4,9 @@
     units (fct_control_reliability_ci). A unit of weight w counts as w copies of the unit, so each
     replicate is the coefficient recomputed on the resampled units, with two design facts held at
     their values on the data: the annotator count / pair (Cohen) and the numeric rescaling.
-    Large sums are exact (decimal(38, 18) of each profile's weighted statistic); sums over the few
-    categories of a control are ordered: a rebuild gives the same bytes whatever the threads.
+    Every sum over rows is exact: each term is rounded to decimal(38, 18) (deterministically, row
+    by row) and decimals add without rounding, so the order DuckDB's threads add them in does not
+    matter and a rebuild gives the same bytes; integer weights and counts add exactly anyway.
     Formulas and sources: docs/agreement.md and fct_control_reliability.sql. -#}
 {% macro reliability_coefficients(weights, profiles, profile_categories, profile_coincidences, controls) %}
 {%- set exact = 'decimal(38, 18)' %}
@@ -127,13 +128,14 @@ rc_category_pairs as (
         cast(marginal_c.n_pairable as double) as n_pairable,
         case when marginal_c.category = marginal_k.category then 0.0 else 1.0 end as distance_nominal,
         power(marginal_c.category_number - marginal_k.category_number, 2) as distance_interval,
+        -- divided by n^2 (alpha is invariant under scaling the distance): keeps the sums small
         case
             when marginal_c.category_number <= marginal_k.category_number
                 then power(cast(marginal_k.cumulative_n - marginal_c.cumulative_n as double)
                     + (cast(marginal_c.n_c as double) - cast(marginal_k.n_c as double)) / 2.0, 2)
             else power(cast(marginal_c.cumulative_n - marginal_k.cumulative_n as double)
                 + (cast(marginal_k.n_c as double) - cast(marginal_c.n_c as double)) / 2.0, 2)
-        end as distance_ordinal,
+        end / power(cast(marginal_c.n_pairable as double), 2) as distance_ordinal,
     from rc_marginals_cumulated as marginal_c
     inner join rc_marginals_cumulated as marginal_k
         on marginal_c.replicate_id = marginal_k.replicate_id
@@ -148,10 +150,10 @@ rc_alpha_sums as (
         rc_category_pairs.control_name,
         max(rc_category_pairs.n_pairable) as n_pairable,
         {%- for level in ['nominal', 'ordinal', 'interval'] %}
-        sum(coalesce(cast(rc_coincidences.coincidence as double), 0) * rc_category_pairs.distance_{{ level }}
-            order by rc_category_pairs.category_c, rc_category_pairs.category_k) as observed_{{ level }},
-        sum(rc_category_pairs.n_c * rc_category_pairs.n_k * rc_category_pairs.distance_{{ level }}
-            order by rc_category_pairs.category_c, rc_category_pairs.category_k) as expected_{{ level }},
+        sum(cast(coalesce(cast(rc_coincidences.coincidence as double), 0) * rc_category_pairs.distance_{{ level }} as {{ exact }}))
+            as observed_{{ level }},
+        sum(cast(rc_category_pairs.n_c * rc_category_pairs.n_k * rc_category_pairs.distance_{{ level }} as {{ exact }}))
+            as expected_{{ level }},
         {%- endfor %}
     from rc_category_pairs
     left join rc_coincidences
@@ -180,16 +182,14 @@ rc_weight_totals as (
         category_k.replicate_id,
         category_k.project_id,
         category_k.control_name,
-        sum(case when category_k.category = category_l.category then 1.0 else 0.0 end
-            order by category_k.category, category_l.category) as total_weight_identity,
-        sum(
+        count(*) filter (where category_k.category = category_l.category) as total_weight_identity,
+        sum(cast(
             case
                 when rc_category_ranges.category_range > 0
                     then 1.0 - power(category_k.category_number - category_l.category_number, 2)
                         / power(rc_category_ranges.category_range, 2)
-            end
-            order by category_k.category, category_l.category
-        ) as total_weight_quadratic,
+            end as {{ exact }}
+        )) as total_weight_quadratic,
     from rc_categories as category_k
     inner join rc_categories as category_l
         on category_k.replicate_id = category_l.replicate_id
@@ -208,17 +208,17 @@ rc_chance as (
         rc_categories.project_id,
         rc_categories.control_name,
         -- Gwet: sum_k pi_k (1 - pi_k), pi_k = mean over units of n_uk / m_u
-        sum(
+        sum(cast(
             (cast(rc_categories.sum_share as double) / rc_unit_totals.n_units)
                 * (1 - cast(rc_categories.sum_share as double) / rc_unit_totals.n_units)
-            order by rc_categories.category
-        ) as prevalence_spread,
+            as {{ exact }}
+        )) as prevalence_spread,
         -- Fleiss: sum_j p_j^2, p_j = sum_u n_uj / (N m)
-        sum(
+        sum(cast(
             power(rc_categories.n_coincident_values
                 / (rc_unit_totals.n_coincident_units * rc_unit_totals.min_unit_values * 1.0), 2)
-            order by rc_categories.category
-        ) filter (where rc_categories.n_coincident_values is not null) as fleiss_chance,
+            as {{ exact }}
+        )) filter (where rc_categories.n_coincident_values is not null) as fleiss_chance,
     from rc_categories
     inner join rc_unit_totals
         on rc_categories.replicate_id = rc_unit_totals.replicate_id
@@ -247,19 +247,19 @@ rc_parts as (
         end as pa_quadratic,
         case
             when rc_category_ranges.n_categories >= 2
-                then rc_weight_totals.total_weight_identity * rc_chance.prevalence_spread
+                then rc_weight_totals.total_weight_identity * cast(rc_chance.prevalence_spread as double)
                     / (rc_category_ranges.n_categories * (rc_category_ranges.n_categories - 1.0))
         end as pe_identity,
         case
             when rc_category_ranges.n_categories >= 2
-                then rc_weight_totals.total_weight_quadratic * rc_chance.prevalence_spread
+                then cast(rc_weight_totals.total_weight_quadratic as double) * cast(rc_chance.prevalence_spread as double)
                     / (rc_category_ranges.n_categories * (rc_category_ranges.n_categories - 1.0))
         end as pe_quadratic,
-        rc_chance.fleiss_chance,
+        cast(rc_chance.fleiss_chance as double) as fleiss_chance,
         rc_alpha_sums.n_pairable,
         {%- for level in ['nominal', 'ordinal', 'interval'] %}
-        rc_alpha_sums.observed_{{ level }},
-        rc_alpha_sums.expected_{{ level }},
+        cast(rc_alpha_sums.observed_{{ level }} as double) as observed_{{ level }},
+        cast(rc_alpha_sums.expected_{{ level }} as double) as expected_{{ level }},
         {%- endfor %}
         coalesce(rc_cohen.n_units, 0) as n_cohen_units,
         rc_cohen.observed_agreement as cohen_observed,
