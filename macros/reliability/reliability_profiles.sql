@@ -110,9 +110,12 @@ from (
             {% for column in key_columns %}unit_profiles.{{ column }}, {% endfor %}
             unit_profiles.profile_id,
             replicate_range.replicate_id,
-            {{ reliability_bootstrap_uniform('replicate_range.replicate_id', 'unit_profiles.unit_id') }} as uniform,
+            {{ reliability_bootstrap_uniform('replicate_range.replicate_key', 'unit_profiles.unit_id') }} as uniform,
         from {{ unit_profiles }} as unit_profiles
-        cross join (select range as replicate_id from range(1, {{ replicates }} + 1)) as replicate_range
+        cross join (
+            select range as replicate_id, {{ reliability_replicate_key('range') }} as replicate_key,
+            from range(1, {{ replicates }} + 1)
+        ) as replicate_range
     ) as units
 ) as weighted
 where unit_weight > 0

@@ -23,13 +23,14 @@ for _k in range(16):
 
 
 def poisson_weights(seed: int, task_ids: list[int], replicates: int) -> dict[tuple[int, int], int]:
-    """{(replicate, task_id): weight} for replicates 1..B: u = top 53 bits of DuckDB's
-    hash(seed, replicate, task) / 2^53, weight = #{k: F(k) <= u} (Poisson(1) inverse CDF)."""
+    """{(replicate, task_id): weight} for replicates 1..B: u = top 53 bits of
+    h = hash(xor(hash(task), hash(xor(hash(replicate), seed)))) / 2^53 (DuckDB's one-argument
+    hash), weight = #{k: F(k) <= u} (Poisson(1) inverse CDF)."""
     con = duckdb.connect()
     con.execute("create table units (task_id bigint)")
     con.executemany("insert into units values (?)", [(t,) for t in task_ids])
     rows = con.execute(
-        "select r.range, u.task_id, hash(cast(? as bigint), cast(r.range as bigint), u.task_id) "
+        "select r.range, u.task_id, hash(xor(hash(u.task_id), hash(xor(hash(r.range), cast(? as ubigint))))) "
         "from units u cross join range(1, ? + 1) r",
         [seed, replicates],
     ).fetchall()
