@@ -52,8 +52,36 @@ def _build(db, datasets: dict, target) -> None:
                     results.append(rating("score", score))
                 builder.annotation(project_id, task_id, 100 + annotator, results)
             data.setdefault("task_ids", {})[unit] = task_id
+    _add_published_table(builder)
     builder.write(db)
     run_agreement(db, target, dbt_vars=VARS)
+
+
+# irrCAC's published contingency-table example `cont3x3abstractors` (Gwet 2014; irrCAC README and
+# vignette): 100 subjects, 2 raters, categories Ectopic / AIU / NIU; rows rater 1, columns rater 2.
+# Published (analytic, Gwet's variance over subjects, 95% t-interval):
+#   Cohen's kappa 0.7964094 se 0.05891072 (0.68, 0.913); Gwet's AC1 0.8493305 se 0.04321747
+#   (0.764, 0.935); Krippendorff's alpha 0.7972585 se 0.05905473 (0.68, 0.914);
+#   percent agreement 0.89 se 0.03128898.
+PUBLISHED_PROJECT = 10_001
+CONT3X3 = [[13, 0, 0], [0, 20, 7], [0, 4, 56]]
+PUBLISHED = {
+    "cohen_kappa": (0.7964094, 0.05891072),
+    "gwet_ac1": (0.8493305, 0.04321747),
+    "alpha_nominal": (0.7972585, 0.05905473),
+    "percent_agreement": (0.89, 0.03128898),
+}
+
+
+def _add_published_table(builder: Builder) -> None:
+    labels = ["Ectopic", "AIU", "NIU"]
+    builder.control(PUBLISHED_PROJECT, "cat", "choices")
+    for i, row in enumerate(CONT3X3):
+        for j, count in enumerate(row):
+            for _ in range(count):
+                task_id = builder.task(PUBLISHED_PROJECT)
+                builder.annotation(PUBLISHED_PROJECT, task_id, 1, [choices("cat", labels[i])])
+                builder.annotation(PUBLISHED_PROJECT, task_id, 2, [choices("cat", labels[j])])
 
 
 @pytest.fixture(scope="module")
@@ -275,3 +303,32 @@ def test_weights_are_independent_poisson() -> None:
     assert np.abs(correlations).max() < 0.16, np.abs(correlations).max()
     across = np.corrcoef(matrix[:200]) - np.eye(200)  # replicates are not copies of each other
     assert np.abs(across).max() < 0.75
+
+
+def test_published_example_against_irrcac_standard_errors(warehouse) -> None:
+    """cont3x3abstractors: the estimates equal irrCAC's published values, and the bootstrap
+    standard error (sd of the replicates) is within 25 % of irrCAC's analytic one (Gwet's
+    linearisation over subjects). They estimate the same sampling variance by different routes:
+    at n = 100 they should agree roughly, not exactly (the bootstrap sd itself has ~7 % noise at
+    B = 120; the analytic formula is a first-order approximation). The printed table is the one in
+    docs/agreement.md."""
+    import statistics
+
+    db, _, _ = warehouse
+    estimates = query_dicts(db, f"select * from marts.fct_control_reliability where project_id = {PUBLISHED_PROJECT}")[0]
+    replicates = query_dicts(
+        db, f"select * from intermediate.int_reliability__bootstrap_replicates where project_id = {PUBLISHED_PROJECT}"
+    )
+    intervals = {
+        r["coefficient"]: r
+        for r in query_dicts(db, f"select * from marts.fct_control_reliability_ci where project_id = {PUBLISHED_PROJECT}")
+    }
+    assert len(replicates) == REPLICATES
+    print()
+    for name, (value, published_se) in PUBLISHED.items():
+        assert abs(estimates[name] - value) < 5e-7, (name, estimates[name], value)
+        bootstrap_se = statistics.stdev(r[name] for r in replicates)
+        row = intervals[name]
+        print(f"  {name:<18} {value:.4f}  irrCAC se {published_se:.4f}  bootstrap se {bootstrap_se:.4f}"
+              f"  interval ({row['ci_lower']:.3f}, {row['ci_upper']:.3f})")
+        assert 0.75 * published_se <= bootstrap_se <= 1.25 * published_se, (name, bootstrap_se, published_se)

@@ -13,7 +13,7 @@
 with
 
 unit_profiles as (
-    select * from {{ ref('int_reliability__ceiling_unit_profiles') }}
+    select * from {{ ref('int_model_eval__ceiling_unit_profiles') }}
 ),
 
 profiles as (
