@@ -8,10 +8,16 @@ fct_agreement_ceiling's."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections import defaultdict
+from pathlib import Path
 
-from tests.agreement.bootstrap_reference import percentile_interval, poisson_weights
-from tests.conftest import query
+_spec = importlib.util.spec_from_file_location(
+    "bootstrap_reference", Path(__file__).resolve().parent.parent / "agreement" / "bootstrap_reference.py"
+)
+_reference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_reference)
+percentile_interval, poisson_weights = _reference.percentile_interval, _reference.poisson_weights
 
 TOLERANCE = 1e-9
 B = 1000  # the default var
@@ -19,7 +25,7 @@ SEED = 14
 MIN_UNITS = 10
 
 
-def test_ceiling_intervals_and_verdicts(built_warehouse) -> None:
+def test_ceiling_intervals_and_verdicts(built_warehouse, query) -> None:
     rows = query(built_warehouse, "select * from marts.fct_model_ceiling_verdict")
     columns = [c[0] for c in query(built_warehouse, "describe marts.fct_model_ceiling_verdict")]
     verdicts = [dict(zip(columns, r)) for r in rows]
