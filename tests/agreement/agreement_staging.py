@@ -35,6 +35,7 @@ AGREEMENT_SELECTOR = [
     "control_metric_settings",
     "student_t_quantiles",
     "path:models/intermediate/agreement",
+    "path:models/intermediate/reliability",
     "path:models/marts/agreement",
 ]
 
