@@ -35,6 +35,7 @@ from ingest.loading import (
     file_sha256,
     human_bytes,
     make_load_id,
+    out_of_memory_message,
     previous_load,
     record_load,
     sniff,
@@ -67,10 +68,31 @@ TYPED_RESULT_TYPES = frozenset(
         "ranker",
         "number",
         "taxonomy",
+        "relation",  # staged in stg_label_studio__annotation_relations, never as a control
     }
 )
 
 _INT = "('UBIGINT', 'BIGINT')"
+
+# Deepest nesting accepted in a task (the task object is level 1; Label Studio's own structure
+# needs about 8). DuckDB parses any depth, but the Python that reads tasks (the key audit, the
+# diagnosis of a bad record, JSON_MIN / CSV regrouping) recurses, and a task nested thousands of
+# levels deep ended in a RecursionError traceback (issue #11).
+MAX_DEPTH = 100
+
+# JSON text that may hold what strict JSON forbids (NaN / Infinity tokens, a number that overflows
+# a double: 1e309) or nesting past MAX_DEPTH. DuckDB's reader accepts all of these silently (a NaN
+# score would then reach the marts), so a record whose text matches is checked exactly in Python
+# (`value_problem`); strings that merely contain "NaN" pass that check. The depth pattern is N
+# opening brackets with no closing one in between, how deep nesting looks in files (a zigzag like
+# [[],[[],[[]... is not caught by it).
+def _suspect_pattern(opens: int) -> str:
+    return rf"NaN|Infinity|[0-9][eE]\+?[0-9]{{3}}|([\[{{][^\]}}]*){{{opens}}}"
+
+
+_SUSPECT_RECORD = _suspect_pattern(MAX_DEPTH + 1)
+# for a JSON value inside the task struct: a result value sits at level 6 of its task
+_SUSPECT_VALUE = _suspect_pattern(MAX_DEPTH + 1 - 5)
 
 _DUCKDB_JSON_ERROR = re.compile(
     r'Malformed JSON in file "(?P<file>.*)", at byte (?P<byte>\d+) in record/value (?P<rec>\d+): '
@@ -79,7 +101,7 @@ _DUCKDB_JSON_ERROR = re.compile(
 )
 
 
-_ITEM = '{"from_name": "JSON", "type": "JSON", "value": "JSON"}'
+_ITEM = '{"from_name": "JSON", "type": "JSON", "value": "JSON", "from_id": "JSON", "to_id": "JSON"}'
 # the parts of a task that validation needs, parsed in ONE json_transform per task (missing keys
 # and wrong shapes come out as NULL; non-object list elements as all-NULL structs). Sub-documents
 # are not copied out (only "data", to check it is an object): the pass stays close to one parse.
@@ -92,13 +114,19 @@ _SHAPE = (
 )
 
 
+# A relation item links two regions: {"type": "relation", "from_id", "to_id", "direction",
+# "labels"}, with no value and no from_name (real exports hold them; issue #11). It is checked for
+# its two region ids instead.
 def _items_ok(items: str) -> str:
     """SQL: `items` (a transformed result list) is a list of well-formed result items."""
     return (
         f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
-        "r.value is not null and json_type(r.value) = 'OBJECT' "
+        "case when r.type ->> '$' = 'relation' "
+        "then coalesce(json_type(r.from_id), '') = 'VARCHAR' "
+        "and coalesce(json_type(r.to_id), '') = 'VARCHAR' "
+        "else r.value is not null and json_type(r.value) = 'OBJECT' "
         "and coalesce(json_type(r.from_name), '') = 'VARCHAR' "
-        "and coalesce(json_type(r.type), '') = 'VARCHAR')), true))"
+        "and coalesce(json_type(r.type), '') = 'VARCHAR' end)), true))"
     )
 
 
@@ -166,6 +194,8 @@ select
             s.drafts, lambda d: list_transform(d.result, lambda r: r.type ->> '$')
         ))
     ) as result_types,
+    list_transform(s.annotations, lambda a: try_cast(a.id::varchar as bigint)) as annotation_ids,
+    regexp_matches(task_json::varchar, '{_SUSPECT_RECORD}') as needs_value_check,
     coalesce(json_type(s.id), '') in {_INT}
     and coalesce(json_type(s.project), 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
     and coalesce(json_type(s.data), 'NULL') in ('OBJECT', 'NULL')
@@ -212,7 +242,8 @@ def _suspect_items(items: str) -> str:
     have been a JSON string."""
     return (
         f"coalesce(list_bool_or(list_transform({items}, lambda r: "
-        f"{_looks_non_string('r.from_name')} or {_looks_non_string('r.type')})), false)"
+        f"{_looks_non_string('r.from_name')} or {_looks_non_string('r.type')} "
+        f"or {_looks_non_string('r.from_id')} or {_looks_non_string('r.to_id')})), false)"
     )
 
 
@@ -221,8 +252,10 @@ def _typed_items_ok(items: str) -> str:
     `from_name` and `type` (the reader gives NULL for absent keys and JSON nulls)."""
     return (
         f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
-        "r is not null and r.from_name is not null and r.type is not null "
-        "and coalesce(starts_with(r.value::varchar, '{'), false))), true))"
+        "r is not null and case when r.type = 'relation' "
+        "then r.from_id is not null and r.to_id is not null "
+        "else r.from_name is not null and r.type is not null "
+        "and coalesce(starts_with(r.value::varchar, '{'), false) end)), true))"
     )
 
 
@@ -240,6 +273,48 @@ _TYPED_PREDICTIONS_OK = (
         f"coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')}",
         "q",
     )
+)
+
+
+def _suspect_json(expr: str) -> str:
+    return f"coalesce(regexp_matches({expr}::varchar, '{_SUSPECT_VALUE}'), false)"
+
+
+def _not_finite(expr: str) -> str:
+    return f"coalesce(not isfinite({expr}), false)"
+
+
+def _any(items: str, condition: str, var: str) -> str:
+    return f"coalesce(list_bool_or(list_transform({items}, lambda {var}: {condition})), false)"
+
+
+_RESULTS_SUSPECT = (
+    "lambda r: "
+    + " or ".join(
+        [_suspect_json("r.value"), _suspect_json("r.meta"), _not_finite("r.score")]
+        + [_not_finite(f"r.{k}") for k in ("original_width", "original_height", "image_rotation")]
+    )
+)
+# the JSON values and doubles of the typed task that can hold a non-finite number or deep nesting
+_TYPED_SUSPECT = " or ".join(
+    [
+        _suspect_json("task.data"),
+        _suspect_json("task.meta"),
+        _any("task.predictions", _suspect_json("p"), "p"),
+        _any(
+            "task.annotations",
+            f"{_not_finite('a.lead_time')} or {_suspect_json('a.completed_by')} "
+            f"or {_suspect_json('a.prediction.result')} or {_not_finite('a.prediction.score')} "
+            f"or coalesce(list_bool_or(list_transform(a.result, {_RESULTS_SUSPECT})), false)",
+            "a",
+        ),
+        _any(
+            "task.drafts",
+            f"{_not_finite('d.lead_time')} "
+            f"or coalesce(list_bool_or(list_transform(d.result, {_RESULTS_SUSPECT})), false)",
+            "d",
+        ),
+    ]
 )
 
 
@@ -274,6 +349,8 @@ select
         )),
         flatten(list_transform(task.drafts, lambda d: list_transform(d.result, lambda r: r.type)))
     ) as result_types,
+    list_transform(task.annotations, lambda a: try_cast(a.id::varchar as bigint)) as annotation_ids,
+    {_TYPED_SUSPECT} as needs_value_check,
     {_is_int_json("task.id")}
     and (task.project is null or {_is_int_json("task.project")})
     and (task.data is null or starts_with(task.data::varchar, '{{'))  -- JSON null reads as NULL
@@ -382,15 +459,7 @@ def ingest_exports(
 def _duckdb_failure(err: Exception, shown: str, con: duckdb.DuckDBPyConnection) -> IngestError:
     first = (str(err).strip().splitlines() or [type(err).__name__])[0]
     if isinstance(err, duckdb.OutOfMemoryException):
-        try:
-            limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
-        except duckdb.Error:
-            limit = "?"
-        return IngestError(
-            f"DuckDB ran out of memory ({first}); the limit is {limit}: "
-            "raise it with CONCORD_MEMORY_LIMIT (e.g. CONCORD_MEMORY_LIMIT=4GB)",
-            file=shown,
-        )
+        return IngestError(out_of_memory_message(first), file=shown)
     return IngestError(f"DuckDB refused the load: {first}", file=shown)
 
 
@@ -760,7 +829,10 @@ def _audit_keys(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
                     unknown[f"{kind}.{key}"] = unknown.get(f"{kind}.{key}", 0) + 1
 
     for (text,) in rows:
-        task = json.loads(text)
+        try:
+            task = json.loads(text)
+        except RecursionError:
+            continue  # nested too deep: validation names the task (value_problem)
         see("task", task)
         if not isinstance(task, dict):
             continue
@@ -798,7 +870,12 @@ def _diagnose(con: duckdb.DuckDBPyConnection, prep: _Prepared, record_no: int) -
         row = con.execute(
             "select task_json::varchar from _concord_checked where record_no = ?", [record_no]
         ).fetchone()
-    return diagnose_task(row[0], record_no, prep.shown)
+    try:
+        return diagnose_task(row[0], record_no, prep.shown)
+    except RecursionError:
+        return ExportFormatError(
+            f"record {record_no}: nested deeper than {MAX_DEPTH} levels (the limit)", file=prep.shown
+        )
 
 
 # files up to this size get an exact error position (a Python parse, on the error path only)
@@ -929,6 +1006,7 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
     ).fetchone()
     if bad is not None:
         raise _diagnose(con, prep, int(bad[0]))
+    _check_suspect_values(con, prep)
     dup = con.execute(
         """
         select task_id, list(record_no order by record_no) as records
@@ -944,6 +1022,7 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
         raise ExportFormatError(
             f"duplicate task id (records {records})", file=shown, task_id=dup[0]
         )
+    _check_annotation_ids(con, shown)
     stats = con.execute(
         """
         select
@@ -1009,6 +1088,105 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
             f"result types without typed staging columns, kept as raw value_json: {listed}"
         )
     return "json_snapshot" if snapshot else "json"
+
+
+def _check_annotation_ids(con: duckdb.DuckDBPyConnection, shown: str) -> None:
+    """An annotation belongs to one task: the same annotation id in two tasks of one export is a
+    broken file (staging keys annotations by id), named with both tasks."""
+    dup = con.execute(
+        """
+        with ids as (
+            select record_no, task_id, unnest(annotation_ids) as annotation_id
+            from _concord_checked
+        )
+        select annotation_id, list(distinct task_id order by task_id)
+        from ids
+        where annotation_id is not null
+        group by annotation_id
+        having count(distinct task_id) > 1
+        order by min(record_no)
+        limit 1
+        """
+    ).fetchone()
+    if dup is not None:
+        tasks = dup[1]
+        raise ExportFormatError(
+            f"annotation {dup[0]} is in tasks {tasks[0]} and {tasks[1]}: an annotation id "
+            "belongs to one task",
+            file=shown,
+        )
+
+
+def _check_suspect_values(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+    """Records whose text may hold NaN / Infinity, a number that overflows to infinity or nesting
+    past MAX_DEPTH (flagged by the checks' pattern) are checked exactly, in Python, one record at a
+    time; the first real problem is the error."""
+    suspects = con.execute(
+        "select record_no, task_id from _concord_checked where needs_value_check order by record_no"
+    ).fetchall()
+    if not suspects:
+        return
+    task_of = dict(suspects)
+    if prep.typed:
+        assert prep.path is not None
+        con.execute(
+            "create or replace temp table _concord_suspects as "
+            f"select record_no, task_json::varchar as text from {_json_source(prep.path, prep.max_object)} "
+            "where record_no in (select record_no from _concord_checked where needs_value_check)"
+        )
+    else:
+        con.execute(
+            "create or replace temp table _concord_suspects as select record_no, "
+            "task_json::varchar as text from _concord_checked where needs_value_check"
+        )
+    try:
+        cursor = con.execute("select record_no, text from _concord_suspects order by record_no")
+        while rows := cursor.fetchmany(100):
+            for record_no, text in rows:
+                problem = value_problem(text)
+                if problem:
+                    raise ExportFormatError(problem, file=prep.shown, task_id=task_of[record_no])
+    finally:
+        con.execute("drop table if exists _concord_suspects")
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _reject_constant(token: str):
+    raise _NotFinite(f"{token} is not valid JSON (NaN and Infinity are not JSON numbers)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotFinite(f"number {text} overflows to infinity")
+    return value
+
+
+def value_problem(text: str) -> str | None:
+    """What strict JSON refuses in one task's text that DuckDB accepted: nesting deeper than
+    MAX_DEPTH, NaN / Infinity tokens, a number too large for a double. None when it is fine."""
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"nested deeper than {MAX_DEPTH} levels (the limit)"
+        elif char in "]}":
+            depth -= 1
+    try:
+        json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except _NotFinite as err:
+        return str(err)
+    except (ValueError, RecursionError):
+        return None  # not this check's business: validation reports malformed records
+    return None
 
 
 def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format: str) -> None:
@@ -1135,6 +1313,16 @@ def _check_results(items, where: str, shown: str, task_id) -> None:
             raise ExportFormatError(
                 f"{here} must be an object, got {_kind(item)}", file=shown, task_id=task_id
             )
+        if item.get("type") == "relation":  # links two regions: no value, no from_name
+            for key in ("from_id", "to_id"):
+                if not isinstance(item.get(key), str):
+                    got = "none" if key not in item else _kind(item[key])
+                    raise ExportFormatError(
+                        f"{here}: relation needs a string '{key}' (got {got})",
+                        file=shown,
+                        task_id=task_id,
+                    )
+            continue
         if "value" not in item:
             raise ExportFormatError(f"{here} has no 'value'", file=shown, task_id=task_id)
         if not isinstance(item["value"], dict):

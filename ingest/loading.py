@@ -70,6 +70,31 @@ def memory_limit() -> str:
     return value
 
 
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)\s*", re.IGNORECASE)
+_UNIT_BYTES = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+               "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
+
+
+def size_bytes(value: str) -> float | None:
+    """'600MB' -> 600e6, '1.9 GiB' -> bytes; None when it is not a size."""
+    match = _SIZE.fullmatch(str(value))
+    if not match:
+        return None
+    return float(match.group(1)) * _UNIT_BYTES[match.group(2).lower()]
+
+
+def out_of_memory_message(detail: str) -> str:
+    """The one line for a DuckDB out-of-memory error: names CONCORD_MEMORY_LIMIT, its value, and
+    a value to try (twice the current limit, in MB)."""
+    current = os.environ.get("CONCORD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+    have = size_bytes(current) or size_bytes(DEFAULT_MEMORY_LIMIT)
+    suggested = f"{max(1, round(2 * have / 1000**2))}MB"
+    return (
+        f"DuckDB ran out of memory ({detail}) under CONCORD_MEMORY_LIMIT={current}: "
+        f"raise it, e.g. CONCORD_MEMORY_LIMIT={suggested}"
+    )
+
+
 @contextlib.contextmanager
 def connect(
     con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None,

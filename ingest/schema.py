@@ -45,6 +45,13 @@ _RESULT = {
     "meta": "JSON",
     "item_index": "JSON",
     "concord_inferred_type": "BOOLEAN",  # set by the JSON_MIN / CSV regrouping only
+    # a relation item (type "relation") links two regions and has none of the keys above but
+    # id / type: {"from_id", "to_id", "direction", "labels"} (added after the first release:
+    # ensure_raw_schema widens the stored struct of older warehouses)
+    "from_id": "VARCHAR",
+    "to_id": "VARCHAR",
+    "direction": "VARCHAR",
+    "labels": "JSON",
 }
 
 _EMBEDDED_PREDICTION = {  # a sync export's copy of the prediction an annotation started from
@@ -211,7 +218,7 @@ create table if not exists raw_label_studio.config_tags (
     project_id bigint not null,
     tag_name varchar not null,          -- the tag's name attribute (Header without name: 'header_<n>')
     tag_type varchar not null,          -- lower-case tag: choices, rating, text, header, ...
-    tag_role varchar not null,          -- control | object | visual
+    tag_role varchar not null,          -- control | object | visual | relations (<Relations>)
     to_name varchar,                    -- controls: toName (comma-separated as written)
     value_field varchar,                -- objects: '$text' -> 'text'; Header: the first $field in value
     value_template varchar,             -- raw value attribute ('Model score: $score')
@@ -262,6 +269,25 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schemas and tables if they do not exist (idempotent)."""
     _migrate_task_json(con)
     con.execute(RAW_DDL)
+    _widen_task_struct(con)
+
+
+def _widen_task_struct(con: duckdb.DuckDBPyConnection) -> None:
+    """Warehouses written before a field was added to RAW_TASK_SHAPE (relation keys) hold the
+    narrower struct: widen the column in place (DuckDB casts a struct to one with more fields,
+    the new ones NULL), so a load can insert and compare the current shape."""
+    current = con.execute(
+        "select data_type from duckdb_columns() where schema_name = 'raw_label_studio' "
+        "and table_name = 'tasks' and column_name = 'task' and database_name = current_database()"
+    ).fetchone()
+    con.execute(f"create or replace temp table _concord_shape_probe (task {RAW_TASK_TYPE})")
+    wanted = con.execute(
+        "select data_type from duckdb_columns() where table_name = '_concord_shape_probe' "
+        "and column_name = 'task'"
+    ).fetchone()
+    con.execute("drop table _concord_shape_probe")
+    if current and wanted and current[0] != wanted[0]:
+        con.execute(f"alter table raw_label_studio.tasks alter task type {RAW_TASK_TYPE}")
 
 
 def upgrade_warehouse(path) -> str | None:
