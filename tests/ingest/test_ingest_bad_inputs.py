@@ -121,6 +121,22 @@ EXPORT_WITH_PROJECT_CASES = [
     ),
 ]
 
+# issue #11 item 8: what strict JSON refuses and DuckDB's reader would accept, and broken ids
+EXPORT_CASES += [
+    (
+        "annotation_id_in_two_tasks.json",
+        ": annotation 9001 is in tasks 901 and 903: an annotation id belongs to one task",
+    ),
+    ("number_overflows.json", ", task 902: number 1e309 overflows to infinity"),
+    ("nan_token.json", ", task 902: NaN is not valid JSON (NaN and Infinity are not JSON numbers)"),
+    (
+        "infinity_token.json",
+        ", task 901: -Infinity is not valid JSON (NaN and Infinity are not JSON numbers)",
+    ),
+    ("nested_too_deep.json", ", task 902: nested deeper than 100 levels (the limit)"),
+    ("nested_past_limit.json", ", task 901: nested deeper than 100 levels (the limit)"),
+]
+
 CONFIG_CASES = [
     (
         "config_billion_laughs.xml",
@@ -144,6 +160,7 @@ CONFIG_CASES = [
     ),
     ("config_max_rating_not_number.xml", ": <Rating name='r'>: maxRating='ten' is not a number"),
     ("config_duplicate_names.xml", ": two tags are named 'c' (<Choices> and <Rating>)"),
+    ("config_header_named_like_control.xml", ": two tags are named 'label' (<Header> and <Choices>)"),
     (
         "config_is_an_export.json",
         (
