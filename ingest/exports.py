@@ -396,8 +396,14 @@ def ingest_exports(
     project_id: int | None = None,
     full_snapshot: bool = False,
     progress: Progress | None = None,
+    source: str | None = None,
+    as_project_id: int | None = None,
 ) -> list[LoadResult]:
     """Ingest Label Studio export files (JSON, snapshot JSON, JSON_MIN, CSV) in one transaction.
+
+    `source` is the Label Studio instance the files come from (a server URL; default
+    'file:<resolved path>', instance unknown). A project id already loaded from another source is
+    refused, unless `as_project_id` maps the files' project to a new id.
 
     Returns one LoadResult per file (already-loaded files come back with `skipped=True`).
     Raises an IngestError subclass naming the file (and task / record / byte) on bad input;
@@ -432,6 +438,8 @@ def ingest_exports(
                         seen_sizes=seen_sizes,
                     )
                 )
+                prepared[-1].result.source = source or f"file:{path.resolve()}"
+                prepared[-1].as_project_id = as_project_id
             with transaction(con):
                 con.execute(
                     "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
@@ -491,6 +499,7 @@ class _Prepared:
     path: Path | None = None
     typed: bool = False  # the table holds (record_no, task): read by the typed reader
     max_object: int = 0
+    as_project_id: int | None = None  # store the file's project under this id
 
 
 def _prepare(
@@ -1069,6 +1078,10 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
         result.project_id = project_id
     else:
         result.project_id = projects[0]
+    if prep.as_project_id is not None:  # the user's mapping: the task structs keep what was written
+        con.execute("update _concord_checked set project_id = ?", [prep.as_project_id])
+        result.project_id = prep.as_project_id
+    _check_source(con, result, shown)
     # records read from the file: tasks (JSON) or rows (JSON_MIN / CSV)
     result.n_records = int(result.counts.get("rows", n_tasks))
     counts = {"tasks": int(n_tasks)}
@@ -1088,6 +1101,60 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
             f"result types without typed staging columns, kept as raw value_json: {listed}"
         )
     return "json_snapshot" if snapshot else "json"
+
+
+# SQL: loads.source `other` and the parameter are the same source. Files without a known instance
+# ('file:...', or loads made before the column existed) count as one source: a newer export of
+# the project is normally another file.
+_SAME_SOURCE = "(coalesce({other}, 'file:') = ? or (coalesce({other}, 'file:') like 'file:%' and ? like 'file:%'))"
+
+
+def check_project_source(con_or_db, project_id: int, source: str, shown: str | None = None) -> None:
+    """Refuse loading `project_id` from `source` when the warehouse holds it from another source
+    (one line naming both). `concord ls pull` calls it before writing anything."""
+    with connect(con_or_db) as con:
+        ensure_raw_schema(con)
+        other = con.execute(
+            "select coalesce(source, 'file:(unknown)') from raw_label_studio.loads "
+            "where command = ? and project_id = ? "
+            f"and not {_SAME_SOURCE.format(other='source')} order by loaded_at limit 1",
+            [COMMAND, project_id, source, source],
+        ).fetchone()
+    if other is not None:
+        raise ExportFormatError(
+            f"project {project_id} was loaded from {other[0]}; this load comes from "
+            f"{source}: load it under another project id (--as-project-id N)",
+            file=shown,
+        )
+
+
+def _check_source(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: str) -> None:
+    """Label Studio ids are unique per instance only: a project id (or a task id) that already
+    came from another source would silently overwrite unrelated data (issue #11). Refused, naming
+    both sources."""
+    source = result.source or ""
+    check_project_source(con, result.project_id, source, shown)
+    clash = con.execute(
+        f"""
+        select checked.task_id, stored.project_id, coalesce(loads.source, 'file:(unknown)')
+        from _concord_checked as checked
+        inner join raw_label_studio.tasks as stored
+            on checked.task_id = stored.task_id
+        inner join raw_label_studio.loads as loads
+            on stored.load_id = loads.load_id
+        where not {_SAME_SOURCE.format(other='loads.source')}
+        order by checked.record_no
+        limit 1
+        """,
+        [source, source],
+    ).fetchone()
+    if clash is not None:
+        raise ExportFormatError(
+            f"task id {clash[0]} is already stored from {clash[2]} (project {clash[1]}); this "
+            f"load comes from {source}: Label Studio task ids are unique per instance only, "
+            "keep each instance in its own warehouse (--db)",
+            file=shown,
+        )
 
 
 def _check_annotation_ids(con: duckdb.DuckDBPyConnection, shown: str) -> None:
@@ -1194,6 +1261,7 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
     from concord.erasure import drop_erased_tasks  # erased tasks never come back (governance)
 
     drop_erased_tasks(con, "_concord_checked", result)
+    _keep_what_is_known(con, result)
     now = utc_now()
     # tasks stored before: compared struct by struct (an inner join: a first load compares nothing)
     replaced, unchanged, undeleted = con.execute(
@@ -1235,6 +1303,115 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
     result.counts.update(new=int(new), replaced=int(replaced), unchanged=int(unchanged))
     if undeleted:
         result.counts["undeleted"] = int(undeleted)
+
+
+# A prediction element's id, whether the export wrote the id (sync) or the object (snapshot)
+_PRED_ID = "case when json_type({p}) = 'OBJECT' then {p} ->> '$.id' else {p}::varchar end"
+_IS_OBJECT = "coalesce(json_type({x}) = 'OBJECT', false)"
+
+# the stored version's prediction object with the id the new export wrote as a bare id
+_KEPT_PREDICTIONS = f"""list_transform(new_task.predictions, lambda p: case
+    when {_IS_OBJECT.format(x='p')} then p
+    else coalesce(list_filter(old_task.predictions, lambda q:
+        {_IS_OBJECT.format(x='q')} and (q ->> '$.id') = p::varchar)[1], p)
+    end)"""
+# the stored `completed_by` object of the user the new export wrote as a bare id
+_KEPT_ANNOTATIONS = f"""list_transform(new_task.annotations, lambda a: case
+    when a.completed_by is null or {_IS_OBJECT.format(x='a.completed_by')} then a
+    else struct_update(a, completed_by := coalesce(list_filter(
+        list_transform(old_task.annotations, lambda o: o.completed_by), lambda c:
+        {_IS_OBJECT.format(x='c')} and (c ->> '$.id') = a.completed_by::varchar)[1],
+        a.completed_by))
+    end)"""
+
+
+def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+    """A poorer re-export (a sync export: predictions as ids, `completed_by` as ids, no drafts)
+    must not lose what the warehouse holds for the same task (issue #11): a bare prediction id
+    takes the stored prediction object with that id, a bare `completed_by` the stored user object
+    with that id, and a task without a `drafts` key keeps its stored drafts. What the export does
+    carry replaces the stored version; what it no longer lists (a prediction, annotation or draft
+    deleted in Label Studio) is dropped. The load reports each count."""
+    con.execute(
+        f"""
+        create or replace temp table _concord_known as
+        with pairs as (
+            select checked.task_id, checked.task as new_task, stored.task as old_task
+            from _concord_checked as checked
+            inner join raw_label_studio.tasks as stored
+                on checked.task_id = stored.task_id
+        )
+        select
+            task_id,
+            struct_update(
+                new_task,
+                predictions := {_KEPT_PREDICTIONS},
+                annotations := {_KEPT_ANNOTATIONS},
+                drafts := coalesce(new_task.drafts, old_task.drafts)
+            ) as kept_task,
+            list_transform(old_task.predictions, lambda p: {_PRED_ID.format(p='p')}) as old_prediction_ids,
+            list_transform(new_task.predictions, lambda p: {_PRED_ID.format(p='p')}) as new_prediction_ids,
+            list_transform(old_task.annotations, lambda a: a.id::varchar) as old_annotation_ids,
+            list_transform(new_task.annotations, lambda a: a.id::varchar) as new_annotation_ids,
+            list_transform(old_task.drafts, lambda d: d.id::varchar) as old_draft_ids,
+            list_transform(new_task.drafts, lambda d: d.id::varchar) as new_draft_ids,
+        from pairs
+        """
+    )
+    counts = con.execute(
+        f"""
+        select
+            coalesce(sum(len(list_filter(old_prediction_ids, lambda i: list_contains(new_prediction_ids, i)))), 0)
+                as predictions_in_both,
+            coalesce(sum(len(list_filter(old_prediction_ids, lambda i: not list_contains(new_prediction_ids, i)))), 0)
+                as predictions_dropped,
+            coalesce(sum(len(list_filter(old_annotation_ids, lambda i: list_contains(new_annotation_ids, i)))), 0)
+                as annotations_in_both,
+            coalesce(sum(len(list_filter(old_annotation_ids, lambda i: not list_contains(new_annotation_ids, i)))), 0)
+                as annotations_dropped,
+            coalesce(sum(case when new_draft_ids is null then len(old_draft_ids) end), 0) as drafts_kept,
+            coalesce(sum(case when new_draft_ids is not null then len(list_filter(old_draft_ids,
+                lambda i: list_contains(new_draft_ids, i))) end), 0) as drafts_replaced,
+            coalesce(sum(case when new_draft_ids is not null then len(list_filter(old_draft_ids,
+                lambda i: not list_contains(new_draft_ids, i))) end), 0) as drafts_dropped,
+        from _concord_known
+        """
+    ).fetchone()
+    kept = con.execute(
+        f"""
+        select
+            coalesce(sum(len(list_filter(list_zip(checked.task.predictions, known.kept_task.predictions),
+                lambda z: not {_IS_OBJECT.format(x='z[1]')} and {_IS_OBJECT.format(x='z[2]')}))), 0),
+            coalesce(sum(len(list_filter(list_zip(checked.task.annotations, known.kept_task.annotations),
+                lambda z: not coalesce({_IS_OBJECT.format(x='z[1].completed_by')}, false)
+                    and {_IS_OBJECT.format(x='z[2].completed_by')}))), 0),
+        from _concord_checked as checked
+        inner join _concord_known as known
+            on checked.task_id = known.task_id
+        """
+    ).fetchone()
+    con.execute(
+        """
+        update _concord_checked
+        set task = known.kept_task
+        from _concord_known as known
+        where _concord_checked.task_id = known.task_id
+        """
+    )
+    con.execute("drop table _concord_known")
+    (preds_both, preds_dropped, anns_both, anns_dropped,
+     drafts_kept, drafts_replaced, drafts_dropped) = (int(v) for v in counts)  # fmt: skip
+    preds_kept, users_kept = (int(v) for v in kept)
+    if not (preds_both or anns_both or preds_dropped or anns_dropped or drafts_kept
+            or drafts_replaced or drafts_dropped):  # fmt: skip
+        return  # no stored version of these tasks: nothing kept, replaced or dropped
+    result.notes.append(
+        "kept from the warehouse (this export lacks them): "
+        f"{preds_kept} prediction objects (ids only here), {users_kept} completed_by user objects, "
+        f"{drafts_kept} drafts; replaced by this export: {preds_both - preds_kept} predictions, "
+        f"{anns_both} annotations, {drafts_replaced} drafts; dropped (no longer in this export): "
+        f"{preds_dropped} predictions, {anns_dropped} annotations, {drafts_dropped} drafts"
+    )
 
 
 def _recall_snapshot_tasks(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:

@@ -39,6 +39,8 @@ class LoadResult:
     skipped_reason: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # exports: the Label Studio instance (server URL) or 'file:<resolved path>' (loads.source)
+    source: str | None = None
 
     def lines(self) -> list[str]:
         if self.skipped:
@@ -194,8 +196,8 @@ def record_load(
         """
         insert into raw_label_studio.loads (
             load_id, command, file_name, file_path, file_sha256, file_bytes, file_format,
-            project_id, n_records, is_full_snapshot, loaded_at
-        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            project_id, n_records, is_full_snapshot, loaded_at, source
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             result.load_id,
@@ -209,6 +211,7 @@ def record_load(
             result.n_records,
             is_full_snapshot,
             loaded_at,
+            result.source,
         ],
     )
 

@@ -180,7 +180,10 @@ create table if not exists raw_label_studio.loads (
     project_id bigint,                  -- null for score tables
     n_records bigint not null,          -- tasks / rows / controls read from the file
     is_full_snapshot boolean not null default false,
-    loaded_at timestamp not null        -- UTC
+    loaded_at timestamp not null,       -- UTC
+    -- exports: the Label Studio instance the file came from (the server URL of `concord ls pull`,
+    -- or `--source`), else 'file:<resolved path>'; a project id is refused from a second source
+    source varchar
 );
 
 -- one row per Label Studio task: its latest ingested version
@@ -250,6 +253,7 @@ create table if not exists raw_scores.score_tables (
 -- columns added after the first release: warehouses created earlier get them here
 alter table raw_label_studio.config_tags add column if not exists choice_paths json;
 alter table raw_label_studio.config_tags add column if not exists buckets json;
+alter table raw_label_studio.loads add column if not exists source varchar;
 
 create table if not exists raw_scores.score_rows (
     score_table_name varchar not null,
