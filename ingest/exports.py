@@ -35,9 +35,11 @@ from ingest.loading import (
     file_sha256,
     human_bytes,
     make_load_id,
+    memory_limit,
     out_of_memory_message,
     previous_load,
     record_load,
+    size_bytes,
     sniff,
     transaction,
     utc_now,
@@ -471,21 +473,24 @@ def _duckdb_failure(err: Exception, shown: str, con: duckdb.DuckDBPyConnection) 
     return IngestError(f"DuckDB refused the load: {first}", file=shown)
 
 
-_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
-          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
-
-
-def _ensure_memory_for(con: duckdb.DuckDBPyConnection, max_object: int) -> None:
+def _ensure_memory_for(con: duckdb.DuckDBPyConnection, max_object: int, shown: str) -> None:
     """DuckDB reserves about 24 N bytes to parse and check a task of N bytes (measured: a 50 MB
-    text needs a ~2 GB limit, ~650 MB resident): raise the limit when it is lower."""
+    text needs a ~2 GB limit, ~650 MB resident). The limit is the user's (CONCORD_MEMORY_LIMIT)
+    and is never raised behind their back (issue #11: a 2 GB field asked for 49 GiB): when it is
+    too low, a clear error says which value loads the file."""
     wanted = 24 * max_object + 1024**3
-    current = con.execute("select current_setting('memory_limit')").fetchone()[0]
-    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]+)\s*", str(current))
-    if match and match.group(2).lower() in _UNITS:
-        have = float(match.group(1)) * _UNITS[match.group(2).lower()]
-        if have >= wanted:
-            return
-    con.execute(f"set memory_limit = '{wanted // 1024**2}MiB'")
+    # the setting as written: DuckDB's current_setting rounds it ("2.1 GiB")
+    setting = memory_limit()
+    have = size_bytes(setting)
+    if have is not None and have >= wanted:
+        return
+    suggested = -(-wanted // (100 * 1000**2)) * 100  # MB, rounded up to 100
+    raise IngestError(
+        f"a task of up to {human_bytes(max_object)} needs a DuckDB memory limit of about "
+        f"{suggested}MB to be read, over CONCORD_MEMORY_LIMIT={setting}: set "
+        f"CONCORD_MEMORY_LIMIT={suggested}MB to load this file",
+        file=shown,
+    )
 
 
 @dataclass
@@ -595,7 +600,7 @@ def _read(
         _check_json_envelope(path, shown, size)
         first, prep.max_object = _first_record(con, path, shown, size)
         if prep.max_object > DEFAULT_MAX_OBJECT:
-            _ensure_memory_for(con, prep.max_object)
+            _ensure_memory_for(con, prep.max_object, shown)
         if _is_json_min(first, shown):
             fmt = "json_min"
             prep.max_object = _stage_json(con, prep.table, path, shown, size)
@@ -812,7 +817,7 @@ def _stage_typed(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> bool:
             if too_large and prep.max_object < prep.size + 1:
                 needed = int(too_large.group(1))
                 prep.max_object = min(prep.size + 1, max(prep.max_object * 4, needed * 2))
-                _ensure_memory_for(con, prep.max_object)
+                _ensure_memory_for(con, prep.max_object, prep.shown)
                 continue
             prep.max_object = _stage_json(con, prep.table, prep.path, prep.shown, prep.size)
             return False
