@@ -34,6 +34,7 @@ from ingest.loading import (
     connect,
     file_sha256,
     human_bytes,
+    literal_paths_cleanup,
     make_load_id,
     memory_limit,
     out_of_memory_message,
@@ -41,6 +42,7 @@ from ingest.loading import (
     record_load,
     size_bytes,
     sniff,
+    sql_path_literal,
     transaction,
     utc_now,
 )
@@ -373,7 +375,7 @@ from {source}
 def _typed_source(path: Path, max_object: int) -> str:
     """SQL relation (record_no, task) streaming the file's tasks, parsed by DuckDB's reader
     straight into RAW_TASK_TYPE. Raises on anything that does not fit the shape."""
-    literal = "'" + str(path).replace("'", "''") + "'"
+    literal = sql_path_literal(path)  # never a glob: exp[1].json is that file
     return (
         "(select ordinality as record_no, task "
         f"from read_json({literal}, format = 'array', records = false, "
@@ -459,6 +461,7 @@ def ingest_exports(
             # anything DuckDB refuses that validation did not catch: one line, no traceback
             raise _duckdb_failure(err, current, con) from None
         finally:
+            literal_paths_cleanup()
             for prep in prepared:
                 con.execute(f"drop table if exists {prep.table}")
             con.execute("drop table if exists _concord_checked")
@@ -728,7 +731,7 @@ def _check_json_envelope(path: Path, shown: str, size: int) -> None:
 
 def _json_source(path: Path, max_object: int) -> str:
     """SQL relation (record_no, task_json) streaming the file's array elements."""
-    literal = "'" + str(path).replace("'", "''") + "'"
+    literal = sql_path_literal(path)  # never a glob: exp[1].json is that file
     return (
         "(select ordinality as record_no, json as task_json "
         f"from read_json_objects({literal}, format = 'array', "
@@ -1364,7 +1367,7 @@ def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> N
         """
     )
     counts = con.execute(
-        f"""
+        """
         select
             coalesce(sum(len(list_filter(old_prediction_ids, lambda i: list_contains(new_prediction_ids, i)))), 0)
                 as predictions_in_both,

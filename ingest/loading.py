@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, locked_warehouse_message
 from ingest.schema import ensure_raw_schema
 
 Progress = Callable[[str], None]
@@ -112,6 +112,9 @@ def connect(
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as err:
+        locked = locked_warehouse_message(str(err))
+        if locked is not None:
+            raise IngestError(locked) from None
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         raise IngestError(f"cannot open the warehouse: {first}", file=str(path)) from None
     # bounded memory: DuckDB spills temp tables (next to the warehouse file) beyond this
@@ -214,6 +217,44 @@ def record_load(
             result.source,
         ],
     )
+
+
+# DuckDB's readers expand glob characters in a path: `exp[1].json` read `exp1.json` and `x*.json`
+# every file starting with x (issue #11). A path with any of them is read through a symlink with
+# a plain name in a private temporary folder (removed by `literal_paths_cleanup`).
+_GLOB_CHARS = frozenset("*?[]{}")
+_aliases: dict[str, str] = {}
+_alias_dir: list[str] = []
+
+
+def sql_path(path: Path | str) -> str:
+    """`path` as a DuckDB reader will read it literally (a string for the SQL literal)."""
+    text = str(path)
+    if not _GLOB_CHARS.intersection(text):
+        return text
+    if text not in _aliases:
+        import tempfile
+
+        if not _alias_dir:
+            _alias_dir.append(tempfile.mkdtemp(prefix="concord-literal-"))
+        alias = Path(_alias_dir[0]) / f"file_{len(_aliases)}{Path(text).suffix.strip('*?[]{}')}"
+        alias.symlink_to(Path(text).resolve())
+        _aliases[text] = str(alias)
+    return _aliases[text]
+
+
+def sql_path_literal(path: Path | str) -> str:
+    """`sql_path(path)` as a quoted SQL string literal."""
+    return "'" + sql_path(path).replace("'", "''") + "'"
+
+
+def literal_paths_cleanup() -> None:
+    """Remove the symlinks `sql_path` made (end of every command that read files)."""
+    import shutil
+
+    _aliases.clear()
+    while _alias_dir:
+        shutil.rmtree(_alias_dir.pop(), ignore_errors=True)
 
 
 def human_bytes(n: int) -> str:

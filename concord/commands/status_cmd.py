@@ -112,8 +112,11 @@ def read_status(db_path: Path) -> dict:
     try:
         con = duckdb.connect(str(db_path), read_only=True)
     except duckdb.Error as err:
+        from ingest.errors import locked_warehouse_message
+
         first = str(err).splitlines()[0]
-        raise ConcordError(f"{db_path}: cannot open the warehouse: {first}") from None
+        locked = locked_warehouse_message(str(err))
+        raise ConcordError(locked or f"{db_path}: cannot open the warehouse: {first}") from None
     try:
         has_raw = con.execute(
             "select count(*) from information_schema.tables "
