@@ -763,6 +763,8 @@ def _stage_json(
         try:
             con.execute(sql)
             return max_object
+        except duckdb.OutOfMemoryException:
+            raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
         except duckdb.Error as err:
             too_large = _OBJECT_TOO_LARGE.search(str(err))
             if too_large and max_object < size + 1:
@@ -781,7 +783,14 @@ def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: 
             row = con.execute(
                 f"select task_json::varchar from {_json_source(path, max_object)} limit 1"
             ).fetchone()
-            return (json.loads(row[0]) if row else None), max_object
+            try:
+                return (json.loads(row[0]) if row else None), max_object
+            except RecursionError:
+                raise ExportFormatError(
+                    f"record 1: nested deeper than {MAX_DEPTH} levels (the limit)", file=shown
+                ) from None
+        except duckdb.OutOfMemoryException:
+            raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
         except duckdb.Error as err:
             too_large = _OBJECT_TOO_LARGE.search(str(err))
             if too_large and max_object < size + 1:

@@ -170,7 +170,15 @@ def _json_min_rows(
     cursor = con.execute(f"select record_no, task_json::varchar from {table} order by record_no")
     while batch := cursor.fetchmany(10_000):
         for record_no, text in batch:
-            row = json.loads(text)
+            try:
+                row = json.loads(text)
+            except RecursionError:
+                from ingest.exports import MAX_DEPTH
+
+                raise ExportFormatError(
+                    f"record {record_no}: nested deeper than {MAX_DEPTH} levels (the limit)",
+                    file=shown,
+                ) from None
             if not isinstance(row, dict):
                 kind = "list" if isinstance(row, list) else type(row).__name__
                 raise ExportFormatError(
@@ -250,7 +258,7 @@ def _csv_cell(text: str):
     if stripped[:1] in ("[", "{"):
         try:
             return json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's recursion
             return text
     return text
 

@@ -90,7 +90,11 @@ def out_of_memory_message(detail: str) -> str:
     a value to try (twice the current limit, in MB)."""
     current = os.environ.get("CONCORD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
     have = size_bytes(current) or size_bytes(DEFAULT_MEMORY_LIMIT)
-    suggested = f"{max(1, round(2 * have / 1000**2))}MB"
+    # twice the limit, or more when the failed allocation alone was large
+    failed = re.search(r"allocate data of size ([\d.]+ ?[KMGT]i?B)", detail)
+    alloc = (size_bytes(failed.group(1).replace(" ", "")) or 0) if failed else 0
+    wanted = max(2 * have, have + 4 * alloc)
+    suggested = f"{max(1, -(-int(wanted) // 1000**2))}MB"
     return (
         f"DuckDB ran out of memory ({detail}) under CONCORD_MEMORY_LIMIT={current}: "
         f"raise it, e.g. CONCORD_MEMORY_LIMIT={suggested}"

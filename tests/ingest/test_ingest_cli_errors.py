@@ -5,6 +5,7 @@ characters are part of the name); CSV width is handled in linear time."""
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 import time
@@ -99,3 +100,33 @@ def test_csv_width_is_linear(tmp_path):
     elapsed = time.monotonic() - started
     assert n_rows == 3 and len(tasks) == 3 and len(tasks[1]["data"]) == n + 1  # label: one value per task, so data
     assert elapsed < 30, f"{n} columns took {elapsed:.1f} s"
+
+
+def test_out_of_memory_names_the_limit_and_a_value(tmp_path):
+    db = tmp_path / "w.duckdb"
+    export = BYOS / "export_snapshot.json"
+    done = run_concord("ingest", "export", str(export), db=db, env={"CONCORD_MEMORY_LIMIT": "10MB"})
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert re.fullmatch(
+        rf"concord: error: {re.escape(str(export))}: DuckDB ran out of memory \(Out of Memory "
+        r"Error: failed to allocate data of size [^)]*\)\) under CONCORD_MEMORY_LIMIT=10MB: raise "
+        r"it, e.g. CONCORD_MEMORY_LIMIT=\d+MB\n",
+        done.stderr,
+    ), done.stderr
+    suggested = re.search(r"CONCORD_MEMORY_LIMIT=(\d+MB)\n", done.stderr).group(1)
+    assert int(suggested[:-2]) >= 20  # at least twice the limit
+    assert rows(db, "select count(*) from raw_label_studio.loads") == [(0,)]
+
+
+def test_deep_nesting_anywhere_is_one_line(tmp_path):
+    deep = "[" * 3000 + "]" * 3000
+    min_first = tmp_path / "min_deep.json"  # the first record, read to tell JSON_MIN from JSON
+    min_first.write_text('[{"text": "a", "id": 1, "label": "x", "annotator": 2, "annotation_id": 5, '
+                         f'"tree": {deep}}}]')
+    csv_deep = tmp_path / "deep.csv"  # a nested JSON cell past Python's recursion: kept as text
+    csv_deep.write_text('"annotation_id","annotator","id","label","tree"\n5,"2",1,"x","' + deep + '"\n')
+    db = tmp_path / "w.duckdb"
+    done = run_concord("ingest", "export", str(min_first), "--project-id", "2", db=db)
+    assert done.stderr == f"concord: error: {min_first}: record 1: nested deeper than 100 levels (the limit)\n"
+    done = run_concord("ingest", "export", str(csv_deep), "--project-id", "2", db=db)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
