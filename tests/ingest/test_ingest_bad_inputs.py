@@ -127,6 +127,10 @@ EXPORT_CASES += [
         "annotation_id_in_two_tasks.json",
         ": annotation 9001 is in tasks 901 and 903: an annotation id belongs to one task",
     ),
+    (
+        "relation_without_from_id.json",
+        ", task 902: annotation 9002: result[0]: relation needs a string 'from_id' (got none)",
+    ),
     ("number_overflows.json", ", task 902: number 1e309 overflows to infinity"),
     ("nan_token.json", ", task 902: NaN is not valid JSON (NaN and Infinity are not JSON numbers)"),
     (
