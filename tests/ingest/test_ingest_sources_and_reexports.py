@@ -117,3 +117,29 @@ def test_as_project_id_maps_a_project(tmp_path):
     assert rows(db, "select project_id, count(*) from raw_label_studio.tasks group by 1 order by 1") == [
         (3, 24), (103, 24)]
     assert rows(db, "select source from raw_label_studio.loads where project_id = 103") == [(SERVER,)]
+
+
+def test_a_warehouse_without_the_relation_keys_is_widened(tmp_path):
+    """Warehouses written before relation items were kept hold a narrower task struct: the next
+    load widens it in place and loads relations."""
+    import copy
+
+    import duckdb
+
+    from ingest import schema
+
+    db = tmp_path / "w.duckdb"
+    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    old_shape = copy.deepcopy(schema.RAW_TASK_SHAPE)
+    for kind in ("annotations", "drafts"):
+        for key in ("from_id", "to_id", "direction", "labels"):
+            old_shape[kind][0]["result"][0].pop(key, None)  # one dict, shared
+    con = duckdb.connect(str(db))
+    con.execute(f"alter table raw_label_studio.tasks alter task type {schema.sql_type(old_shape)}")
+    con.close()
+    cv = Path(__file__).resolve().parents[1] / "fixtures" / "synthetic" / "cv_boxes" / "export_snapshot.json"
+    done = run_concord("ingest", "export", str(cv), db=db)
+    assert done.returncode == 0, done.stderr
+    assert rows(db, """
+        select count(*) from (select unnest(task.annotations) as a from raw_label_studio.tasks)
+        where list_contains(list_transform(a.result, lambda r: r.from_id is not null), true)""") == [(1,)]
