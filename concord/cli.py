@@ -11,7 +11,7 @@ import sys
 import click
 import duckdb
 
-from concord.commands import build_cmds, extract_cmds, ingest_cmds, ls_cmds
+from concord.commands import build_cmds, extract_cmds, ingest_cmds, ls_cmds, report_cmds
 from ingest.errors import ConcordError, locked_warehouse_message
 from ingest.loading import out_of_memory_message
 
@@ -62,7 +62,7 @@ def cli() -> None:
     """Concord: a DuckDB + dbt warehouse for human-vs-model evaluation data from Label Studio."""
 
 
-for module in (ingest_cmds, build_cmds, extract_cmds, ls_cmds):
+for module in (ingest_cmds, build_cmds, extract_cmds, ls_cmds, report_cmds):
     for command in module.COMMANDS:
         cli.add_command(command)
 
