@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import click
 
-
-def _upgrade_warehouse(ctx: click.Context, param: click.Parameter, value):
-    """Every command first brings a warehouse written by an earlier Concord up to date (today:
-    raw task JSON text -> the typed task struct), so status, erase or build never meet the old
-    layout. A no-op for new and current warehouses."""
-    from concord.paths import resolve_db
-    from ingest.schema import upgrade_warehouse
-
-    path = resolve_db(value)
-    if path.exists():
-        note = upgrade_warehouse(path)
-        if note:
-            click.echo(note, err=True)
-    return value
-
-
+# No callback: resolving and opening the warehouse is the command's business. Commands that
+# write migrate it first (`ingest.warehouse.migrate_file`); read-only commands never change it.
 db_option = click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False),
     default=None,
-    callback=_upgrade_warehouse,
     help="DuckDB warehouse file (default: $CONCORD_DB, then ./concord.duckdb).",
 )
+
+
+def migrate_before_writing(db) -> None:
+    """Bring a warehouse written by an earlier Concord up to date before a command writes to it
+    (e.g. raw task JSON text -> the typed task struct); says so on stderr when it did something."""
+    from ingest.warehouse import migrate_file
+
+    for note in migrate_file(db):
+        click.echo(note, err=True)

@@ -50,9 +50,9 @@ from ingest.schema import (
     RAW_TASK_SHAPE,
     RAW_TASK_TYPE,
     SHAPE_KEYS,
-    ensure_raw_schema,
     transform_spec,
 )
+from ingest.warehouse import migrate
 
 COMMAND = "export"
 
@@ -422,7 +422,7 @@ def ingest_exports(
         raise IngestError("no export files given")
     results: list[LoadResult] = []
     with connect(con_or_db) as con:
-        ensure_raw_schema(con)
+        migrate(con)
         prepared: list[_Prepared] = []
         current = "?"
         try:
@@ -1130,7 +1130,7 @@ def check_project_source(con_or_db, project_id: int, source: str, shown: str | N
     """Refuse loading `project_id` from `source` when the warehouse holds it from another source
     (one line naming both). `concord ls pull` calls it before writing anything."""
     with connect(con_or_db) as con:
-        ensure_raw_schema(con)
+        migrate(con)  # ls pull writes next: the loads table with its source column
         other = con.execute(
             "select coalesce(source, 'file:(unknown)') from raw_label_studio.loads "
             "where command = ? and project_id = ? "

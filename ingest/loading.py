@@ -1,5 +1,5 @@
-"""Shared plumbing of every ingest command: the warehouse connection, one transaction per
-command, file hashing and sniffing, and the `raw_label_studio.loads` bookkeeping."""
+"""Shared plumbing of every ingest command: one transaction per command, file hashing and
+sniffing, and the `raw_label_studio.loads` bookkeeping. The connection is ingest/warehouse.py's."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.errors import IngestError, locked_warehouse_message
-from ingest.schema import ensure_raw_schema
+from ingest.errors import IngestError
+from ingest.warehouse import DEFAULT_MEMORY_LIMIT, memory_limit, migrate  # noqa: F401
+from ingest.warehouse import connection as connect  # noqa: F401  (ingest commands' name for it)
 
 Progress = Callable[[str], None]
 
@@ -61,17 +62,6 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-DEFAULT_MEMORY_LIMIT = "600MB"
-
-
-def memory_limit() -> str:
-    """DuckDB memory limit of ingest connections: $CONCORD_MEMORY_LIMIT, default 600MB."""
-    value = os.environ.get("CONCORD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.IGNORECASE):
-        raise IngestError(f"CONCORD_MEMORY_LIMIT={value!r}: expected a size such as 700MB or 2GB")
-    return value
-
-
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)\s*", re.IGNORECASE)
 _UNIT_BYTES = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
                "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
@@ -102,38 +92,10 @@ def out_of_memory_message(detail: str) -> str:
 
 
 @contextlib.contextmanager
-def connect(
-    con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None,
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection: the one given, or a new one on the file (closed afterwards)."""
-    if isinstance(con_or_db, duckdb.DuckDBPyConnection):
-        yield con_or_db
-        return
-    from concord.paths import resolve_db
-
-    path = resolve_db(con_or_db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as err:
-        locked = locked_warehouse_message(str(err))
-        if locked is not None:
-            raise IngestError(locked) from None
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise IngestError(f"cannot open the warehouse: {first}", file=str(path)) from None
-    # bounded memory: DuckDB spills temp tables (next to the warehouse file) beyond this
-    con.execute(f"set memory_limit = '{memory_limit()}'")
-    con.execute("set enable_progress_bar = false")
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-@contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One transaction for a whole command: any exception rolls everything back."""
-    ensure_raw_schema(con)
+    """One transaction for a whole command: any exception rolls everything back. The warehouse
+    is migrated first (ingest writes: a no-op on a current warehouse)."""
+    migrate(con)
     con.execute("begin transaction")
     try:
         yield con

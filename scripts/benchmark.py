@@ -44,9 +44,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO / "scripts"))
 
-import generate_export
+from concord.devtools import generate_export
 
 TARGETS = (
     "ingest+staging within 2x of the bare flatten; peak memory under 1 GB at 1M tasks; "

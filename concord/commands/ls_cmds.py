@@ -134,7 +134,9 @@ def pull_cmd(
     """Export the project through the SDK (every task, predictions expanded) and ingest it."""
     from concord.labelstudio.client import connect
     from concord.labelstudio.pull import pull
+    from concord.options import migrate_before_writing
 
+    migrate_before_writing(db)
     result = pull(
         connect(),
         project_id,
