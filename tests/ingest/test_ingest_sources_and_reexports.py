@@ -136,6 +136,8 @@ def test_a_warehouse_without_the_relation_keys_is_widened(tmp_path):
             old_shape[kind][0]["result"][0].pop(key, None)  # one dict, shared
     con = duckdb.connect(str(db))
     con.execute(f"alter table raw_label_studio.tasks alter task type {schema.sql_type(old_shape)}")
+    # a warehouse from before migration 6 (ingest/warehouse.py) has no record of it
+    con.execute("delete from concord_meta.schema_migrations where version >= 6")
     con.close()
     cv = Path(__file__).resolve().parents[1] / "fixtures" / "synthetic" / "cv_boxes" / "export_snapshot.json"
     done = run_concord("ingest", "export", str(cv), db=db)
