@@ -77,6 +77,6 @@ def locked_warehouse_message(error_text: str) -> str | None:
         return None
     holder = f"process {locked['pid']}" if locked["pid"] else locked["who"].strip()
     return (
-        f"{locked['file']}: the warehouse is in use by another process ({holder}): wait for "
-        "it to finish (or stop it), then run the command again"
+        f"{locked['file']}: cannot open the warehouse: it is in use by another process "
+        f"({holder}): wait for it to finish (or stop it), then run the command again"
     )

@@ -56,8 +56,8 @@ def test_locked_warehouse_is_one_line_from_every_command(locked_db, tmp_path, ar
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1] == (
-        f"concord: error: {db}: the warehouse is in use by another process (process {pid}): "
-        "wait for it to finish (or stop it), then run the command again"
+        f"concord: error: {db}: cannot open the warehouse: it is in use by another process "
+        f"(process {pid}): wait for it to finish (or stop it), then run the command again"
     )
 
 
