@@ -34,6 +34,7 @@ STAGING_TABLES = (
 AGREEMENT_SELECTOR = [
     "control_metric_settings",
     "path:models/intermediate/agreement",
+    "path:models/intermediate/reliability",
     "path:models/marts/agreement",
 ]
 
