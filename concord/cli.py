@@ -9,19 +9,50 @@ from __future__ import annotations
 import sys
 
 import click
+import duckdb
 
 from concord.commands import build_cmds, extract_cmds, ingest_cmds, ls_cmds, report_cmds
-from ingest.errors import ConcordError
+from ingest.errors import ConcordError, locked_warehouse_message
+from ingest.loading import out_of_memory_message
+
+
+def one_line(err: BaseException) -> str | None:
+    """The one-line message for an error no command turned into a ConcordError itself, or None
+    for a real bug (which keeps its traceback). Here, once, for every command: a warehouse locked
+    by another process, DuckDB running out of memory, input nested deeper than Python recurses.
+    A DuckDB error wrapped by SQLAlchemy / Great Expectations (the checks) is judged by itself."""
+    if isinstance(err, ConcordError):
+        return str(err)
+    if not isinstance(err, duckdb.Error):  # a DuckDB error wrapped by SQLAlchemy / GX?
+        cause = getattr(err, "orig", None) or err.__cause__
+        while cause is not None and not isinstance(cause, duckdb.Error):
+            cause = getattr(cause, "orig", None) or cause.__cause__
+        if cause is not None:
+            return one_line(cause)
+    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    if isinstance(err, duckdb.Error) and (locked := locked_warehouse_message(str(err))):
+        return locked
+    if isinstance(err, duckdb.OutOfMemoryException | MemoryError):
+        return out_of_memory_message(first if isinstance(err, duckdb.Error) else "MemoryError")
+    if isinstance(err, duckdb.Error):
+        return f"DuckDB: {first}"
+    if isinstance(err, RecursionError):
+        return "input nested too deeply to process (Python's recursion limit): flatten it"
+    return None
 
 
 class ConcordGroup(click.Group):
-    """Turns ConcordError into `concord: error: <message>` and exit 1."""
+    """Turns ConcordError (and the errors `one_line` knows) into `concord: error: <message>` and
+    exit 1."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except ConcordError as err:
-            click.echo(f"concord: error: {err}", err=True)
+        except Exception as err:
+            message = one_line(err)
+            if message is None:
+                raise
+            click.echo(f"concord: error: {message}", err=True)
             sys.exit(1)
 
 

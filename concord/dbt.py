@@ -34,6 +34,12 @@ def run_dbt(
     from dbt.cli.main import dbtRunner  # imported late: dbt import costs ~1 s
 
     db_path = resolve_db(db)
+    if db_path.exists():
+        # a warehouse locked by another process: DuckDB's IOException here becomes the CLI's one
+        # line (concord.cli.one_line) instead of a dbt error buried in its log
+        import duckdb
+
+        duckdb.connect(str(db_path), read_only=True).close()
     os.environ["CONCORD_DB"] = str(db_path)
     full_args = [
         *args,

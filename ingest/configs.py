@@ -73,7 +73,7 @@ class ConfigTag:
 
     tag_name: str
     tag_type: str
-    tag_role: str  # control | object | visual
+    tag_role: str  # control | object | visual | relations
     tag_position: int
     attributes: dict[str, str]
     to_name: str | None = None
@@ -198,6 +198,13 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
         if tag_type == "header":
             n_headers += 1
             position += 1
+            if name:  # a named Header shares the tag namespace: same primary key as a control
+                if name in names:
+                    raise ConfigError(
+                        f"two tags are named {name!r} ({names[name]} and <{element.tag}>)",
+                        file=shown,
+                    )
+                names[name] = f"<{element.tag}>"
             fields = _FIELD.findall(value or "")
             tags.append(
                 ConfigTag(
@@ -233,10 +240,13 @@ def parse_config(xml: bytes | str, shown: str) -> list[ConfigTag]:
             )
         names[name] = f"<{element.tag}>"
         position += 1
+        # <Relations> declares the labels of relation items (links between regions): kept, but
+        # never a control (no agreement, no typed columns; issue #11)
+        role = "relations" if tag_type == "relations" else "control" if is_control else "object"
         tag = ConfigTag(
             tag_name=name,
             tag_type=tag_type,
-            tag_role="control" if is_control else "object",
+            tag_role=role,
             tag_position=position,
             attributes=attrs,
             to_name=to_name if is_control else None,

@@ -6,6 +6,8 @@ number, field or byte offset when they are known.
 
 from __future__ import annotations
 
+import re
+
 
 class ConcordError(Exception):
     """Base class for every error the CLI reports without a traceback."""
@@ -58,3 +60,23 @@ class ConfigError(IngestError):
 
 class ScoreTableError(IngestError):
     """An external score table with missing columns or bad rows."""
+
+
+_LOCKED = re.compile(
+    r'Could not set lock on file "(?P<file>[^"]*)": Conflicting lock is held in (?P<who>.*?)'
+    r"(?: \(PID (?P<pid>\d+)\))?\.?(?: See also|$)",
+    re.DOTALL,
+)
+
+
+def locked_warehouse_message(error_text: str) -> str | None:
+    """The one line for DuckDB's "Could not set lock on file" (another process holds the
+    warehouse), or None when `error_text` is something else. Shared by every command."""
+    locked = _LOCKED.search(error_text)
+    if locked is None:
+        return None
+    holder = f"process {locked['pid']}" if locked["pid"] else locked["who"].strip()
+    return (
+        f"{locked['file']}: cannot open the warehouse: it is in use by another process "
+        f"({holder}): wait for it to finish (or stop it), then run the command again"
+    )

@@ -34,10 +34,15 @@ from ingest.loading import (
     connect,
     file_sha256,
     human_bytes,
+    literal_paths_cleanup,
     make_load_id,
+    memory_limit,
+    out_of_memory_message,
     previous_load,
     record_load,
+    size_bytes,
     sniff,
+    sql_path_literal,
     transaction,
     utc_now,
 )
@@ -67,10 +72,31 @@ TYPED_RESULT_TYPES = frozenset(
         "ranker",
         "number",
         "taxonomy",
+        "relation",  # staged in stg_label_studio__annotation_relations, never as a control
     }
 )
 
 _INT = "('UBIGINT', 'BIGINT')"
+
+# Deepest nesting accepted in a task (the task object is level 1; Label Studio's own structure
+# needs about 8). DuckDB parses any depth, but the Python that reads tasks (the key audit, the
+# diagnosis of a bad record, JSON_MIN / CSV regrouping) recurses, and a task nested thousands of
+# levels deep ended in a RecursionError traceback (issue #11).
+MAX_DEPTH = 100
+
+# JSON text that may hold what strict JSON forbids (NaN / Infinity tokens, a number that overflows
+# a double: 1e309) or nesting past MAX_DEPTH. DuckDB's reader accepts all of these silently (a NaN
+# score would then reach the marts), so a record whose text matches is checked exactly in Python
+# (`value_problem`); strings that merely contain "NaN" pass that check. The depth pattern is N
+# opening brackets with no closing one in between, how deep nesting looks in files (a zigzag like
+# [[],[[],[[]... is not caught by it).
+def _suspect_pattern(opens: int) -> str:
+    return rf"NaN|Infinity|[0-9][eE]\+?[0-9]{{3}}|([\[{{][^\]}}]*){{{opens}}}"
+
+
+_SUSPECT_RECORD = _suspect_pattern(MAX_DEPTH + 1)
+# for a JSON value inside the task struct: a result value sits at level 6 of its task
+_SUSPECT_VALUE = _suspect_pattern(MAX_DEPTH + 1 - 5)
 
 _DUCKDB_JSON_ERROR = re.compile(
     r'Malformed JSON in file "(?P<file>.*)", at byte (?P<byte>\d+) in record/value (?P<rec>\d+): '
@@ -79,7 +105,7 @@ _DUCKDB_JSON_ERROR = re.compile(
 )
 
 
-_ITEM = '{"from_name": "JSON", "type": "JSON", "value": "JSON"}'
+_ITEM = '{"from_name": "JSON", "type": "JSON", "value": "JSON", "from_id": "JSON", "to_id": "JSON"}'
 # the parts of a task that validation needs, parsed in ONE json_transform per task (missing keys
 # and wrong shapes come out as NULL; non-object list elements as all-NULL structs). Sub-documents
 # are not copied out (only "data", to check it is an object): the pass stays close to one parse.
@@ -92,13 +118,19 @@ _SHAPE = (
 )
 
 
+# A relation item links two regions: {"type": "relation", "from_id", "to_id", "direction",
+# "labels"}, with no value and no from_name (real exports hold them; issue #11). It is checked for
+# its two region ids instead.
 def _items_ok(items: str) -> str:
     """SQL: `items` (a transformed result list) is a list of well-formed result items."""
     return (
         f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
-        "r.value is not null and json_type(r.value) = 'OBJECT' "
+        "case when r.type ->> '$' = 'relation' "
+        "then coalesce(json_type(r.from_id), '') = 'VARCHAR' "
+        "and coalesce(json_type(r.to_id), '') = 'VARCHAR' "
+        "else r.value is not null and json_type(r.value) = 'OBJECT' "
         "and coalesce(json_type(r.from_name), '') = 'VARCHAR' "
-        "and coalesce(json_type(r.type), '') = 'VARCHAR')), true))"
+        "and coalesce(json_type(r.type), '') = 'VARCHAR' end)), true))"
     )
 
 
@@ -166,6 +198,8 @@ select
             s.drafts, lambda d: list_transform(d.result, lambda r: r.type ->> '$')
         ))
     ) as result_types,
+    list_transform(s.annotations, lambda a: try_cast(a.id::varchar as bigint)) as annotation_ids,
+    regexp_matches(task_json::varchar, '{_SUSPECT_RECORD}') as needs_value_check,
     coalesce(json_type(s.id), '') in {_INT}
     and coalesce(json_type(s.project), 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
     and coalesce(json_type(s.data), 'NULL') in ('OBJECT', 'NULL')
@@ -212,7 +246,8 @@ def _suspect_items(items: str) -> str:
     have been a JSON string."""
     return (
         f"coalesce(list_bool_or(list_transform({items}, lambda r: "
-        f"{_looks_non_string('r.from_name')} or {_looks_non_string('r.type')})), false)"
+        f"{_looks_non_string('r.from_name')} or {_looks_non_string('r.type')} "
+        f"or {_looks_non_string('r.from_id')} or {_looks_non_string('r.to_id')})), false)"
     )
 
 
@@ -221,8 +256,10 @@ def _typed_items_ok(items: str) -> str:
     `from_name` and `type` (the reader gives NULL for absent keys and JSON nulls)."""
     return (
         f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
-        "r is not null and r.from_name is not null and r.type is not null "
-        "and coalesce(starts_with(r.value::varchar, '{'), false))), true))"
+        "r is not null and case when r.type = 'relation' "
+        "then r.from_id is not null and r.to_id is not null "
+        "else r.from_name is not null and r.type is not null "
+        "and coalesce(starts_with(r.value::varchar, '{'), false) end)), true))"
     )
 
 
@@ -240,6 +277,48 @@ _TYPED_PREDICTIONS_OK = (
         f"coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')}",
         "q",
     )
+)
+
+
+def _suspect_json(expr: str) -> str:
+    return f"coalesce(regexp_matches({expr}::varchar, '{_SUSPECT_VALUE}'), false)"
+
+
+def _not_finite(expr: str) -> str:
+    return f"coalesce(not isfinite({expr}), false)"
+
+
+def _any(items: str, condition: str, var: str) -> str:
+    return f"coalesce(list_bool_or(list_transform({items}, lambda {var}: {condition})), false)"
+
+
+_RESULTS_SUSPECT = (
+    "lambda r: "
+    + " or ".join(
+        [_suspect_json("r.value"), _suspect_json("r.meta"), _not_finite("r.score")]
+        + [_not_finite(f"r.{k}") for k in ("original_width", "original_height", "image_rotation")]
+    )
+)
+# the JSON values and doubles of the typed task that can hold a non-finite number or deep nesting
+_TYPED_SUSPECT = " or ".join(
+    [
+        _suspect_json("task.data"),
+        _suspect_json("task.meta"),
+        _any("task.predictions", _suspect_json("p"), "p"),
+        _any(
+            "task.annotations",
+            f"{_not_finite('a.lead_time')} or {_suspect_json('a.completed_by')} "
+            f"or {_suspect_json('a.prediction.result')} or {_not_finite('a.prediction.score')} "
+            f"or coalesce(list_bool_or(list_transform(a.result, {_RESULTS_SUSPECT})), false)",
+            "a",
+        ),
+        _any(
+            "task.drafts",
+            f"{_not_finite('d.lead_time')} "
+            f"or coalesce(list_bool_or(list_transform(d.result, {_RESULTS_SUSPECT})), false)",
+            "d",
+        ),
+    ]
 )
 
 
@@ -274,6 +353,8 @@ select
         )),
         flatten(list_transform(task.drafts, lambda d: list_transform(d.result, lambda r: r.type)))
     ) as result_types,
+    list_transform(task.annotations, lambda a: try_cast(a.id::varchar as bigint)) as annotation_ids,
+    {_TYPED_SUSPECT} as needs_value_check,
     {_is_int_json("task.id")}
     and (task.project is null or {_is_int_json("task.project")})
     and (task.data is null or starts_with(task.data::varchar, '{{'))  -- JSON null reads as NULL
@@ -294,7 +375,7 @@ from {source}
 def _typed_source(path: Path, max_object: int) -> str:
     """SQL relation (record_no, task) streaming the file's tasks, parsed by DuckDB's reader
     straight into RAW_TASK_TYPE. Raises on anything that does not fit the shape."""
-    literal = "'" + str(path).replace("'", "''") + "'"
+    literal = sql_path_literal(path)  # never a glob: exp[1].json is that file
     return (
         "(select ordinality as record_no, task "
         f"from read_json({literal}, format = 'array', records = false, "
@@ -319,8 +400,14 @@ def ingest_exports(
     project_id: int | None = None,
     full_snapshot: bool = False,
     progress: Progress | None = None,
+    source: str | None = None,
+    as_project_id: int | None = None,
 ) -> list[LoadResult]:
     """Ingest Label Studio export files (JSON, snapshot JSON, JSON_MIN, CSV) in one transaction.
+
+    `source` is the Label Studio instance the files come from (a server URL; default
+    'file:<resolved path>', instance unknown). A project id already loaded from another source is
+    refused, unless `as_project_id` maps the files' project to a new id.
 
     Returns one LoadResult per file (already-loaded files come back with `skipped=True`).
     Raises an IngestError subclass naming the file (and task / record / byte) on bad input;
@@ -355,6 +442,8 @@ def ingest_exports(
                         seen_sizes=seen_sizes,
                     )
                 )
+                prepared[-1].result.source = source or f"file:{path.resolve()}"
+                prepared[-1].as_project_id = as_project_id
             with transaction(con):
                 con.execute(
                     "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
@@ -372,6 +461,7 @@ def ingest_exports(
             # anything DuckDB refuses that validation did not catch: one line, no traceback
             raise _duckdb_failure(err, current, con) from None
         finally:
+            literal_paths_cleanup()
             for prep in prepared:
                 con.execute(f"drop table if exists {prep.table}")
             con.execute("drop table if exists _concord_checked")
@@ -382,33 +472,28 @@ def ingest_exports(
 def _duckdb_failure(err: Exception, shown: str, con: duckdb.DuckDBPyConnection) -> IngestError:
     first = (str(err).strip().splitlines() or [type(err).__name__])[0]
     if isinstance(err, duckdb.OutOfMemoryException):
-        try:
-            limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
-        except duckdb.Error:
-            limit = "?"
-        return IngestError(
-            f"DuckDB ran out of memory ({first}); the limit is {limit}: "
-            "raise it with CONCORD_MEMORY_LIMIT (e.g. CONCORD_MEMORY_LIMIT=4GB)",
-            file=shown,
-        )
+        return IngestError(out_of_memory_message(first), file=shown)
     return IngestError(f"DuckDB refused the load: {first}", file=shown)
 
 
-_UNITS = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
-          "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
-
-
-def _ensure_memory_for(con: duckdb.DuckDBPyConnection, max_object: int) -> None:
+def _ensure_memory_for(con: duckdb.DuckDBPyConnection, max_object: int, shown: str) -> None:
     """DuckDB reserves about 24 N bytes to parse and check a task of N bytes (measured: a 50 MB
-    text needs a ~2 GB limit, ~650 MB resident): raise the limit when it is lower."""
+    text needs a ~2 GB limit, ~650 MB resident). The limit is the user's (CONCORD_MEMORY_LIMIT)
+    and is never raised behind their back (issue #11: a 2 GB field asked for 49 GiB): when it is
+    too low, a clear error says which value loads the file."""
     wanted = 24 * max_object + 1024**3
-    current = con.execute("select current_setting('memory_limit')").fetchone()[0]
-    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]+)\s*", str(current))
-    if match and match.group(2).lower() in _UNITS:
-        have = float(match.group(1)) * _UNITS[match.group(2).lower()]
-        if have >= wanted:
-            return
-    con.execute(f"set memory_limit = '{wanted // 1024**2}MiB'")
+    # the setting as written: DuckDB's current_setting rounds it ("2.1 GiB")
+    setting = memory_limit()
+    have = size_bytes(setting)
+    if have is not None and have >= wanted:
+        return
+    suggested = -(-wanted // (100 * 1000**2)) * 100  # MB, rounded up to 100
+    raise IngestError(
+        f"a task of up to {human_bytes(max_object)} needs a DuckDB memory limit of about "
+        f"{suggested}MB to be read, over CONCORD_MEMORY_LIMIT={setting}: set "
+        f"CONCORD_MEMORY_LIMIT={suggested}MB to load this file",
+        file=shown,
+    )
 
 
 @dataclass
@@ -422,6 +507,7 @@ class _Prepared:
     path: Path | None = None
     typed: bool = False  # the table holds (record_no, task): read by the typed reader
     max_object: int = 0
+    as_project_id: int | None = None  # store the file's project under this id
 
 
 def _prepare(
@@ -517,7 +603,7 @@ def _read(
         _check_json_envelope(path, shown, size)
         first, prep.max_object = _first_record(con, path, shown, size)
         if prep.max_object > DEFAULT_MAX_OBJECT:
-            _ensure_memory_for(con, prep.max_object)
+            _ensure_memory_for(con, prep.max_object, shown)
         if _is_json_min(first, shown):
             fmt = "json_min"
             prep.max_object = _stage_json(con, prep.table, path, shown, size)
@@ -645,7 +731,7 @@ def _check_json_envelope(path: Path, shown: str, size: int) -> None:
 
 def _json_source(path: Path, max_object: int) -> str:
     """SQL relation (record_no, task_json) streaming the file's array elements."""
-    literal = "'" + str(path).replace("'", "''") + "'"
+    literal = sql_path_literal(path)  # never a glob: exp[1].json is that file
     return (
         "(select ordinality as record_no, json as task_json "
         f"from read_json_objects({literal}, format = 'array', "
@@ -677,6 +763,8 @@ def _stage_json(
         try:
             con.execute(sql)
             return max_object
+        except duckdb.OutOfMemoryException:
+            raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
         except duckdb.Error as err:
             too_large = _OBJECT_TOO_LARGE.search(str(err))
             if too_large and max_object < size + 1:
@@ -695,7 +783,14 @@ def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: 
             row = con.execute(
                 f"select task_json::varchar from {_json_source(path, max_object)} limit 1"
             ).fetchone()
-            return (json.loads(row[0]) if row else None), max_object
+            try:
+                return (json.loads(row[0]) if row else None), max_object
+            except RecursionError:
+                raise ExportFormatError(
+                    f"record 1: nested deeper than {MAX_DEPTH} levels (the limit)", file=shown
+                ) from None
+        except duckdb.OutOfMemoryException:
+            raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
         except duckdb.Error as err:
             too_large = _OBJECT_TOO_LARGE.search(str(err))
             if too_large and max_object < size + 1:
@@ -734,7 +829,7 @@ def _stage_typed(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> bool:
             if too_large and prep.max_object < prep.size + 1:
                 needed = int(too_large.group(1))
                 prep.max_object = min(prep.size + 1, max(prep.max_object * 4, needed * 2))
-                _ensure_memory_for(con, prep.max_object)
+                _ensure_memory_for(con, prep.max_object, prep.shown)
                 continue
             prep.max_object = _stage_json(con, prep.table, prep.path, prep.shown, prep.size)
             return False
@@ -760,7 +855,10 @@ def _audit_keys(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
                     unknown[f"{kind}.{key}"] = unknown.get(f"{kind}.{key}", 0) + 1
 
     for (text,) in rows:
-        task = json.loads(text)
+        try:
+            task = json.loads(text)
+        except RecursionError:
+            continue  # nested too deep: validation names the task (value_problem)
         see("task", task)
         if not isinstance(task, dict):
             continue
@@ -798,7 +896,12 @@ def _diagnose(con: duckdb.DuckDBPyConnection, prep: _Prepared, record_no: int) -
         row = con.execute(
             "select task_json::varchar from _concord_checked where record_no = ?", [record_no]
         ).fetchone()
-    return diagnose_task(row[0], record_no, prep.shown)
+    try:
+        return diagnose_task(row[0], record_no, prep.shown)
+    except RecursionError:
+        return ExportFormatError(
+            f"record {record_no}: nested deeper than {MAX_DEPTH} levels (the limit)", file=prep.shown
+        )
 
 
 # files up to this size get an exact error position (a Python parse, on the error path only)
@@ -929,6 +1032,7 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
     ).fetchone()
     if bad is not None:
         raise _diagnose(con, prep, int(bad[0]))
+    _check_suspect_values(con, prep)
     dup = con.execute(
         """
         select task_id, list(record_no order by record_no) as records
@@ -944,6 +1048,7 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
         raise ExportFormatError(
             f"duplicate task id (records {records})", file=shown, task_id=dup[0]
         )
+    _check_annotation_ids(con, shown)
     stats = con.execute(
         """
         select
@@ -990,6 +1095,10 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
         result.project_id = project_id
     else:
         result.project_id = projects[0]
+    if prep.as_project_id is not None:  # the user's mapping: the task structs keep what was written
+        con.execute("update _concord_checked set project_id = ?", [prep.as_project_id])
+        result.project_id = prep.as_project_id
+    _check_source(con, result, shown)
     # records read from the file: tasks (JSON) or rows (JSON_MIN / CSV)
     result.n_records = int(result.counts.get("rows", n_tasks))
     counts = {"tasks": int(n_tasks)}
@@ -1011,11 +1120,165 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
     return "json_snapshot" if snapshot else "json"
 
 
+# SQL: loads.source `other` and the parameter are the same source. Files without a known instance
+# ('file:...', or loads made before the column existed) count as one source: a newer export of
+# the project is normally another file.
+_SAME_SOURCE = "(coalesce({other}, 'file:') = ? or (coalesce({other}, 'file:') like 'file:%' and ? like 'file:%'))"
+
+
+def check_project_source(con_or_db, project_id: int, source: str, shown: str | None = None) -> None:
+    """Refuse loading `project_id` from `source` when the warehouse holds it from another source
+    (one line naming both). `concord ls pull` calls it before writing anything."""
+    with connect(con_or_db) as con:
+        migrate(con)  # ls pull writes next: the loads table with its source column
+        other = con.execute(
+            "select coalesce(source, 'file:(unknown)') from raw_label_studio.loads "
+            "where command = ? and project_id = ? "
+            f"and not {_SAME_SOURCE.format(other='source')} order by loaded_at limit 1",
+            [COMMAND, project_id, source, source],
+        ).fetchone()
+    if other is not None:
+        raise ExportFormatError(
+            f"project {project_id} was loaded from {other[0]}; this load comes from "
+            f"{source}: load it under another project id (--as-project-id N)",
+            file=shown,
+        )
+
+
+def _check_source(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: str) -> None:
+    """Label Studio ids are unique per instance only: a project id (or a task id) that already
+    came from another source would silently overwrite unrelated data (issue #11). Refused, naming
+    both sources."""
+    source = result.source or ""
+    check_project_source(con, result.project_id, source, shown)
+    clash = con.execute(
+        f"""
+        select checked.task_id, stored.project_id, coalesce(loads.source, 'file:(unknown)')
+        from _concord_checked as checked
+        inner join raw_label_studio.tasks as stored
+            on checked.task_id = stored.task_id
+        inner join raw_label_studio.loads as loads
+            on stored.load_id = loads.load_id
+        where not {_SAME_SOURCE.format(other='loads.source')}
+        order by checked.record_no
+        limit 1
+        """,
+        [source, source],
+    ).fetchone()
+    if clash is not None:
+        raise ExportFormatError(
+            f"task id {clash[0]} is already stored from {clash[2]} (project {clash[1]}); this "
+            f"load comes from {source}: Label Studio task ids are unique per instance only, "
+            "keep each instance in its own warehouse (--db)",
+            file=shown,
+        )
+
+
+def _check_annotation_ids(con: duckdb.DuckDBPyConnection, shown: str) -> None:
+    """An annotation belongs to one task: the same annotation id in two tasks of one export is a
+    broken file (staging keys annotations by id), named with both tasks."""
+    dup = con.execute(
+        """
+        with ids as (
+            select record_no, task_id, unnest(annotation_ids) as annotation_id
+            from _concord_checked
+        )
+        select annotation_id, list(distinct task_id order by task_id)
+        from ids
+        where annotation_id is not null
+        group by annotation_id
+        having count(distinct task_id) > 1
+        order by min(record_no)
+        limit 1
+        """
+    ).fetchone()
+    if dup is not None:
+        tasks = dup[1]
+        raise ExportFormatError(
+            f"annotation {dup[0]} is in tasks {tasks[0]} and {tasks[1]}: an annotation id "
+            "belongs to one task",
+            file=shown,
+        )
+
+
+def _check_suspect_values(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
+    """Records whose text may hold NaN / Infinity, a number that overflows to infinity or nesting
+    past MAX_DEPTH (flagged by the checks' pattern) are checked exactly, in Python, one record at a
+    time; the first real problem is the error."""
+    suspects = con.execute(
+        "select record_no, task_id from _concord_checked where needs_value_check order by record_no"
+    ).fetchall()
+    if not suspects:
+        return
+    task_of = dict(suspects)
+    if prep.typed:
+        assert prep.path is not None
+        con.execute(
+            "create or replace temp table _concord_suspects as "
+            f"select record_no, task_json::varchar as text from {_json_source(prep.path, prep.max_object)} "
+            "where record_no in (select record_no from _concord_checked where needs_value_check)"
+        )
+    else:
+        con.execute(
+            "create or replace temp table _concord_suspects as select record_no, "
+            "task_json::varchar as text from _concord_checked where needs_value_check"
+        )
+    try:
+        cursor = con.execute("select record_no, text from _concord_suspects order by record_no")
+        while rows := cursor.fetchmany(100):
+            for record_no, text in rows:
+                problem = value_problem(text)
+                if problem:
+                    raise ExportFormatError(problem, file=prep.shown, task_id=task_of[record_no])
+    finally:
+        con.execute("drop table if exists _concord_suspects")
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _reject_constant(token: str):
+    raise _NotFinite(f"{token} is not valid JSON (NaN and Infinity are not JSON numbers)")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotFinite(f"number {text} overflows to infinity")
+    return value
+
+
+def value_problem(text: str) -> str | None:
+    """What strict JSON refuses in one task's text that DuckDB accepted: nesting deeper than
+    MAX_DEPTH, NaN / Infinity tokens, a number too large for a double. None when it is fine."""
+    depth = 0
+    for token in _TOKENS.finditer(text):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"nested deeper than {MAX_DEPTH} levels (the limit)"
+        elif char in "]}":
+            depth -= 1
+    try:
+        json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except _NotFinite as err:
+        return str(err)
+    except (ValueError, RecursionError):
+        return None  # not this check's business: validation reports malformed records
+    return None
+
+
 def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format: str) -> None:
     """Replace each task by this file's version; count new / replaced / unchanged / undeleted."""
     from concord.erasure import drop_erased_tasks  # erased tasks never come back (governance)
 
     drop_erased_tasks(con, "_concord_checked", result)
+    _keep_what_is_known(con, result)
     now = utc_now()
     # tasks stored before: compared struct by struct (an inner join: a first load compares nothing)
     replaced, unchanged, undeleted = con.execute(
@@ -1057,6 +1320,115 @@ def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format:
     result.counts.update(new=int(new), replaced=int(replaced), unchanged=int(unchanged))
     if undeleted:
         result.counts["undeleted"] = int(undeleted)
+
+
+# A prediction element's id, whether the export wrote the id (sync) or the object (snapshot)
+_PRED_ID = "case when json_type({p}) = 'OBJECT' then {p} ->> '$.id' else {p}::varchar end"
+_IS_OBJECT = "coalesce(json_type({x}) = 'OBJECT', false)"
+
+# the stored version's prediction object with the id the new export wrote as a bare id
+_KEPT_PREDICTIONS = f"""list_transform(new_task.predictions, lambda p: case
+    when {_IS_OBJECT.format(x='p')} then p
+    else coalesce(list_filter(old_task.predictions, lambda q:
+        {_IS_OBJECT.format(x='q')} and (q ->> '$.id') = p::varchar)[1], p)
+    end)"""
+# the stored `completed_by` object of the user the new export wrote as a bare id
+_KEPT_ANNOTATIONS = f"""list_transform(new_task.annotations, lambda a: case
+    when a.completed_by is null or {_IS_OBJECT.format(x='a.completed_by')} then a
+    else struct_update(a, completed_by := coalesce(list_filter(
+        list_transform(old_task.annotations, lambda o: o.completed_by), lambda c:
+        {_IS_OBJECT.format(x='c')} and (c ->> '$.id') = a.completed_by::varchar)[1],
+        a.completed_by))
+    end)"""
+
+
+def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
+    """A poorer re-export (a sync export: predictions as ids, `completed_by` as ids, no drafts)
+    must not lose what the warehouse holds for the same task (issue #11): a bare prediction id
+    takes the stored prediction object with that id, a bare `completed_by` the stored user object
+    with that id, and a task without a `drafts` key keeps its stored drafts. What the export does
+    carry replaces the stored version; what it no longer lists (a prediction, annotation or draft
+    deleted in Label Studio) is dropped. The load reports each count."""
+    con.execute(
+        f"""
+        create or replace temp table _concord_known as
+        with pairs as (
+            select checked.task_id, checked.task as new_task, stored.task as old_task
+            from _concord_checked as checked
+            inner join raw_label_studio.tasks as stored
+                on checked.task_id = stored.task_id
+        )
+        select
+            task_id,
+            struct_update(
+                new_task,
+                predictions := {_KEPT_PREDICTIONS},
+                annotations := {_KEPT_ANNOTATIONS},
+                drafts := coalesce(new_task.drafts, old_task.drafts)
+            ) as kept_task,
+            list_transform(old_task.predictions, lambda p: {_PRED_ID.format(p='p')}) as old_prediction_ids,
+            list_transform(new_task.predictions, lambda p: {_PRED_ID.format(p='p')}) as new_prediction_ids,
+            list_transform(old_task.annotations, lambda a: a.id::varchar) as old_annotation_ids,
+            list_transform(new_task.annotations, lambda a: a.id::varchar) as new_annotation_ids,
+            list_transform(old_task.drafts, lambda d: d.id::varchar) as old_draft_ids,
+            list_transform(new_task.drafts, lambda d: d.id::varchar) as new_draft_ids,
+        from pairs
+        """
+    )
+    counts = con.execute(
+        """
+        select
+            coalesce(sum(len(list_filter(old_prediction_ids, lambda i: list_contains(new_prediction_ids, i)))), 0)
+                as predictions_in_both,
+            coalesce(sum(len(list_filter(old_prediction_ids, lambda i: not list_contains(new_prediction_ids, i)))), 0)
+                as predictions_dropped,
+            coalesce(sum(len(list_filter(old_annotation_ids, lambda i: list_contains(new_annotation_ids, i)))), 0)
+                as annotations_in_both,
+            coalesce(sum(len(list_filter(old_annotation_ids, lambda i: not list_contains(new_annotation_ids, i)))), 0)
+                as annotations_dropped,
+            coalesce(sum(case when new_draft_ids is null then len(old_draft_ids) end), 0) as drafts_kept,
+            coalesce(sum(case when new_draft_ids is not null then len(list_filter(old_draft_ids,
+                lambda i: list_contains(new_draft_ids, i))) end), 0) as drafts_replaced,
+            coalesce(sum(case when new_draft_ids is not null then len(list_filter(old_draft_ids,
+                lambda i: not list_contains(new_draft_ids, i))) end), 0) as drafts_dropped,
+        from _concord_known
+        """
+    ).fetchone()
+    kept = con.execute(
+        f"""
+        select
+            coalesce(sum(len(list_filter(list_zip(checked.task.predictions, known.kept_task.predictions),
+                lambda z: not {_IS_OBJECT.format(x='z[1]')} and {_IS_OBJECT.format(x='z[2]')}))), 0),
+            coalesce(sum(len(list_filter(list_zip(checked.task.annotations, known.kept_task.annotations),
+                lambda z: not coalesce({_IS_OBJECT.format(x='z[1].completed_by')}, false)
+                    and {_IS_OBJECT.format(x='z[2].completed_by')}))), 0),
+        from _concord_checked as checked
+        inner join _concord_known as known
+            on checked.task_id = known.task_id
+        """
+    ).fetchone()
+    con.execute(
+        """
+        update _concord_checked
+        set task = known.kept_task
+        from _concord_known as known
+        where _concord_checked.task_id = known.task_id
+        """
+    )
+    con.execute("drop table _concord_known")
+    (preds_both, preds_dropped, anns_both, anns_dropped,
+     drafts_kept, drafts_replaced, drafts_dropped) = (int(v) for v in counts)  # fmt: skip
+    preds_kept, users_kept = (int(v) for v in kept)
+    if not (preds_both or anns_both or preds_dropped or anns_dropped or drafts_kept
+            or drafts_replaced or drafts_dropped):  # fmt: skip
+        return  # no stored version of these tasks: nothing kept, replaced or dropped
+    result.notes.append(
+        "kept from the warehouse (this export lacks them): "
+        f"{preds_kept} prediction objects (ids only here), {users_kept} completed_by user objects, "
+        f"{drafts_kept} drafts; replaced by this export: {preds_both - preds_kept} predictions, "
+        f"{anns_both} annotations, {drafts_replaced} drafts; dropped (no longer in this export): "
+        f"{preds_dropped} predictions, {anns_dropped} annotations, {drafts_dropped} drafts"
+    )
 
 
 def _recall_snapshot_tasks(con: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
@@ -1135,6 +1507,16 @@ def _check_results(items, where: str, shown: str, task_id) -> None:
             raise ExportFormatError(
                 f"{here} must be an object, got {_kind(item)}", file=shown, task_id=task_id
             )
+        if item.get("type") == "relation":  # links two regions: no value, no from_name
+            for key in ("from_id", "to_id"):
+                if not isinstance(item.get(key), str):
+                    got = "none" if key not in item else _kind(item[key])
+                    raise ExportFormatError(
+                        f"{here}: relation needs a string '{key}' (got {got})",
+                        file=shown,
+                        task_id=task_id,
+                    )
+            continue
         if "value" not in item:
             raise ExportFormatError(f"{here} has no 'value'", file=shown, task_id=task_id)
         if not isinstance(item["value"], dict):

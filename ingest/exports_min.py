@@ -170,7 +170,15 @@ def _json_min_rows(
     cursor = con.execute(f"select record_no, task_json::varchar from {table} order by record_no")
     while batch := cursor.fetchmany(10_000):
         for record_no, text in batch:
-            row = json.loads(text)
+            try:
+                row = json.loads(text)
+            except RecursionError:
+                from ingest.exports import MAX_DEPTH
+
+                raise ExportFormatError(
+                    f"record {record_no}: nested deeper than {MAX_DEPTH} levels (the limit)",
+                    file=shown,
+                ) from None
             if not isinstance(row, dict):
                 kind = "list" if isinstance(row, list) else type(row).__name__
                 raise ExportFormatError(
@@ -250,7 +258,7 @@ def _csv_cell(text: str):
     if stripped[:1] in ("[", "{"):
         try:
             return json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's recursion
             return text
     return text
 
@@ -277,12 +285,15 @@ def _regroup(rows, controls: _Controls, shown: str, *, fmt: str, csv_renamed: se
         n_rows += 1
         all_rows.append((row_no, row))
     where = "record" if fmt == "json_min" else "row"
-    # columns of the file (CSV: every row has every column, "" = empty)
-    keys_in_file: list[str] = []
+    # columns of the file (CSV: every row has every column, "" = empty), in first-seen order.
+    # A dict, not a list: `key not in list` made this quadratic in the width (40k columns took
+    # minutes; issue #11)
+    keys_seen: dict[str, None] = {}
     for _, row in all_rows:
         for key in row:
-            if key not in keys_in_file:
-                keys_in_file.append(key)
+            if key not in keys_seen:
+                keys_seen[key] = None
+    keys_in_file = list(keys_seen)
     if fmt == "csv":
         _retype_csv(all_rows, keys_in_file, controls, csv_renamed)
     control_keys = _control_keys(all_rows, keys_in_file, controls, fmt, csv_renamed)

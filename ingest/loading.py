@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import IngestError
+from ingest.warehouse import DEFAULT_MEMORY_LIMIT, memory_limit, migrate  # noqa: F401
 from ingest.warehouse import connection as connect  # noqa: F401  (ingest commands' name for it)
-from ingest.warehouse import migrate
 
 Progress = Callable[[str], None]
 
@@ -39,6 +40,8 @@ class LoadResult:
     skipped_reason: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # exports: the Label Studio instance (server URL) or 'file:<resolved path>' (loads.source)
+    source: str | None = None
 
     def lines(self) -> list[str]:
         if self.skipped:
@@ -57,6 +60,35 @@ class LoadResult:
 def utc_now() -> dt.datetime:
     """Naive UTC timestamp (DuckDB `timestamp`)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)\s*", re.IGNORECASE)
+_UNIT_BYTES = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+               "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}  # fmt: skip
+
+
+def size_bytes(value: str) -> float | None:
+    """'600MB' -> 600e6, '1.9 GiB' -> bytes; None when it is not a size."""
+    match = _SIZE.fullmatch(str(value))
+    if not match:
+        return None
+    return float(match.group(1)) * _UNIT_BYTES[match.group(2).lower()]
+
+
+def out_of_memory_message(detail: str) -> str:
+    """The one line for a DuckDB out-of-memory error: names CONCORD_MEMORY_LIMIT, its value, and
+    a value to try (twice the current limit, in MB)."""
+    current = os.environ.get("CONCORD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
+    have = size_bytes(current) or size_bytes(DEFAULT_MEMORY_LIMIT)
+    # twice the limit, or more when the failed allocation alone was large
+    failed = re.search(r"allocate data of size ([\d.]+ ?[KMGT]i?B)", detail)
+    alloc = (size_bytes(failed.group(1).replace(" ", "")) or 0) if failed else 0
+    wanted = max(2 * have, have + 4 * alloc)
+    suggested = f"{max(1, -(-int(wanted) // 1000**2))}MB"
+    return (
+        f"DuckDB ran out of memory ({detail}) under CONCORD_MEMORY_LIMIT={current}: "
+        f"raise it, e.g. CONCORD_MEMORY_LIMIT={suggested}"
+    )
 
 
 @contextlib.contextmanager
@@ -133,8 +165,8 @@ def record_load(
         """
         insert into raw_label_studio.loads (
             load_id, command, file_name, file_path, file_sha256, file_bytes, file_format,
-            project_id, n_records, is_full_snapshot, loaded_at
-        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            project_id, n_records, is_full_snapshot, loaded_at, source
+        ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [
             result.load_id,
@@ -148,8 +180,47 @@ def record_load(
             result.n_records,
             is_full_snapshot,
             loaded_at,
+            result.source,
         ],
     )
+
+
+# DuckDB's readers expand glob characters in a path: `exp[1].json` read `exp1.json` and `x*.json`
+# every file starting with x (issue #11). A path with any of them is read through a symlink with
+# a plain name in a private temporary folder (removed by `literal_paths_cleanup`).
+_GLOB_CHARS = frozenset("*?[]{}")
+_aliases: dict[str, str] = {}
+_alias_dir: list[str] = []
+
+
+def sql_path(path: Path | str) -> str:
+    """`path` as a DuckDB reader will read it literally (a string for the SQL literal)."""
+    text = str(path)
+    if not _GLOB_CHARS.intersection(text):
+        return text
+    if text not in _aliases:
+        import tempfile
+
+        if not _alias_dir:
+            _alias_dir.append(tempfile.mkdtemp(prefix="concord-literal-"))
+        alias = Path(_alias_dir[0]) / f"file_{len(_aliases)}{Path(text).suffix.strip('*?[]{}')}"
+        alias.symlink_to(Path(text).resolve())
+        _aliases[text] = str(alias)
+    return _aliases[text]
+
+
+def sql_path_literal(path: Path | str) -> str:
+    """`sql_path(path)` as a quoted SQL string literal."""
+    return "'" + sql_path(path).replace("'", "''") + "'"
+
+
+def literal_paths_cleanup() -> None:
+    """Remove the symlinks `sql_path` made (end of every command that read files)."""
+    import shutil
+
+    _aliases.clear()
+    while _alias_dir:
+        shutil.rmtree(_alias_dir.pop(), ignore_errors=True)
 
 
 def human_bytes(n: int) -> str:

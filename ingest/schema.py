@@ -45,6 +45,13 @@ _RESULT = {
     "meta": "JSON",
     "item_index": "JSON",
     "concord_inferred_type": "BOOLEAN",  # set by the JSON_MIN / CSV regrouping only
+    # a relation item (type "relation") links two regions and has none of the keys above but
+    # id / type: {"from_id", "to_id", "direction", "labels"} (added after the first release:
+    # migration 6 in ingest/warehouse.py widens the stored struct of older warehouses)
+    "from_id": "VARCHAR",
+    "to_id": "VARCHAR",
+    "direction": "VARCHAR",
+    "labels": "JSON",
 }
 
 _EMBEDDED_PREDICTION = {  # a sync export's copy of the prediction an annotation started from

@@ -26,9 +26,11 @@ from ingest.loading import (
     check_readable,
     connect,
     file_sha256,
+    literal_paths_cleanup,
     make_load_id,
     record_load,
     sniff,
+    sql_path,
     transaction,
     utc_now,
 )
@@ -83,16 +85,19 @@ def _read_table(path: Path, shown: str) -> tuple[pl.DataFrame, str]:
         )
     else:
         fmt = "score_csv"
+    # polars expands glob characters too: `s*.csv` read every s...csv (issue #11); sql_path gives
+    # a plain-named link to exactly this file
+    literal = sql_path(path)
     try:
         if fmt == "score_parquet":
-            frame = pl.read_parquet(path)
+            frame = pl.read_parquet(literal)
         elif fmt == "score_csv":
             # every cell as text: we validate and convert ourselves, with row numbers
-            frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
+            frame = pl.read_csv(literal, infer_schema=False, encoding="utf8")
         elif fmt == "score_json":
-            frame = pl.read_json(path, infer_schema_length=None)
+            frame = pl.read_json(literal, infer_schema_length=None)
         else:
-            frame = pl.read_ndjson(path, infer_schema_length=None)
+            frame = pl.read_ndjson(literal, infer_schema_length=None)
     except Exception as err:  # noqa: BLE001 - polars raises many types; all mean "cannot read"
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         label = {"score_parquet": "Parquet", "score_csv": "CSV", "score_json": "JSON"}.get(
@@ -325,13 +330,16 @@ def ingest_scores(
         )
     score_key = parse_key(key)
     files = []
-    for path in paths:
-        shown = str(path)
-        check_readable(path, shown)
-        sha, size = file_sha256(path)
-        frame, fmt = _read_table(path, shown)
-        table = validate_table(frame, score_key, shown)
-        files.append((path, shown, sha, size, fmt, table))
+    try:
+        for path in paths:
+            shown = str(path)
+            check_readable(path, shown)
+            sha, size = file_sha256(path)
+            frame, fmt = _read_table(path, shown)
+            table = validate_table(frame, score_key, shown)
+            files.append((path, shown, sha, size, fmt, table))
+    finally:
+        literal_paths_cleanup()
     load_ids = [
         make_load_id(sha, f"{COMMAND}:{name}:{score_key.spec}:{i}")
         for i, (_, _, sha, _, _, _) in enumerate(files)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.errors import IngestError, WarehouseError
+from ingest.errors import IngestError, WarehouseError, locked_warehouse_message
 from ingest.schema import RAW_TASK_SHAPE, RAW_TASK_TYPE, transform_spec
 
 DEFAULT_DB = "concord.duckdb"
@@ -64,6 +64,9 @@ def connection_config() -> dict[str, str]:
 def open_error(path: Path, err: BaseException) -> WarehouseError:
     """The one-line error for a warehouse that cannot be opened (locked by another process, not a
     DuckDB file, ...): DuckDB's first line, never its multi-line lock explanation."""
+    locked = locked_warehouse_message(str(err))  # issue #11: the same line from every command
+    if locked is not None:
+        return WarehouseError(locked)
     first = (str(err).strip().splitlines() or [type(err).__name__])[0]
     return WarehouseError(f"cannot open the warehouse: {first}", file=str(path))
 
@@ -181,7 +184,10 @@ create table if not exists raw_label_studio.loads (
     project_id bigint,                  -- null for score tables
     n_records bigint not null,          -- tasks / rows / controls read from the file
     is_full_snapshot boolean not null default false,
-    loaded_at timestamp not null        -- UTC
+    loaded_at timestamp not null,       -- UTC
+    -- exports: the Label Studio instance the file came from (the server URL of `concord ls pull`,
+    -- or `--source`), else 'file:<resolved path>'; a project id is refused from a second source
+    source varchar
 );
 
 -- one row per Label Studio task: its latest ingested version
@@ -374,6 +380,26 @@ def _typed_task_struct(con: Connection) -> str | None:
     )
 
 
+def _widen_task_struct(con: Connection) -> str | None:
+    """Warehouses written before a field was added to RAW_TASK_SHAPE (relation keys) hold the
+    narrower struct: widen the column in place (DuckDB casts a struct to one with more fields,
+    the new ones NULL), so a load can insert and compare the current shape."""
+    current = con.execute(
+        "select data_type from duckdb_columns() where schema_name = 'raw_label_studio' "
+        "and table_name = 'tasks' and column_name = 'task' and database_name = current_database()"
+    ).fetchone()
+    con.execute(f"create or replace temp table _concord_shape_probe (task {RAW_TASK_TYPE})")
+    wanted = con.execute(
+        "select data_type from duckdb_columns() where table_name = '_concord_shape_probe' "
+        "and column_name = 'task'"
+    ).fetchone()
+    con.execute("drop table _concord_shape_probe")
+    if current and wanted and current[0] != wanted[0]:
+        con.execute(f"alter table raw_label_studio.tasks alter task type {RAW_TASK_TYPE}")
+        return "raw_label_studio.tasks: task struct widened to keep relation items"
+    return None
+
+
 def _sql(ddl: str) -> Callable[[Connection], str | None]:
     def apply(con: Connection) -> None:
         con.execute(ddl)
@@ -395,6 +421,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "raw_layer", _sql(RAW_DDL)),
     Migration(3, "concord_meta", _sql(META_DDL)),
     Migration(4, "concord_meta_ls_pulls", _sql(LS_PULLS_DDL)),
+    # issue #11: each load's source; relation items kept in the task struct
+    Migration(
+        5,
+        "raw_loads_source",
+        _sql("alter table raw_label_studio.loads add column if not exists source varchar;"),
+    ),
+    Migration(6, "raw_task_relation_keys", _widen_task_struct),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

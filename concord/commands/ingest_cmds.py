@@ -40,8 +40,22 @@ def ingest_group() -> None:
     default=False,
     help="The files hold every task of the project: mark the project's other tasks deleted.",
 )
+@click.option(
+    "--source",
+    "source",
+    default=None,
+    help="The Label Studio instance the files come from (its URL, as `concord ls pull` records "
+    "it); default: the file's path, instance unknown.",
+)
+@click.option(
+    "--as-project-id",
+    "as_project_id",
+    type=int,
+    default=None,
+    help="Store the files' project under this id (when the id is taken by another source).",
+)
 @db_option
-def export_cmd(paths, config, project_id, full_snapshot, db) -> None:
+def export_cmd(paths, config, project_id, full_snapshot, source, as_project_id, db) -> None:
     """Ingest Label Studio exports (JSON, snapshot JSON, JSON_MIN, CSV) in one transaction."""
     from ingest.exports import ingest_exports
 
@@ -54,6 +68,8 @@ def export_cmd(paths, config, project_id, full_snapshot, db) -> None:
         project_id=project_id,
         full_snapshot=full_snapshot,
         progress=_stderr,
+        source=source,
+        as_project_id=as_project_id,
     )
     for result in results:
         for line in result.lines():

@@ -116,8 +116,20 @@ def push_cmd(project: str | None, spec_path: str, tasks_path: str, scores_path: 
     help="Keep the downloaded export file (default: deleted once loaded, so no copy of the "
     "tasks' data lives outside the warehouse, where erasure could not reach it).",
 )
+@click.option(
+    "--as-project-id",
+    "as_project_id",
+    type=int,
+    default=None,
+    help="Store the project under this id (when the id was loaded from another source).",
+)
 def pull_cmd(
-    db: str | None, project_id: int, out_dir: str | None, full: bool, keep_export: bool
+    db: str | None,
+    project_id: int,
+    out_dir: str | None,
+    full: bool,
+    keep_export: bool,
+    as_project_id: int | None,
 ) -> None:
     """Export the project through the SDK (every task, predictions expanded) and ingest it."""
     from concord.labelstudio.client import connect
@@ -125,7 +137,15 @@ def pull_cmd(
     from concord.options import migrate_before_writing
 
     migrate_before_writing(db)
-    result = pull(connect(), project_id, db, out_dir=out_dir, full=full, keep_export=keep_export)
+    result = pull(
+        connect(),
+        project_id,
+        db,
+        out_dir=out_dir,
+        full=full,
+        keep_export=keep_export,
+        as_project_id=as_project_id,
+    )
     click.echo(result.summary())
 
 

@@ -193,15 +193,20 @@ def pull(
     full: bool = False,
     wait_timeout: float = 600.0,
     keep_export: bool = False,
+    as_project_id: int | None = None,
 ) -> PullResult:
     """Export `project_id` and ingest it (and its labeling config) into the warehouse `db`.
 
     The downloaded export file is deleted once loaded unless `keep_export`: the warehouse holds
     its content, and a copy outside it would escape erasure requests (GDPR Art. 17)."""
     from ingest.configs import ingest_config
-    from ingest.exports import ingest_exports
+    from ingest.exports import check_project_source, ingest_exports
 
     db_path = resolve_db(db)
+    # the project id the warehouse keeps (--as-project-id maps it when the id is taken by
+    # another source); refused before anything is exported when it came from elsewhere
+    target_id = as_project_id if as_project_id is not None else project_id
+    check_project_source(db_path, target_id, client.url)
     out = Path(out_dir) if out_dir else db_path.parent / "ls_exports"
     out.mkdir(parents=True, exist_ok=True)
     project = client.get_project(project_id)
@@ -263,10 +268,15 @@ def pull(
         since=since,
     )
     if project.label_config:
-        result.loads.append(ingest_config(db_path, config_path, project_id))
+        result.loads.append(ingest_config(db_path, config_path, target_id))
     if n_tasks:
         result.loads += ingest_exports(
-            db_path, [dest], project_id=project_id, full_snapshot=(mode == "full")
+            db_path,
+            [dest],
+            project_id=project_id,
+            full_snapshot=(mode == "full"),
+            source=client.url,
+            as_project_id=as_project_id,
         )
     created_at = _utc_naive(export.created_at or dt.datetime.now(dt.UTC))
     _record_pull(db_path, client, result, created_at)

@@ -76,7 +76,7 @@
             'macro': 'metric_exact_match',
             'applies_to': 'taxonomy',
             'formula': '1 if the sets of picked root-to-leaf paths are equal else 0',
-            'source': 'Enterprise "Exact Match"',
+            'source': 'Enterprise "Exact Match" (its default for Taxonomy, and Concord\'s)',
         },
         'taxonomy_jaccard': {
             'metric_version': 1,

@@ -9,8 +9,12 @@
         (greatest(0.0, least({{ xa }} + {{ wa }}, {{ xb }} + {{ wb }}) - greatest({{ xa }}, {{ xb }}))
         * greatest(0.0, least({{ ya }} + {{ ha }}, {{ yb }} + {{ hb }}) - greatest({{ ya }}, {{ yb }})))
     {%- endset -%}
+    {#- identical boxes are 1 exactly: (x + w) - x is not always w in floating point; the rest is
+        clamped to [0, 1] for the same reason (metric_unit_interval) #}
     case
+        when {{ xa }} = {{ xb }} and {{ ya }} = {{ yb }} and {{ wa }} = {{ wb }} and {{ ha }} = {{ hb }}
+            and {{ wa }} * {{ ha }} > 0 then 1.0
         when {{ wa }} * {{ ha }} + {{ wb }} * {{ hb }} - {{ inter }} <= 0 then null
-        else {{ inter }} / ({{ wa }} * {{ ha }} + {{ wb }} * {{ hb }} - {{ inter }})
+        else {{ metric_unit_interval(inter ~ ' / (' ~ wa ~ ' * ' ~ ha ~ ' + ' ~ wb ~ ' * ' ~ hb ~ ' - ' ~ inter ~ ')') }}
     end
 {%- endmacro %}

@@ -7,7 +7,8 @@
 {% macro metric_jaccard(set_a, set_b) -%}
     case
         when {{ concord_list_union_size(set_a, set_b) }} = 0 then 1.0
-        else cast({{ concord_list_intersect_size(set_a, set_b) }} as double)
-            / {{ concord_list_union_size(set_a, set_b) }}
+        {#- a ratio of counts, in [0, 1]; clamped like every pair score (metric_unit_interval) #}
+        else {{ metric_unit_interval('cast(' ~ concord_list_intersect_size(set_a, set_b) ~ ' as double)
+            / ' ~ concord_list_union_size(set_a, set_b)) }}
     end
 {%- endmacro %}

@@ -5,7 +5,8 @@
 {% macro metric_numeric_scaled(a, b, scale_min, scale_max) -%}
     case
         when {{ scale_max }} is null or {{ scale_min }} is null or {{ scale_max }} <= {{ scale_min }} then null
-        else greatest(0.0, 1.0 - abs(cast({{ a }} as double) - cast({{ b }} as double))
-            / (cast({{ scale_max }} as double) - cast({{ scale_min }} as double)))
+        {#- below 0 for values outside the scale; clamped (metric_unit_interval) #}
+        else {{ metric_unit_interval('1.0 - abs(cast(' ~ a ~ ' as double) - cast(' ~ b ~ ' as double))
+            / (cast(' ~ scale_max ~ ' as double) - cast(' ~ scale_min ~ ' as double))') }}
     end
 {%- endmacro %}

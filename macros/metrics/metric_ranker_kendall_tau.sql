@@ -4,7 +4,8 @@
     n < 2 common items: exact match of the two lists. Source: Kendall (1938).
     metric_version: 1, recorded in the agreement_metrics() registry (bump it there when this changes). -#}
 {% macro metric_ranker_kendall_tau(order_a, order_b) -%}
-    {{ return(adapter.dispatch('metric_ranker_kendall_tau', 'concord')(order_a, order_b)) }}
+    {#- clamped to [0, 1] here, for every engine: a mean of per-item scores can round past 1 #}
+    {{ return(metric_unit_interval(adapter.dispatch('metric_ranker_kendall_tau', 'concord')(order_a, order_b))) }}
 {%- endmacro %}
 
 {% macro duckdb__metric_ranker_kendall_tau(order_a, order_b) -%}

@@ -8,7 +8,8 @@
 {% macro metric_region_match_mean(sum_best_a, sum_best_b, n_regions_a, n_regions_b) -%}
     case
         when coalesce({{ n_regions_a }}, 0) + coalesce({{ n_regions_b }}, 0) = 0 then 1.0
-        else (coalesce({{ sum_best_a }}, 0.0) + coalesce({{ sum_best_b }}, 0.0))
-            / (coalesce({{ n_regions_a }}, 0) + coalesce({{ n_regions_b }}, 0))
+        {#- a mean of values in [0, 1]; clamped so a summation rounding error cannot leave it #}
+        else {{ metric_unit_interval('(coalesce(' ~ sum_best_a ~ ', 0.0) + coalesce(' ~ sum_best_b ~ ', 0.0))
+            / (coalesce(' ~ n_regions_a ~ ', 0) + coalesce(' ~ n_regions_b ~ ', 0))') }}
     end
 {%- endmacro %}

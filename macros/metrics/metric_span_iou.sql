@@ -10,7 +10,8 @@
     case
         when {{ start_a }} = {{ start_b }} and {{ end_a }} = {{ end_b }} then 1.0
         when least({{ end_a }}, {{ end_b }}) <= greatest({{ start_a }}, {{ start_b }}) then 0.0
-        else cast(least({{ end_a }}, {{ end_b }}) - greatest({{ start_a }}, {{ start_b }}) as double)
-            / (greatest({{ end_a }}, {{ end_b }}) - least({{ start_a }}, {{ start_b }}))
+        {#- offsets are integers, but a float offset (some exports) must not leave [0, 1] either #}
+        else {{ metric_unit_interval('cast(least(' ~ end_a ~ ', ' ~ end_b ~ ') - greatest(' ~ start_a ~ ', ' ~ start_b ~ ') as double)
+            / (greatest(' ~ end_a ~ ', ' ~ end_b ~ ') - least(' ~ start_a ~ ', ' ~ start_b ~ '))') }}
     end
 {%- endmacro %}

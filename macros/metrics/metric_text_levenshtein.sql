@@ -7,7 +7,8 @@
     pairs the normalized similarity is zero; scores are averaged across all pairs").
     metric_version: 1, recorded in the agreement_metrics() registry (bump it there when this changes). -#}
 {% macro metric_text_levenshtein(lines_a, lines_b) -%}
-    {{ return(adapter.dispatch('metric_text_levenshtein', 'concord')(lines_a, lines_b)) }}
+    {#- clamped to [0, 1] here, for every engine: a mean of per-item scores can round past 1 #}
+    {{ return(metric_unit_interval(adapter.dispatch('metric_text_levenshtein', 'concord')(lines_a, lines_b))) }}
 {%- endmacro %}
 
 {% macro duckdb__metric_text_levenshtein(lines_a, lines_b) -%}

@@ -30,6 +30,8 @@ TOL = 1e-9
 
 # control name -> metric, for the variants that are not defaults (var concord_agreement_metrics)
 METRIC_OVERRIDES = {
+    # the default for Taxonomy is taxonomy_exact (tax_exact); "tax" keeps the common-subtree variant
+    "tax": "taxonomy_common_subtree",
     "rating_scaled": "numeric_scaled",
     "number_scaled": "numeric_scaled",
     "rank_tau": "ranker_kendall_tau",

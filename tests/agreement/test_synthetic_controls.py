@@ -48,7 +48,7 @@ def test_every_control_is_scored_with_its_default_metric(warehouse) -> None:
         "bbox": ("rectanglelabels", "box_iou"),
         "topics": ("choices_multiple", "choices_jaccard"),
         "count": ("number", "numeric_difference"),
-        "category": ("taxonomy", "taxonomy_common_subtree"),
+        "category": ("taxonomy", "taxonomy_exact"),  # Enterprise's default for Taxonomy
         "pref": ("pairwise", "exact_match"),
         "rank": ("ranker", "exact_match"),
     }
@@ -58,7 +58,7 @@ def test_every_control_is_scored_with_its_default_metric(warehouse) -> None:
     ("bbox", 1.0, 1 / 3),  # chloe's box shifted by half its width: 200 / 600 px^2 ... IoU 1/3
     ("topics", 1.0, 1 / 2),  # {sports, tech} vs {tech}
     ("count", 1.0, 1 / 3),  # 7 vs 9: 1 / (1 + 2)
-    ("category", 1.0, 2 / 3),  # S>V>T vs S>V: {S, S>V} / {S, S>V, S>V>T}
+    ("category", 1.0, 0.0),  # S>V>T vs S>V: not the same set of paths (taxonomy_exact)
     ("pref", 1.0, 0.0),
     ("rank", 1.0, 0.0),
 ])
@@ -74,7 +74,7 @@ def test_three_annotators_task(warehouse, control: str, same: float, chloe: floa
     ("bbox", 2 / 3),  # identical 30-degree boxes + bob's extra person box: (1 + 1 + 0) / 3
     ("topics", 0.0),  # only alice answered
     ("count", 1 / 3),  # 3 vs 5
-    ("category", 2 / 5),  # common subtree {I, I>Spam} of {S, S>V, S>V>T, I, I>Spam}
+    ("category", 0.0),  # {S>V>T, I>Spam} vs {I>Spam}: different sets (common subtree would be 2/5)
     ("pref", 1.0),
     ("rank", 0.0),  # reversed order
 ])

@@ -1,5 +1,6 @@
--- Every submitted annotation has exactly n_results rows in stg_label_studio__annotation_results,
--- and skipped annotations have none.
+-- Every submitted annotation has exactly n_results rows in stg_label_studio__annotation_results
+-- and stg_label_studio__annotation_relations together (a relation item is staged in the latter,
+-- never as a control's result), and skipped annotations have none.
 with
 
 annotations as (
@@ -7,7 +8,9 @@ annotations as (
 ),
 
 results as (
-    select * from {{ ref('stg_label_studio__annotation_results') }}
+    select annotation_id from {{ ref('stg_label_studio__annotation_results') }}
+    union all
+    select annotation_id from {{ ref('stg_label_studio__annotation_relations') }}
 ),
 
 result_counts as (

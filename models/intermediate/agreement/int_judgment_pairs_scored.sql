@@ -158,12 +158,11 @@ rotated_box_ious as (
         rotated_box_pairs.control_name,
         rotated_box_pairs.region_index_a,
         rotated_box_pairs.region_index_b,
-        -- clamped: floating point can put identical rotated boxes a hair above 1
-        least(1.0, greatest(0.0, rotated_box_intersections.intersection_area / nullif(
-            rotated_box_pairs.a_w * rotated_box_pairs.a_h + rotated_box_pairs.b_w * rotated_box_pairs.b_h
-            - rotated_box_intersections.intersection_area,
-            0
-        ))) as iou,
+        {{ metric_box_iou_rotated(
+            'rotated_box_intersections.intersection_area',
+            'rotated_box_pairs.a_x', 'rotated_box_pairs.a_y', 'rotated_box_pairs.a_w', 'rotated_box_pairs.a_h', 'rotated_box_pairs.a_rotation',
+            'rotated_box_pairs.b_x', 'rotated_box_pairs.b_y', 'rotated_box_pairs.b_w', 'rotated_box_pairs.b_h', 'rotated_box_pairs.b_rotation',
+        ) }} as iou,
     from rotated_box_pairs
     inner join rotated_box_intersections
         on rotated_box_pairs.box_pair_id = rotated_box_intersections.box_pair_id

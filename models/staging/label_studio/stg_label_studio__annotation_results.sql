@@ -34,8 +34,10 @@ parsed_values as (
         {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }}
             as result_value,
     from result_items
-    -- an element that is not an object parses as null: nothing to stage
+    -- an element that is not an object parses as null: nothing to stage. Relations link two
+    -- regions and are no control's answer: stg_label_studio__annotation_relations has them
     where result_item is not null
+        and result_item.type is distinct from 'relation'
 ),
 
 typed as (

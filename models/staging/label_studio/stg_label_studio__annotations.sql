@@ -10,12 +10,19 @@ renamed as (
         task_id,
         project_id,
         annotation_index,
-        -- completed_by is a user id in the sync export and {id, email, ...} in a snapshot
+        -- completed_by is a user id in the sync export and {id, email, ...} in a snapshot; null
+        -- (imported annotations, deleted users) is the explicit unknown annotator (var
+        -- concord_unknown_annotator_id, default 0: Label Studio user ids start at 1)
         case
+            when annotation.completed_by is null
+                or {{ concord.json_type('annotation.completed_by') }} = 'NULL'
+                then {{ var('concord_unknown_annotator_id') }}
             when {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
                 then {{ concord.json_bigint('annotation.completed_by', '$.id') }}
             else {{ concord.json_bigint('annotation.completed_by', '$') }}
         end as annotator_id,
+        annotation.completed_by is null
+            or {{ concord.json_type('annotation.completed_by') }} = 'NULL' as is_annotator_unknown,
         case
             when {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
                 then {{ concord.json_text('annotation.completed_by', '$.email') }}

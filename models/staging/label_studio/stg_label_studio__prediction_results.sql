@@ -36,9 +36,11 @@ parsed_items as (
 ),
 
 objects_only as (
-    -- an element that is not an object parses as null: nothing to stage
+    -- an element that is not an object parses as null: nothing to stage. Relations (links
+    -- between regions) are no control's answer and are not staged for predictions
     select * from parsed_items
     where result_item is not null
+        and result_item.type is distinct from 'relation'
 ),
 
 parsed_values as (
