@@ -40,12 +40,13 @@ install-chromium:
 demo: install
 	$(BIN)/concord demo
 
-test: install-test install-ls install-chromium
+# the lint runs first: CI (.ci/run) runs exactly `make test`, as the README says
+test: install-test install-ls install-chromium lint
 	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q
 
-# ruff check runs in CI (.ci/run); ruff format --check and sqlfluff are not wired in yet
+# ruff check runs in `make test`; ruff format --check and sqlfluff are not wired in yet
 lint: install-test
 	$(BIN)/ruff check concord ingest tests scripts setup.py
 
 clean:
-	rm -rf target logs concord.duckdb concord.duckdb.wal
+	rm -rf target logs concord.duckdb concord.duckdb.wal report.html

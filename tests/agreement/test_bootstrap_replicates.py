@@ -125,14 +125,14 @@ def _close(actual, expected) -> bool:
 
 @pytest.fixture(scope="module")
 def reference(warehouse):
-    db, datasets, _ = warehouse
+    _db, datasets, _ = warehouse
     all_tasks = [t for data in datasets.values() for t in data["task_ids"].values()]
     weights = poisson_weights(SEED, all_tasks, REPLICATES)
     expected = {}
     for project_id, data in datasets.items():
         for control in ("cat", "score"):
             units, annotators = _control_units(data, control)
-            for replicate in range(0, REPLICATES + 1):
+            for replicate in range(REPLICATES + 1):
                 resampled = []
                 for task_id, unit in units.items():
                     copies = 1 if replicate == 0 else weights[(replicate, task_id)]
@@ -177,7 +177,7 @@ def test_every_replicate_matches_reference(warehouse, reference) -> None:
 
 
 def test_intervals_are_the_percentiles_of_the_replicates(warehouse, reference) -> None:
-    db, datasets, _ = warehouse
+    db, _datasets, _ = warehouse
     rows = query_dicts(db, f"select * from marts.fct_control_reliability_ci where project_id != {PUBLISHED_PROJECT}")
     assert len(rows) == N_PROJECTS * 2 * len(COEFFICIENTS)
     given = 0
