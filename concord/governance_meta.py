@@ -1,16 +1,14 @@
 """The `concord_meta` schema: bookkeeping written by concord/ (erasure log, extract registry).
 
 Nothing here ever holds personal data. Identifiers of erased tasks are kept only as HMAC-SHA256
-hashes keyed with a random per-warehouse salt (`concord_meta.settings`, name `erasure_salt`).
+hashes keyed with the erasure key, which never lives in the warehouse file (ingest/erased.py:
+`$CONCORD_ERASURE_KEY` or the 0600 key file `<warehouse>.erasure-key` beside it).
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import re
-import secrets
 import unicodedata
 from typing import Any
 
@@ -18,11 +16,12 @@ import duckdb
 import yaml
 
 from concord.paths import PROJECT_ROOT
+from ingest.erased import identifier_hash
 
 META_DDL = """
 create schema if not exists concord_meta;
 
--- small key/value settings of this warehouse (the erasure salt)
+-- small key/value settings of this warehouse (the ext-id field the erasure log hashed)
 create table if not exists concord_meta.settings (
     setting_name varchar primary key,
     setting_value varchar not null
@@ -41,7 +40,7 @@ create table if not exists concord_meta.erasure_log (
 -- salted hashes of every erased identifier: task ids, external ids, text fingerprints
 create table if not exists concord_meta.erased_identifiers (
     identifier_kind varchar not null,   -- task_id | ext_id | text
-    identifier_hash varchar not null,   -- hex HMAC-SHA256(salt, kind || ':' || value)
+    identifier_hash varchar not null,   -- hex HMAC-SHA256(key, kind || ':' || value)
     erasure_id varchar not null,
     primary key (identifier_kind, identifier_hash)
 );
@@ -62,6 +61,13 @@ create table if not exists concord_meta.extracts (
     n_rows bigint not null
 );
 
+-- an erasure committed but its compaction (fresh copy of the file swapped in) not yet done: the
+-- row is deleted inside the fresh copy, so it disappears exactly when the swap (a rename) lands
+create table if not exists concord_meta.pending_compaction (
+    erasure_id varchar primary key,
+    requested_at timestamp not null
+);
+
 -- extract files rewritten by an erasure: written to temp_path before the commit, renamed after;
 -- rows left here mean a crash between commit and rename (`complete_pending_rewrites` finishes)
 create table if not exists concord_meta.pending_file_rewrites (
@@ -72,7 +78,6 @@ create table if not exists concord_meta.pending_file_rewrites (
 );
 """
 
-SALT_SETTING = "erasure_salt"
 SHINGLE_WORDS = 8
 SHINGLES_KEPT = 32
 
@@ -88,29 +93,6 @@ def meta_exists(con: duckdb.DuckDBPyConnection) -> bool:
         " where table_schema = 'concord_meta' and table_name = 'erased_identifiers'"
     ).fetchone()
     return bool(row and row[0])
-
-
-def get_salt(con: duckdb.DuckDBPyConnection, *, create: bool) -> bytes | None:
-    """The warehouse's erasure salt; created (32 random bytes) on first use when `create`."""
-    if not meta_exists(con):
-        if not create:
-            return None
-        ensure_meta_schema(con)
-    row = con.execute(
-        "select setting_value from concord_meta.settings where setting_name = ?", [SALT_SETTING]
-    ).fetchone()
-    if row:
-        return bytes.fromhex(row[0])
-    if not create:
-        return None
-    salt = secrets.token_bytes(32)
-    con.execute("insert into concord_meta.settings values (?, ?)", [SALT_SETTING, salt.hex()])
-    return salt
-
-
-def identifier_hash(salt: bytes, kind: str, value: Any) -> str:
-    """HMAC-SHA256(salt, '<kind>:<value>') in hex: one-way, and useless without the salt."""
-    return hmac.new(salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 _WORD = re.compile(r"\w+")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.erased import drop_erased_tasks
 from ingest.errors import ExportFormatError, IngestError
 from ingest.loading import (
     PROGRESS_MIN_BYTES,
@@ -1013,9 +1014,7 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
 
 def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format: str) -> None:
     """Replace each task by this file's version; count new / replaced / unchanged / undeleted."""
-    from concord.erasure import drop_erased_tasks  # erased tasks never come back (governance)
-
-    drop_erased_tasks(con, "_concord_checked", result)
+    drop_erased_tasks(con, "_concord_checked", result)  # an erased task never comes back
     now = utc_now()
     # tasks stored before: compared struct by struct (an inner join: a first load compares nothing)
     replaced, unchanged, undeleted = con.execute(

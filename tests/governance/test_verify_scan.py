@@ -28,7 +28,7 @@ from concord.erasure import (
     verify_erasure,
     warehouse_relations,
 )
-from concord.governance_meta import get_salt
+from ingest.erased import warehouse_key
 
 from .gov_helpers import connect
 
@@ -37,7 +37,7 @@ TEXT_OF_10 = "(select task.data ->> 'text' from raw_label_studio.tasks where tas
 
 def _reference_scan(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Residue]]:
     """The scan before the two phases: every distinct value of every column, walked."""
-    matcher = _Matcher(con, get_salt(con, create=False))
+    matcher = _Matcher(con, warehouse_key(con))
     residues: list[Residue] = []
     n_columns = 0
     for schema, table, _type in warehouse_relations(con, include_views=True):
