@@ -36,6 +36,7 @@ from ingest.loading import (
     file_sha256,
     human_bytes,
     make_load_id,
+    pause_point,
     previous_load,
     record_load,
     sniff,
@@ -369,6 +370,7 @@ def ingest_exports(
                     results.append(prep.result)
                 if full_snapshot:
                     _mark_absent_deleted(con, results)
+                pause_point("ingest_before_commit")
         except duckdb.Error as err:
             # anything DuckDB refuses that validation did not catch: one line, no traceback
             raise _duckdb_failure(err, current, con) from None

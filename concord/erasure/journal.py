@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import time
 from pathlib import Path
 
 import duckdb
@@ -43,17 +42,14 @@ from ingest.erased import (
     setting,
     write_key_file,
 )
+from ingest.loading import pause_point
 
-PAUSE_ENV = "CONCORD_TEST_PAUSE_AT"
 COMPACT_SUFFIX = ".compact.tmp"
 
 
 def sleep_hook(point: str) -> None:
-    """Tests only: with CONCORD_TEST_PAUSE_AT=<point>, say so on stderr and sleep, so a test can
-    `kill -9` the process at exactly this point."""
-    if os.environ.get(PAUSE_ENV) == point:
-        os.write(2, f"concord: paused at {point}\n".encode())
-        time.sleep(600)
+    """Tests only: pause here for a `kill -9` (ingest/loading.py `pause_point`)."""
+    pause_point(point)
 
 
 def unlink(path: str | os.PathLike[str]) -> None:
@@ -110,6 +106,15 @@ def complete_pending_rewrites(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Finish extract rewrites of an erasure that committed but crashed before its renames."""
     if not _table_exists(con, "pending_file_rewrites"):
         return []
+    # an extract killed before its commit: its temp files are dropped, the old extract stays
+    for (temp,) in con.execute(
+        "select temp_path from concord_meta.pending_file_rewrites"
+        " where starts_with(erasure_id, 'extract:')"
+    ).fetchall():
+        unlink(temp)
+    con.execute(
+        "delete from concord_meta.pending_file_rewrites where starts_with(erasure_id, 'extract:')"
+    )
     rows = con.execute(
         "select target_path, temp_path from concord_meta.pending_file_rewrites order by 1"
     ).fetchall()

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from concord.governance_meta import meta_exists, normalise_text, project_var
+from concord.governance_meta import meta_exists, project_var
 from ingest.erased import identifier_hash
 from ingest.errors import ConcordError
 
@@ -200,7 +200,7 @@ def load_footprints(
     out = []
     for task_id, project_id, ext, ids_json, leaves, emails, field_values in rows:
         foot = _footprint(task_id, project_id, ext, ids_json)
-        foot.texts = [t for t in leaves if len(normalise_text(t)) >= MIN_TEXT_CHARS]
+        foot.texts = [t for t in dict.fromkeys(leaves) if t.strip()]
         foot.emails = {e.strip().lower() for e in emails}
         foot.data = {f: v for f, v in zip(fields, field_values, strict=True) if v is not None}
         out.append(foot)

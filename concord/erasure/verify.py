@@ -611,7 +611,11 @@ def scan_file_bytes(path: Path, matcher: _Matcher) -> list[str]:
 
 def _needles(value: str) -> set[bytes]:
     """The byte forms a value takes in Concord's files: UTF-8, and JSON-escaped."""
-    forms = {value.encode("utf-8"), json.dumps(value)[1:-1].encode("utf-8")}
+    forms = {
+        value.encode("utf-8"),
+        json.dumps(value)[1:-1].encode("utf-8"),
+        json.dumps(value, ensure_ascii=False)[1:-1].encode("utf-8"),
+    }
     return {f for f in forms if len(f) >= 6}
 
 

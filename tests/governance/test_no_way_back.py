@@ -1,0 +1,184 @@
+"""No way back in (issue #12 item 3): every entry point refuses the rows of an erased task with a
+one-line note of how many were skipped: `ingest export` in every format, `ingest scores` with
+every key kind, `ls pull` (with a stand-in for the Label Studio client; it also deletes its
+export file on every path, failure included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+from concord.labelstudio.pull import pull
+from ingest.errors import ConcordError
+
+from .gov_helpers import DEMO_SCORES, FIXTURES, SCORES, run_concord
+
+BYOS = FIXTURES / "byos_text"
+
+
+def _copy_changed(src: Path, dest: Path) -> Path:
+    """The same export under other bytes (a load of the same bytes is skipped as a whole)."""
+    dest.write_bytes(src.read_bytes() + b"\n")
+    return dest
+
+
+def _rows(db: Path, sql: str) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def erased_10(warehouse: Path) -> Path:
+    """The warehouse with task 10 (ext id byos-0009, two predictions) erased."""
+    out = run_concord("erase", "--task-id", "10", db=warehouse)
+    assert out.returncode == 0, out.stderr
+    return warehouse
+
+
+@pytest.mark.parametrize(
+    "fixture_name",
+    [
+        "export.json",
+        "export_snapshot.json",
+        "export_min.json",
+        "export_snapshot_min.json",
+        "export.csv",
+    ],
+)
+def test_ingest_export_skips_erased_tasks(erased_10, tmp_path, fixture_name):
+    path = _copy_changed(BYOS / fixture_name, tmp_path / f"again_{fixture_name}")
+    extra = ["--project-id", "1"] if "min" in fixture_name or fixture_name.endswith(".csv") else []
+    out = run_concord("ingest", "export", str(path), *extra, db=erased_10)
+    assert out.returncode == 0, out.stderr
+    notes = [line for line in out.stdout.splitlines() if "skipped: erased earlier" in line]
+    assert notes == ["  1 task(s) skipped: erased earlier (concord_meta.erasure_log): task ids 10"]
+    assert _rows(erased_10, "select count(*) from raw_label_studio.tasks where task_id = 10") == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "key", "where"),
+    [
+        (SCORES / "task_scores.csv", "task_id", "key_value = '10'"),
+        (DEMO_SCORES / "byos_text_scores.csv", "data.ext_id", "key_value = 'byos-0009'"),
+        (
+            DEMO_SCORES / "byos_text_prediction_calibrated.parquet",
+            "prediction_id",
+            "key_value in (select cast(unnest(?) as varchar))",
+        ),
+    ],
+)
+def test_ingest_scores_skips_rows_of_erased_tasks(warehouse, tmp_path, source, key, where):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    predictions = [
+        int(p)
+        for (p,) in con.execute(
+            "select unnest(task.predictions) ->> '$.id' from raw_label_studio.tasks"
+            " where task_id = 10"
+        ).fetchall()
+    ]
+    con.close()
+    # the score file does hold rows for task 10 (else the test would prove nothing)
+    probe = duckdb.connect()
+    reader = "read_parquet" if source.suffix == ".parquet" else "read_csv_auto"
+    column = {"task_id": "task_id", "data.ext_id": "ext_id", "prediction_id": "prediction_id"}[key]
+    values = {
+        "task_id": ["10"],
+        "data.ext_id": ["byos-0009"],
+        "prediction_id": [str(p) for p in predictions],
+    }[key]
+    n_file = probe.execute(
+        f"select count(*) from {reader}(?) where cast({column} as varchar) in (select unnest(?))",
+        [str(source), values],
+    ).fetchone()[0]
+    assert n_file > 0
+    assert run_concord("erase", "--task-id", "10", db=warehouse).returncode == 0
+    path = tmp_path / f"again{source.suffix}"
+    path.write_bytes(source.read_bytes())
+    out = run_concord("ingest", "scores", str(path), "--name", "again", "--key", key, db=warehouse)
+    assert out.returncode == 0, out.stderr
+    assert (
+        f"  {n_file} score row(s) skipped: their {key.split('.')[0] if key != 'data.ext_id' else 'data_field'} key belongs to a task erased earlier"
+        in out.stdout.splitlines()
+    ), out.stdout
+    params = [predictions] if key == "prediction_id" else []
+    assert (
+        _rows_params(
+            warehouse,
+            f"select count(*) from raw_scores.score_rows where score_table_name = 'again' and {where}",
+            params,
+        )
+        == 0
+    )
+
+
+def _rows_params(db: Path, sql: str, params: list) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params).fetchone()[0]
+    finally:
+        con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# ls pull, with a stand-in for the Label Studio client
+
+
+class FakeClient:
+    """What `pull` calls on a Label Studio client: one completed snapshot export."""
+
+    url = "http://label-studio.invalid"
+
+    def __init__(self, payload: bytes, *, fail_download: bool = False) -> None:
+        export = SimpleNamespace(id=77, status="completed", created_at=None)
+
+        def download(**_kwargs):
+            yield payload[: len(payload) // 2]
+            if fail_download:
+                raise ConnectionError("connection reset")
+            yield payload[len(payload) // 2 :]
+
+        self.ls = SimpleNamespace(
+            projects=SimpleNamespace(
+                exports=SimpleNamespace(
+                    create=lambda **_kw: export, get=lambda **_kw: export, download=download
+                )
+            ),
+            views=SimpleNamespace(delete=lambda **_kw: None),
+        )
+
+    def get_project(self, _project_id):
+        return SimpleNamespace(label_config=None)
+
+    def call(self, _what, fn, *args, **kwargs):
+        return fn(*args, **kwargs)
+
+    def retrying(self, _what, fn):
+        return fn()
+
+
+def test_ls_pull_skips_erased_tasks_and_deletes_its_export(erased_10, tmp_path):
+    payload = (BYOS / "export_snapshot.json").read_bytes()
+    out_dir = tmp_path / "pulled"
+    result = pull(FakeClient(payload), 1, erased_10, out_dir=out_dir, full=True)
+    notes = [n for load in result.loads for n in load.notes if "erased earlier" in n]
+    assert notes == ["1 task(s) skipped: erased earlier (concord_meta.erasure_log): task ids 10"]
+    assert _rows(erased_10, "select count(*) from raw_label_studio.tasks where task_id = 10") == 0
+    assert not any(p.name.endswith((".json", ".part")) for p in out_dir.iterdir())
+
+
+@pytest.mark.parametrize("failure", ["download", "load"])
+def test_ls_pull_deletes_its_export_when_it_fails(warehouse, tmp_path, failure):
+    payload = (BYOS / "export_snapshot.json").read_bytes()
+    if failure == "load":
+        payload = payload[:-50]  # truncated JSON: the load fails
+    out_dir = tmp_path / "pulled"
+    client = FakeClient(payload, fail_download=failure == "download")
+    with pytest.raises((ConcordError, ConnectionError)):
+        pull(client, 1, warehouse, out_dir=out_dir, full=True)
+    assert [p.name for p in out_dir.iterdir() if not p.name.endswith(".xml")] == []
