@@ -215,6 +215,79 @@ def erased_tasks(con: duckdb.DuckDBPyConnection) -> ErasedTasks:
     return ErasedTasks(key, ext_field, hashes)
 
 
+def source_key(source: str | None) -> str:
+    """The source an erased task came from, as the log scopes it: a server URL as given; every
+    file without a known instance ('file:...', or none) counts as one source, 'file' (the rule
+    ingest uses to refuse a project id from a second source)."""
+    if not source or source.startswith("file:"):
+        return "file"
+    return source
+
+
+def project_sources(con: duckdb.DuckDBPyConnection) -> dict[int, str] | None:
+    """project id -> source_key of its latest load, when `raw_label_studio.loads.source`
+    exists (None otherwise: the log is then not scoped by source)."""
+    has_column = con.execute(
+        "select count(*) from duckdb_columns() where database_name = current_database()"
+        " and schema_name = 'raw_label_studio' and table_name = 'loads'"
+        " and column_name = 'source'"
+    ).fetchone()[0]
+    if not has_column:
+        return None
+    rows = con.execute(
+        "select project_id, arg_max(source, loaded_at) from raw_label_studio.loads"
+        " where project_id is not null group by project_id"
+    ).fetchall()
+    return {int(project): source_key(source) for project, source in rows}
+
+
+def reused_task_hashes(con: duckdb.DuckDBPyConnection, key: bytes) -> set[str]:
+    """`task_id` hashes of the log that name a LIVE task from another source (the same id from
+    another Label Studio instance): not residue of the erased one."""
+    sources = project_sources(con)
+    if sources is None or not _table_exists(con, "raw_label_studio", "tasks"):
+        return set()
+    plain_sql, plain_params = hmac_sql(key, "'task_id:' || cast(task_id as varchar)")
+    scoped_sql, scoped_params = hmac_sql(
+        key, "'source_task:' || source || '|' || cast(task_id as varchar)"
+    )
+    con.register("_erased_sources", _sources_table(sources))
+    try:
+        rows = con.execute(
+            f"""
+            with live as (
+                select tasks.task_id, coalesce(src.source, 'file') as source
+                from raw_label_studio.tasks as tasks
+                left join _erased_sources as src on tasks.project_id = src.project_id
+            )
+            select distinct {plain_sql} from live
+            where {plain_sql} in (
+                    select identifier_hash from concord_meta.erased_identifiers
+                    where identifier_kind = 'task_id'
+                )
+                and {scoped_sql} not in (
+                    select identifier_hash from concord_meta.erased_identifiers
+                    where identifier_kind = 'source_task'
+                )
+            """,
+            [*plain_params, *plain_params, *scoped_params],
+        ).fetchall()
+    finally:
+        con.unregister("_erased_sources")
+    return {r[0] for r in rows}
+
+
+def _sources_table(sources: dict[int, str]):
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "project_id": pa.array(list(sources), pa.int64()),
+            "source": pa.array(list(sources.values()), pa.string()),
+        }
+    )
+
+
 def _shown(ids: list[Any]) -> str:
     return ", ".join(str(t) for t in ids[:20]) + (", ..." if len(ids) > 20 else "")
 
@@ -230,12 +303,25 @@ def drop_erased_tasks(con: duckdb.DuckDBPyConnection, staged_table: str, result:
         return 0
     task_sql, task_params = hmac_sql(erased.key, "'task_id:' || cast(task_id as varchar)")
     ext_sql, ext_params = hmac_sql(erased.key, "'ext_id:' || (task.data ->> ?)")
+    scoped_sql, scoped_params = hmac_sql(
+        erased.key, "'source_task:' || ? || '|' || cast(task_id as varchar)"
+    )
+    # erasures scoped by source (a `source_task` hash) block the task id only from that source;
+    # erasures logged before sources were recorded block the task id from any source
     rows = con.execute(
         f"""
         select distinct task_id from {staged_table}
         where {task_sql} in (
+                select identifier_hash from concord_meta.erased_identifiers as ids
+                where identifier_kind = 'task_id' and not exists (
+                    select 1 from concord_meta.erased_identifiers as scoped
+                    where scoped.identifier_kind = 'source_task'
+                        and scoped.erasure_id = ids.erasure_id
+                )
+            )
+            or {scoped_sql} in (
                 select identifier_hash from concord_meta.erased_identifiers
-                where identifier_kind = 'task_id'
+                where identifier_kind = 'source_task'
             )
             or (task.data ->> ?) is not null and {ext_sql} in (
                 select identifier_hash from concord_meta.erased_identifiers
@@ -243,7 +329,14 @@ def drop_erased_tasks(con: duckdb.DuckDBPyConnection, staged_table: str, result:
             )
         order by task_id
         """,
-        [*task_params, erased.ext_field, *ext_params, erased.ext_field],
+        [
+            *task_params,
+            *scoped_params,
+            source_key(getattr(result, "source", None)),
+            erased.ext_field,
+            *ext_params,
+            erased.ext_field,
+        ],
     ).fetchall()
     dropped = [r[0] for r in rows]
     if not dropped:

@@ -60,6 +60,7 @@ from concord.governance_meta import (
 from ingest.erased import (
     EXT_FIELD_SETTING,
     identifier_hash,
+    project_sources,
     warehouse_key,
     warehouse_path,
 )
@@ -220,8 +221,13 @@ def _log(
     )
     plaintext: set[str] = set()
     n_shared = 0
+    sources = project_sources(con)  # None before `raw_label_studio.loads.source` existed
     for foot in footprints:
         hashes.add(("task_id", identifier_hash(key, "task_id", foot.task_id)))
+        if sources is not None:
+            # the same (project, task) id from another source is another task: not blocked
+            scoped = f"{sources.get(foot.project_id, 'file')}|{foot.task_id}"
+            hashes.add(("source_task", identifier_hash(key, "source_task", scoped)))
         if foot.ext_id is not None:
             hashes.add(("ext_id", identifier_hash(key, "ext_id", foot.ext_id)))
             plaintext.add(foot.ext_id)

@@ -33,7 +33,7 @@ from concord.erasure.delete import relation_columns, warehouse_relations
 from concord.erasure.journal import complete_pending_rewrites, spill_dir
 from concord.erasure.request import MIN_TEXT_CHARS, _as_int
 from concord.governance_meta import SHINGLE_WORDS, meta_exists, normalise_text, text_words
-from ingest.erased import hmac_sql, warehouse_key, warehouse_path
+from ingest.erased import hmac_sql, reused_task_hashes, warehouse_key, warehouse_path
 
 INTEGER_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -109,7 +109,11 @@ class _Matcher:
         rows = con.execute(
             "select identifier_kind, identifier_hash from concord_meta.erased_identifiers"
         ).fetchall()
-        self.task_ids = {bytes.fromhex(h) for k, h in rows if k == "task_id"}
+        # an erased task id that a live task from another source holds is not residue
+        self.reused = reused_task_hashes(con, key)
+        self.task_ids = {
+            bytes.fromhex(h) for k, h in rows if k == "task_id" and h not in self.reused
+        }
         self.ext_ids = {bytes.fromhex(h) for k, h in rows if k == "ext_id"}
         self.texts = {bytes.fromhex(h) for k, h in rows if k == "text"}
         self.emails = {bytes.fromhex(h) for k, h in rows if k == "email"}
@@ -378,7 +382,9 @@ def _suspect_leaves(con: duckdb.DuckDBPyConnection, matcher: _Matcher, batch: in
         select identifier_kind as kind, identifier_hash as hash
         from concord_meta.erased_identifiers
         where identifier_kind in ('task_id', 'ext_id', 'email')
-        """
+            and not list_contains(?, identifier_hash)
+        """,
+        [sorted(matcher.reused)],
     )
     con.execute(
         f"""
@@ -684,6 +690,7 @@ def quick_check(con: duckdb.DuckDBPyConnection) -> list[Residue]:
 
     if _raw_tasks_exist(con):
         n = count_hits("raw_label_studio.tasks", "cast(task_id as varchar)", "task_id")
+        n -= len(reused_task_hashes(con, key))  # the same id, live, from another source
         if n:
             found.append(Residue("raw_label_studio.tasks", "erased task id", n))
         field_literal = ext_id_field().replace("'", "''")

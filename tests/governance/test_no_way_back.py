@@ -182,3 +182,48 @@ def test_ls_pull_deletes_its_export_when_it_fails(warehouse, tmp_path, failure):
     with pytest.raises((ConcordError, ConnectionError)):
         pull(client, 1, warehouse, out_dir=out_dir, full=True)
     assert [p.name for p in out_dir.iterdir() if not p.name.endswith(".xml")] == []
+
+
+def test_erasure_log_is_scoped_by_source(warehouse):
+    # `raw_label_studio.loads.source` (issue #11): project 1 came from server A
+    con = duckdb.connect(str(warehouse))
+    con.execute("alter table raw_label_studio.loads add column if not exists source varchar")
+    con.execute(
+        "update raw_label_studio.loads set source = 'http://a.example' where project_id = 1"
+    )
+    con.close()
+    assert run_concord("erase", "--task-id", "10", db=warehouse).returncode == 0
+    from ingest.erased import drop_erased_tasks
+
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        "create temp table staged as"
+        " select 10::bigint as task_id, {'data': '{\"ext_id\": \"other-10\"}'::json} as task"
+    )
+    for source, dropped in (("http://b.example", 0), (None, 0), ("http://a.example", 1)):
+        result = SimpleNamespace(source=source, counts={}, notes=[])
+        assert drop_erased_tasks(con, "staged", result) == dropped, source
+    con.close()
+    # a live task 10 from server B is no residue of the erased one from server A
+    con = duckdb.connect(str(warehouse))
+    con.execute(
+        """
+        insert into raw_label_studio.loads by name
+        select * replace ('ld_other' as load_id, 2 as project_id, 'http://b.example' as source)
+        from raw_label_studio.loads where project_id = 1 limit 1
+        """
+    )
+    con.execute(
+        """
+        insert into raw_label_studio.tasks by name
+        select * replace (10 as task_id, 2 as project_id, 'ld_other' as load_id,
+            struct_update(task, data := '{"text": "another server"}'::json) as task)
+        from raw_label_studio.tasks where task_id = 3
+        """
+    )
+    con.close()
+    from concord.erasure.verify import quick_check
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert quick_check(con) == []
+    con.close()
