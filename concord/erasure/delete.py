@@ -221,6 +221,7 @@ def _log(
     )
     plaintext: set[str] = set()
     n_shared = 0
+    ext_field = ext_id_field()
     sources = project_sources(con)  # None before `raw_label_studio.loads.source` existed
     for foot in footprints:
         hashes.add(("task_id", identifier_hash(key, "task_id", foot.task_id)))
@@ -234,7 +235,8 @@ def _log(
         for pid in foot.prediction_ids:
             hashes.add(("prediction_id", identifier_hash(key, "prediction_id", pid)))
         for kind, field_name in score_keys:
-            if kind == "data_field" and field_name in foot.data:
+            # (a table keyed by the ext-id field is covered by the ext_id hash above)
+            if kind == "data_field" and field_name in foot.data and field_name != ext_field:
                 identifier = f"data.{field_name}"
                 hashes.add((identifier, identifier_hash(key, identifier, foot.data[field_name])))
         for email in foot.emails - shared_emails:

@@ -363,7 +363,9 @@ def _collect(con: duckdb.DuckDBPyConnection, col: _Column) -> None:
 _PARTITION_BYTES = 48 * 2**20
 
 
-def _suspect_leaves(con: duckdb.DuckDBPyConnection, matcher: _Matcher, batch: int = 20_000) -> int:
+def _suspect_leaves(
+    con: duckdb.DuckDBPyConnection, matcher: _Matcher, batch: int = 20_000, texts: bool = True
+) -> int:
     """Keep in `_verify_hits` every distinct leaf that could be erased data; returns how many.
 
     Ids are hashed in DuckDB: every integer leaf and digit string as a task id, every string as an
@@ -404,7 +406,7 @@ def _suspect_leaves(con: duckdb.DuckDBPyConnection, matcher: _Matcher, batch: in
     )
     con.execute("drop table _verify_log")
     (n_hits,) = con.execute("select count(*) from _verify_hits").fetchone()
-    if not matcher.texts and not matcher.shingles:
+    if not texts or (not matcher.texts and not matcher.shingles):
         return int(n_hits)
     # on `con` itself: temp tables are private to a connection (a cursor is another one)
     text_leaf = (
@@ -456,7 +458,10 @@ def _locate(con: duckdb.DuckDBPyConnection, matcher: _Matcher, col: _Column) -> 
 
 
 def _scan_relations(
-    con: duckdb.DuckDBPyConnection, matcher: _Matcher, relations: list[tuple[str, str, str]]
+    con: duckdb.DuckDBPyConnection,
+    matcher: _Matcher,
+    relations: list[tuple[str, str, str]],
+    texts: bool = True,
 ) -> tuple[int, list[Residue]]:
     """Every table and view: distinct leaves collected in DuckDB (phase 1), each distinct leaf
     hashed once in Python, then only the columns holding a suspect leaf located (phase 2)."""
@@ -481,7 +486,7 @@ def _scan_relations(
             n_columns += n
             columns += cols
         residues: dict[int, list[Residue]] = {i: [r] for i, r in broken.items()}
-        if _suspect_leaves(con, matcher):
+        if _suspect_leaves(con, matcher, texts=texts):
             flagged = {
                 col_id
                 for (col_id,) in con.execute(
@@ -504,13 +509,17 @@ def verify_erasure(
     *,
     extract_dirs: Iterable[str | os.PathLike[str]] = (),
     finish_pending: bool = True,
+    texts: bool = True,
+    raw_bytes: bool = True,
 ) -> VerifyResult:
     """Scan every table and view, every extract file and the raw bytes of every file Concord
     owns (the DuckDB file, its WAL, the spill directory, the extract folders) for erased ids,
     emails and texts (see the module doc).
 
     With `finish_pending` (the default) extract rewrites of a committed erasure that crashed
-    before its renames are finished first.
+    before its renames are finished first. `concord check` passes `texts=False,
+    raw_bytes=False`: ids, ext ids and emails everywhere, all hashed in DuckDB, in seconds; the
+    text fingerprints (Python) and the raw bytes are `verify-erasure`'s.
     """
     from concord.extracts import extract_data_files, read_extract_rows, registered_extract_dirs
 
@@ -529,7 +538,7 @@ def verify_erasure(
         raise missing_key_error(warehouse_path(con))
     matcher = _Matcher(con, key)
     relations = warehouse_relations(con, include_views=True)
-    n_columns, residues = _scan_relations(con, matcher, relations)
+    n_columns, residues = _scan_relations(con, matcher, relations, texts=texts)
     dirs = list(dict.fromkeys([*registered_extract_dirs(con), *(str(d) for d in extract_dirs)]))
     n_files = 0
     for directory in dirs:
@@ -540,7 +549,7 @@ def verify_erasure(
                     for what in sorted(set(matcher.walk(value, column))):
                         residues.append(Residue(f"{path}: row {row_number}, column {column}", what))
     db = warehouse_path(con)
-    files = owned_files(db, dirs)
+    files = owned_files(db, dirs) if raw_bytes else []
     for path in files:
         for what in scan_file_bytes(path, matcher):
             residues.append(Residue(f"{path} (raw bytes)", what))
@@ -643,78 +652,3 @@ def byte_residue(
             if any(mm.find(needle) != -1 for needle in needles):
                 hits.append(str(path))
     return hits
-
-
-# ---------------------------------------------------------------------------------------------
-# the cheap proof `concord check` runs
-
-
-def quick_check(con: duckdb.DuckDBPyConnection) -> list[Residue]:
-    """What `concord check` runs after an erasure, in seconds at any size (the full proof is
-    `verify-erasure`): no erased task id or ext id in the raw layer, no score row keyed to an
-    erased task, no erased task in a registered extract, and nothing the erasure still owes the
-    files (a pending compaction or extract rename). Hashing runs in DuckDB. Read-only."""
-    from concord.erasure.request import _raw_tasks_exist, _score_tables, ext_id_field
-    from concord.extracts import extract_data_files, read_extract_rows, registered_extract_dirs
-    from ingest.erased import score_key_identifier
-
-    if not meta_exists(con):
-        return []
-    if not con.execute("select count(*) from concord_meta.erasure_log").fetchone()[0]:
-        return []
-    key = warehouse_key(con)
-    if key is None:
-        from ingest.erased import missing_key_error
-
-        raise missing_key_error(warehouse_path(con))
-    found: list[Residue] = []
-    for table in ("pending_compaction", "pending_file_rewrites"):
-        exists = con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database()"
-            " and schema_name = 'concord_meta' and table_name = ?",
-            [table],
-        ).fetchone()[0]
-        if exists:
-            (n,) = con.execute(f"select count(*) from concord_meta.{table}").fetchone()
-            if n:
-                found.append(Residue(f"concord_meta.{table}", "an erasure not finished", n))
-
-    def count_hits(relation: str, expr: str, identifier: str, where: str = "true") -> int:
-        hashed, params = hmac_sql(key, f"'{identifier}:' || {expr}")
-        return con.execute(
-            f"select count(*) from {relation} where {where} and {hashed} in ("
-            " select identifier_hash from concord_meta.erased_identifiers"
-            " where identifier_kind = ?)",
-            [*params, identifier],
-        ).fetchone()[0]
-
-    if _raw_tasks_exist(con):
-        n = count_hits("raw_label_studio.tasks", "cast(task_id as varchar)", "task_id")
-        n -= len(reused_task_hashes(con, key))  # the same id, live, from another source
-        if n:
-            found.append(Residue("raw_label_studio.tasks", "erased task id", n))
-        field_literal = ext_id_field().replace("'", "''")
-        n = count_hits("raw_label_studio.tasks", f"(task.data ->> '{field_literal}')", "ext_id")
-        if n:
-            found.append(Residue("raw_label_studio.tasks", "erased ext id", n))
-    for name, kind, key_field in _score_tables(con):
-        identifier = score_key_identifier(kind, key_field, ext_id_field())
-        if identifier is None:
-            continue
-        literal = name.replace("'", "''")
-        n = count_hits(
-            "raw_scores.score_rows", "trim(key_value)", identifier,
-            f"score_table_name = '{literal}'",
-        )  # fmt: skip
-        if n:
-            found.append(Residue(f"raw_scores.score_rows ({name})", f"erased {kind} key", n))
-    matcher = None
-    for directory in registered_extract_dirs(con):
-        for path in extract_data_files(directory):
-            ids = {row.get("task_id") for row in read_extract_rows(path)}
-            if matcher is None:
-                matcher = _Matcher(con, key)
-            n = sum(1 for t in ids if t is not None and matcher.task_id(t))
-            if n:
-                found.append(Residue(str(path), "erased task id", n))
-    return found

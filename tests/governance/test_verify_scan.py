@@ -30,7 +30,7 @@ from concord.erasure import (
 )
 from ingest.erased import warehouse_key
 
-from .gov_helpers import connect
+from .gov_helpers import connect, finish_erasure
 
 TEXT_OF_10 = "(select task.data ->> 'text' from raw_label_studio.tasks where task_id = 10)"
 
@@ -135,7 +135,8 @@ def test_two_phase_scan_equals_full_scan(warehouse):
     proof = verify_erasure(con)
     n_columns, expected = _reference_scan(con)
     assert proof.n_columns == n_columns
-    assert proof.residues == expected
+    # the reference scans tables and views; the raw bytes are a third scan of their own
+    assert [r for r in proof.residues if not r.where.endswith("(raw bytes)")] == expected
     where = {(r.where, r.what): r.count for r in proof.residues}
     # a sample of what the planted shapes must give (all of it: `expected`)
     assert where[("leaks.json_text.payload", "erased task id")] >= 4
@@ -163,6 +164,7 @@ def test_suspects_are_judged_exactly(warehouse):
         " {'n': 10} as counts"
     )
     erase(con, ErasureRequest(ext_ids=["byos-0009"]))
+    con = finish_erasure(con, warehouse)
     assert verify_erasure(con).clean
     con.close()
 
