@@ -15,8 +15,8 @@ from .gov_helpers import (
     DEMO_SCORES,
     SCORES,
     connect,
-    finish_erasure,
     dump_warehouse,
+    finish_erasure,
     fixture_tasks,
     tables_with_task,
 )
