@@ -121,12 +121,12 @@ def missing_key_error(db: str | os.PathLike[str] | None) -> ErasureKeyError:
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    row = con.execute(
+    rows = con.execute(  # fetchall: an unfinished result would block `register`
         "select count(*) from duckdb_tables() where database_name = current_database()"
         " and schema_name = ? and table_name = ?",
         [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def setting(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -231,7 +231,7 @@ def project_sources(con: duckdb.DuckDBPyConnection) -> dict[int, str] | None:
         "select count(*) from duckdb_columns() where database_name = current_database()"
         " and schema_name = 'raw_label_studio' and table_name = 'loads'"
         " and column_name = 'source'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not has_column:
         return None
     rows = con.execute(

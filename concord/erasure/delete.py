@@ -243,12 +243,12 @@ def _log(
             hashes.add(("email", identifier_hash(key, "email", email)))
             plaintext.add(email)
         for text in foot.texts:
-            if text in shared_texts:
-                n_shared += 1
-                continue
             # the compaction removes every erased value; only texts long enough to identify a
             # task are fingerprinted and byte-checked ('Brazil' occurs inside other live texts)
             if len(normalise_text(text)) < MIN_TEXT_CHARS:
+                continue
+            if text in shared_texts:
+                n_shared += 1
                 continue
             digest = text_hash(key, text)
             hashes.add(("text", digest))
