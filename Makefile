@@ -9,7 +9,7 @@ LS_VERSION := 1.23.2
 FIXTURES := tests/fixtures/label_studio
 export CONCORD_DB ?= $(CURDIR)/concord.duckdb
 
-.PHONY: demo test install install-test install-ls lint clean
+.PHONY: demo test install install-test install-ls install-chromium lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,14 @@ $(LS_VENV)/.installed:
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 install-ls: $(LS_VENV)/.installed
+# the report's browser test opens it in Debian's chromium (CI runs as root)
+install-chromium:
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
 demo: install
 	$(BIN)/concord demo
 
-test: install-test install-ls
+test: install-test install-ls install-chromium
 	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q
 
 lint: install-test

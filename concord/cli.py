@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from concord.commands import build_cmds, extract_cmds, ingest_cmds, ls_cmds
+from concord.commands import build_cmds, extract_cmds, ingest_cmds, ls_cmds, report_cmds
 from ingest.errors import ConcordError
 
 
@@ -31,7 +31,7 @@ def cli() -> None:
     """Concord: a DuckDB + dbt warehouse for human-vs-model evaluation data from Label Studio."""
 
 
-for module in (ingest_cmds, build_cmds, extract_cmds, ls_cmds):
+for module in (ingest_cmds, build_cmds, extract_cmds, ls_cmds, report_cmds):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -18,17 +18,6 @@ DEMO_EXPORTS = (
 )
 DEMO_SCORES = PROJECT_ROOT / "demo" / "scores"
 
-# no quotes inside, so it pastes into a shell one-liner as is
-EXAMPLE_QUERY = (
-    "select tasks.ext_id, tasks.data_score as model_score, results.choices, "
-    "count(*) as n_annotators "
-    "from staging.stg_label_studio__annotation_results as results "
-    "inner join staging.stg_label_studio__tasks as tasks on results.task_id = tasks.task_id "
-    "where results.choices is not null "
-    "group by all order by tasks.ext_id limit 10"
-)
-
-
 @click.command(
     "build",
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
@@ -113,8 +102,16 @@ def ingest_demo_score_file(db: Path, path: Path) -> list[str]:
 
 @click.command("demo")
 @db_option
-def demo_cmd(db) -> None:
-    """Load the bundled demo data, build the warehouse, run the checks and print a summary."""
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the HTML report (default: report.html beside the warehouse).",
+)
+def demo_cmd(db, report_path: str | None) -> None:
+    """Load the bundled demo data, build the warehouse, run the checks, write the HTML report and
+    print a summary ending with each project's headline."""
     from concord.dbt import run_dbt
     from ingest.configs import ingest_config
     from ingest.errors import ConcordError
@@ -138,12 +135,15 @@ def demo_cmd(db) -> None:
     run_dbt(["build"], db_path, quiet=True)
     click.echo("dbt build: ok")
     report = _run_checks(db_path)
-    _print_summary(db_path)
+    from concord.report import build_report
+
+    html = build_report(db_path, Path(report_path) if report_path else db_path.with_name("report.html"))
+    _print_summary(db_path, html.path)
     if not report.ok:
         sys.exit(1)
 
 
-def _print_summary(db_path: Path) -> None:
+def _print_summary(db_path: Path, report_path: Path) -> None:
     import duckdb
 
     con = duckdb.connect(str(db_path), read_only=True)
@@ -167,14 +167,21 @@ def _print_summary(db_path: Path) -> None:
     for name, value in counts.items():
         click.echo(f"  {name + ':':<21}{value}")
     click.echo(f"  {'DuckDB file:':<21}{db_path}")
+    from concord.report.headline import MART_QUERY, headline_lines
+
     click.echo("")
-    click.echo("Try a query (the model score next to the annotators' choices, per task):")
-    click.echo(f"  {EXAMPLE_QUERY};")
+    for line in headline_lines(db_path):
+        click.echo(line)
+    click.echo("")
+    click.echo("Try a query on a mart (reliability, human ceiling and model side by side, per control):")
+    click.echo(f"  {MART_QUERY};")
     click.echo("from Python:")
     click.echo(
         f"  {Path(sys.executable)} -c \"import duckdb; "
-        f"print(duckdb.connect('{db_path}', read_only=True).sql('{EXAMPLE_QUERY}'))\""
+        f"print(duckdb.connect('{db_path}', read_only=True).sql('{MART_QUERY}'))\""
     )
+    click.echo("")
+    click.echo(f"Report: {report_path}")
 
 
 COMMANDS: list = [build_cmd, check_cmd, demo_cmd]
