@@ -43,8 +43,9 @@ demo: install
 test: install-test install-ls install-chromium
 	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q
 
+# ruff check runs in CI (.ci/run); ruff format --check and sqlfluff are not wired in yet
 lint: install-test
-	$(BIN)/ruff check concord ingest tests scripts
+	$(BIN)/ruff check concord ingest tests scripts setup.py
 
 clean:
 	rm -rf target logs concord.duckdb concord.duckdb.wal

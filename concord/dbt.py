@@ -1,7 +1,9 @@
-"""Run dbt on the warehouse, in-process, with the repo's project and profile.
+"""Run dbt on the warehouse, in-process, with the project's models and profile.
 
 `concord build` and the tests go through `run_dbt`, so the CLI and `dbt build` from the repo root
-do the same thing: both read `$CONCORD_DB` through profiles.yml.
+do the same thing: both read `$CONCORD_DB` through profiles.yml. Installed from a wheel, the
+project is the copy inside the package (concord/paths.py); dbt's target/ and logs/ then go next
+to the warehouse (`.concord-dbt/`), since site-packages may not be writable.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from concord.paths import PROJECT_ROOT, resolve_db
+from concord.paths import DBT_PROJECT_DIR, IS_CHECKOUT, resolve_db
 from ingest.errors import ConcordError
 
 
@@ -36,13 +38,17 @@ def run_dbt(
     full_args = [
         *args,
         "--project-dir",
-        str(PROJECT_ROOT),
+        str(DBT_PROJECT_DIR),
         "--profiles-dir",
-        str(PROJECT_ROOT),
+        str(DBT_PROJECT_DIR),
     ]
     target = target_path or os.environ.get("DBT_TARGET_PATH")
+    if not target and not IS_CHECKOUT:
+        target = db_path.parent / ".concord-dbt" / "target"
     if target:
         full_args += ["--target-path", str(Path(target).resolve())]
+    if not IS_CHECKOUT and not os.environ.get("DBT_LOG_PATH"):
+        full_args += ["--log-path", str(db_path.parent / ".concord-dbt" / "logs")]
     if quiet:
         full_args = ["--quiet", *full_args]
     try:
@@ -62,6 +68,20 @@ def run_dbt(
         raise DbtError(
             f"dbt {' '.join(args)} reported errors or failing tests (see output above){hint}"
         )
+    if args and args[0] in ("build", "run"):
+        _record_vars(db_path, args)
+
+
+def _record_vars(db_path: Path, args: list[str]) -> None:
+    """Remember the build's `--vars` in the warehouse, for the Python that reads vars."""
+    from concord.dbt_vars import record_overrides, vars_argument
+    from ingest.warehouse import connection
+
+    overrides = vars_argument(args)
+    if overrides is None and not db_path.exists():
+        return
+    with connection(db_path) as con:
+        record_overrides(con, overrides)
 
 
 def _ran_out_of_memory(result) -> bool:

@@ -139,7 +139,7 @@ def split_bucket(task_id: int, seed: str = "concord") -> float:
     """The task's place in [0, 1): first 32 bits of md5('<seed>:<task_id>'), over 2**32.
 
     Depends on the task id alone, so a task keeps its split when other tasks arrive. The dbt
-    macro `split_bucket` computes the same number in SQL.
+    macro `training_split_bucket` (macros/training/) computes the same number in SQL.
     """
     digest = hashlib.md5(f"{seed}:{task_id}".encode()).hexdigest()
     return int(digest[:8], 16) / 2**32

@@ -5,21 +5,16 @@ from __future__ import annotations
 import click
 
 
-def _upgrade_warehouse(ctx: click.Context, param: click.Parameter, value):
-    """Every command first brings a warehouse written by an earlier Concord up to date (today:
-    raw task JSON text -> the typed task struct), so status, erase or build never meet the old
-    layout. A no-op for new and current warehouses."""
+def _recover(ctx: click.Context, param: click.Parameter, value):
+    """Every command, of any kind, first finishes what a killed or crashed command left: the
+    renames and compaction of a committed erasure, spill files in `<db>.tmp/`, temp extract
+    files (concord/erasure/journal.py; issue #12 item 5). Nothing else is changed here: other
+    migrations are the writing commands' business (`migrate_before_writing`)."""
     from concord.erasure.journal import recover
     from concord.paths import resolve_db
-    from ingest.schema import upgrade_warehouse
 
     path = resolve_db(value)
     if path.exists():
-        note = upgrade_warehouse(path)
-        if note:
-            click.echo(note, err=True)
-        # finish what a killed or crashed command left (erasure renames and compaction, spill
-        # and temp files): concord/erasure/journal.py
         for line in recover(path):
             click.echo(line, err=True)
     return value
@@ -30,6 +25,15 @@ db_option = click.option(
     "db",
     type=click.Path(dir_okay=False),
     default=None,
-    callback=_upgrade_warehouse,
+    callback=_recover,
     help="DuckDB warehouse file (default: $CONCORD_DB, then ./concord.duckdb).",
 )
+
+
+def migrate_before_writing(db) -> None:
+    """Bring a warehouse written by an earlier Concord up to date before a command writes to it
+    (e.g. raw task JSON text -> the typed task struct); says so on stderr when it did something."""
+    from ingest.warehouse import migrate_file
+
+    for note in migrate_file(db):
+        click.echo(note, err=True)

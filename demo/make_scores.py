@@ -2,10 +2,10 @@
 
     .venv/bin/python demo/make_scores.py
 
-- scores/byos_text_scores.csv: an external sentiment model ("ext-sentiment-2026.11") scoring
+- concord/demo_data/scores/byos_text_scores.csv: an external sentiment model ("ext-sentiment-2026.11") scoring
   each byos_text task, keyed by the task data field `ext_id` (`--key data.ext_id`): the task's
   in-data score nudged by a fixed pseudo-random amount, clipped to [0, 1].
-- scores/byos_text_prediction_calibrated.parquet: a calibration pass over every Label Studio
+- concord/demo_data/scores/byos_text_prediction_calibrated.parquet: a calibration pass over every Label Studio
   prediction of byos_text, keyed by `prediction_id` (`--key prediction_id`).
 """
 
@@ -18,7 +18,8 @@ from pathlib import Path
 import polars as pl
 
 HERE = Path(__file__).resolve().parent
-EXPORT = HERE.parent / "tests" / "fixtures" / "label_studio" / "byos_text" / "export_snapshot.json"
+DEMO_DATA = HERE.parent / "concord" / "demo_data"  # the package data `concord demo` loads
+EXPORT = DEMO_DATA / "label_studio" / "byos_text" / "export_snapshot.json"
 
 
 def main() -> None:
@@ -36,7 +37,7 @@ def main() -> None:
                 "scored_at": f"2026-11-2{rng.randint(0, 7)}T{rng.randint(0, 23):02d}:00:00Z",
             }
         )
-    pl.DataFrame(rows).write_csv(HERE / "scores" / "byos_text_scores.csv")
+    pl.DataFrame(rows).write_csv(DEMO_DATA / "scores" / "byos_text_scores.csv")
     preds = []
     for task in tasks:
         for pred in task["predictions"]:
@@ -50,7 +51,7 @@ def main() -> None:
                 }
             )
     preds.sort(key=lambda r: r["prediction_id"])
-    pl.DataFrame(preds).write_parquet(HERE / "scores" / "byos_text_prediction_calibrated.parquet")
+    pl.DataFrame(preds).write_parquet(DEMO_DATA / "scores" / "byos_text_prediction_calibrated.parquet")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,10 @@ class IngestError(ConcordError):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
+class WarehouseError(IngestError):
+    """The warehouse file cannot be opened (locked by another process, not a DuckDB file, ...)."""
+
+
 class ExportFormatError(IngestError):
     """The file is not a Label Studio export we understand (or is malformed JSON / CSV)."""
 

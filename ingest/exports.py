@@ -47,9 +47,9 @@ from ingest.schema import (
     RAW_TASK_SHAPE,
     RAW_TASK_TYPE,
     SHAPE_KEYS,
-    ensure_raw_schema,
     transform_spec,
 )
+from ingest.warehouse import migrate
 
 COMMAND = "export"
 
@@ -337,7 +337,7 @@ def ingest_exports(
         raise IngestError("no export files given")
     results: list[LoadResult] = []
     with connect(con_or_db) as con:
-        ensure_raw_schema(con)
+        migrate(con)
         prepared: list[_Prepared] = []
         current = "?"
         try:

@@ -1,5 +1,5 @@
-"""Shared plumbing of every ingest command: the warehouse connection, one transaction per
-command, file hashing and sniffing, and the `raw_label_studio.loads` bookkeeping."""
+"""Shared plumbing of every ingest command: one transaction per command, file hashing and
+sniffing, and the `raw_label_studio.loads` bookkeeping. The connection is ingest/warehouse.py's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import IngestError
-from ingest.schema import ensure_raw_schema
+from ingest.warehouse import connection as connect  # noqa: F401  (ingest commands' name for it)
+from ingest.warehouse import migrate
 
 Progress = Callable[[str], None]
 
@@ -59,47 +59,11 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-DEFAULT_MEMORY_LIMIT = "600MB"
-
-
-def memory_limit() -> str:
-    """DuckDB memory limit of ingest connections: $CONCORD_MEMORY_LIMIT, default 600MB."""
-    value = os.environ.get("CONCORD_MEMORY_LIMIT", "").strip() or DEFAULT_MEMORY_LIMIT
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.IGNORECASE):
-        raise IngestError(f"CONCORD_MEMORY_LIMIT={value!r}: expected a size such as 700MB or 2GB")
-    return value
-
-
-@contextlib.contextmanager
-def connect(
-    con_or_db: duckdb.DuckDBPyConnection | str | os.PathLike[str] | None,
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Yield a connection: the one given, or a new one on the file (closed afterwards)."""
-    if isinstance(con_or_db, duckdb.DuckDBPyConnection):
-        yield con_or_db
-        return
-    from concord.paths import resolve_db
-
-    path = resolve_db(con_or_db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as err:
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        raise IngestError(f"cannot open the warehouse: {first}", file=str(path)) from None
-    # bounded memory: DuckDB spills temp tables (next to the warehouse file) beyond this
-    con.execute(f"set memory_limit = '{memory_limit()}'")
-    con.execute("set enable_progress_bar = false")
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One transaction for a whole command: any exception rolls everything back."""
-    ensure_raw_schema(con)
+    """One transaction for a whole command: any exception rolls everything back. The warehouse
+    is migrated first (ingest writes: a no-op on a current warehouse)."""
+    migrate(con)
     con.execute("begin transaction")
     try:
         yield con

@@ -17,7 +17,11 @@ child, which covers DuckDB and dbt running inside it):
                     when that model is a view (its cost would otherwise stay hidden); when staging
                     built it as a table, "count rows" only checks its row count (not in the total)
   concord total     ingest config + export + staging (+ materialize): compare with the baseline
-  agreement marts   `dbt build --select +marts.agreement --exclude staging` (sizes >= 100k)
+  agreement marts   `dbt build --select +marts.agreement --exclude staging` (sizes >= 100k),
+                    without the bootstrap intervals (#14), which are the next step:
+  reliability intervals  `dbt build --select int_reliability__bootstrap_replicates+
+                    dim_reliability_macros` (B = concord_bootstrap_replicates, default 1000);
+                    fct_model_ceiling_verdict is built with the other marts (it reads model_eval)
   other marts       `dbt build --select +marts --exclude staging +marts.agreement` (when present)
   report            `concord report` on the built warehouse, with the HTML size (targets: 60 s, 5 MB)
 
@@ -44,9 +48,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-sys.path.insert(0, str(REPO / "scripts"))
 
-import generate_export
+from concord.devtools import generate_export
 
 TARGETS = (
     "ingest+staging within 2x of the bare flatten; peak memory under 1 GB at 1M tasks; "
@@ -448,16 +451,31 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
     # (c) agreement marts, (d) other marts
     if ok and size >= opts.marts_min_size:
         if has_models("marts/agreement") and opts.marts != "none":
+            # #14: the bootstrap intervals are their own step, after the agreement marts
+            intervals = ["int_reliability__bootstrap_replicates+", "dim_reliability_macros"]
             m = measure(
                 dbt_args(
-                    ["build", "--select", "+marts.agreement", "--exclude", "staging"],
+                    ["build", "--select", "+marts.agreement", "--exclude", "staging", *intervals],
                     run_dir / "target",
                     profiles_dir,
                 ),
                 env,
                 run_dir / "agreement.log",
             )
-            record("agreement marts", m, "dbt build --select +marts.agreement --exclude staging")
+            agreement_ok = record(
+                "agreement marts", m, "dbt build --select +marts.agreement --exclude staging + intervals"
+            )
+            if agreement_ok and (REPO / "models" / "intermediate" / "reliability").is_dir():
+                m = measure(
+                    dbt_args(["build", "--select", *intervals], run_dir / "target", profiles_dir),
+                    env,
+                    run_dir / "intervals.log",
+                )
+                record(
+                    "reliability intervals",
+                    m,
+                    "dbt build --select int_reliability__bootstrap_replicates+ dim_reliability_macros (B = 1000)",
+                )
         marts_dir = REPO / "models" / "marts"
         others = (
             sorted(

@@ -29,9 +29,18 @@ DEMO_SCORES = REPO_ROOT / "demo" / "scores"
 REAL_PROJECTS = (("byos_text", 1), ("ner_spans", 3))
 
 
+def _open_to_read(db: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """Read-only, or read-write when this process already holds the file open read-write
+    (in-process dbt, a test's own connection): DuckDB refuses the other mode then."""
+    try:
+        return duckdb.connect(str(db), read_only=True)
+    except duckdb.ConnectionException:
+        return duckdb.connect(str(db))
+
+
 def query(db: str | os.PathLike[str], sql: str, params: list[Any] | None = None) -> list[tuple]:
     """Run `sql` on the warehouse file `db` (read-only) and return all rows as tuples."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = _open_to_read(db)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:
@@ -39,8 +48,8 @@ def query(db: str | os.PathLike[str], sql: str, params: list[Any] | None = None)
 
 
 def query_dicts(db: str | os.PathLike[str], sql: str, params: list[Any] | None = None) -> list[dict]:
-    """Like `query`, rows as {column: value} dicts."""
-    con = duckdb.connect(str(db), read_only=True)
+    """Like `query`, rows as {column: value} dicts (the one query_dicts of the suite)."""
+    con = _open_to_read(db)
     try:
         cursor = con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]

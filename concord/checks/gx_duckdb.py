@@ -3,7 +3,7 @@
 Through duckdb-engine every expectation silently returns success=False with an empty result:
 GX runs `with engine.connect() as c: result = c.execute(q)` and fetches after the block, and
 closing the connection issues a ROLLBACK that discards the pending DuckDB result
-(../shared/engines.md). Workaround (a): add DuckDB to GX's persisted-connection dialects so GX
+(duckdb-engine issue: results fetched after the connection closed). Workaround (a): add DuckDB to GX's persisted-connection dialects so GX
 keeps one connection open. This touches a GX internal, so the versions are pinned in pyproject
 (great-expectations==1.24.1, duckdb==2.0.1) and tests/staging/test_checks.py plants defects and
 asserts GX finds them: if an upgrade breaks the patch, that test fails instead of checks passing
@@ -66,10 +66,10 @@ def add_duckdb_datasource(context: Any, db: Path) -> Any:
     """A read-only SQL datasource on the DuckDB file `db`, with the memory limit of every Concord
     connection ($CONCORD_MEMORY_LIMIT): without one DuckDB caches up to 80 % of RAM (3.5 GB
     resident for `concord check` on a 1M-task warehouse)."""
-    from ingest.loading import memory_limit
+    from ingest.warehouse import connection_config
 
     return context.data_sources.add_sql(
         name="concord_warehouse",
         connection_string=f"duckdb:///{db}",
-        kwargs={"connect_args": {"read_only": True, "config": {"memory_limit": memory_limit()}}},
+        kwargs={"connect_args": {"read_only": True, "config": connection_config()}},
     )

@@ -24,10 +24,11 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from concord.checks.registry import Check, between, no_rows, register
-from concord.paths import PROJECT_ROOT
+from concord.checks.registry import Check, CheckResult, between, no_rows, register
+from concord.paths import DBT_PROJECT_DIR
+from ingest.warehouse import connect
 
-MARTS_DIR = PROJECT_ROOT / "models" / "marts"
+MARTS_DIR = DBT_PROJECT_DIR / "models" / "marts"
 ANNOTATIONS = "staging.stg_label_studio__annotations"
 PREDICTIONS = "staging.stg_label_studio__predictions"
 
@@ -185,7 +186,6 @@ def extract_mismatches(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def run_python_checks(db: Path, relations: list[str] | None = None) -> list:
     """The file / hash checks, as runner CheckResults (read-only connection)."""
-    from concord.checks.runner import CheckResult
     from concord.erasure import verify_erasure
 
     wanted = [
@@ -194,9 +194,7 @@ def run_python_checks(db: Path, relations: list[str] | None = None) -> list:
     if not wanted:
         return []
     results = []
-    from ingest.loading import memory_limit
-
-    con = duckdb.connect(str(db), read_only=True, config={"memory_limit": memory_limit()})
+    con = connect(db, read_only=True)
     try:
         if EXTRACTS_CHECK in wanted:
             problems = extract_mismatches(con)

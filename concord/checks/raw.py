@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from concord.checks.registry import (
-    between,
     compound_unique,
     finite,
     no_rows,
     not_null,
     register,
-    unique,
+    var_range,
 )
-from concord.checks.settings import declared_range
 
 TASKS = "raw_label_studio.tasks"
 LOADS = "raw_label_studio.loads"
@@ -19,8 +17,9 @@ CONFIG_TAGS = "raw_label_studio.config_tags"
 SCORE_TABLES = "raw_scores.score_tables"
 SCORE_ROWS = "raw_scores.score_rows"
 
-register(unique(TASKS, "task_id"))
-register(not_null(TASKS, "task_id"))
+# Keys that dbt's source tests already check (unique + not_null of tasks.task_id, loads.load_id,
+# score_tables.score_table_name: models/staging/*/_*__sources.yml) are not repeated here; these
+# checks are what dbt's tests do not say.
 register(not_null(TASKS, "project_id"))
 register(
     no_rows(
@@ -35,14 +34,9 @@ register(
         "and try_cast(task.updated_at as timestamptz) is null)",
     )
 )
-register(unique(LOADS, "load_id"))
-register(not_null(LOADS, "load_id"))
 register(compound_unique(CONFIG_TAGS, ["project_id", "tag_name"]))
-register(unique(SCORE_TABLES, "score_table_name"))
 register(compound_unique(SCORE_ROWS, ["score_table_name", "row_number"]))
 register(not_null(SCORE_ROWS, "key_value"))
 register(finite(SCORE_ROWS, "score"))
 
-_external_range = declared_range("concord_external_score_range")
-if _external_range is not None:
-    register(between(SCORE_ROWS, "score", *_external_range))
+register(var_range(SCORE_ROWS, "score", "concord_external_score_range"))

@@ -47,10 +47,25 @@ class Check:
     expectation: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     sample_sql: str | None = None
+    # a range check whose bounds are a dbt var: resolved when the checks run (`resolve_ranges`),
+    # with the vars the warehouse was built with; skipped when the var is null
+    range_var: str | None = None
 
     @property
     def check_id(self) -> str:
         return f"{self.relation}.{self.name}"
+
+
+@dataclass
+class CheckResult:
+    """What one check found (GX checks and the Python checks of concord/checks/marts.py)."""
+
+    check: Check
+    status: str  # pass | fail | error
+    unexpected_count: int | None = None
+    message: str = ""
+    sample_columns: list[str] = field(default_factory=list)
+    sample_rows: list[tuple] = field(default_factory=list)
 
 
 def register(check: Check) -> Check:
@@ -134,6 +149,36 @@ def between(
         kwargs={"column": column, "min_value": min_value, "max_value": max_value},
         sample_sql=f"select * from {{batch}} where {c} is not null and ({' or '.join(conditions)})",
     )
+
+
+def var_range(relation: str, column: str, var: str, *, describe_var: bool = False) -> Check:
+    """`between` with the [min, max] of dbt var `var`, read when the checks run."""
+    return Check(
+        relation=relation,
+        name=f"{column}_in_range",
+        description="var " + var if describe_var else "",
+        expectation="ExpectColumnValuesToBeBetween",
+        range_var=var,
+    )
+
+
+def resolve_ranges(checks: list[Check], vars_range) -> list[Check]:
+    """Replace each `var_range` check by its `between` (bounds from `vars_range(var)`, a
+    [min, max] pair or None), dropping those whose var is null."""
+    out = []
+    for check in checks:
+        if check.range_var is None:
+            out.append(check)
+            continue
+        declared = vars_range(check.range_var)
+        if declared is None:
+            continue
+        column = check.name.removesuffix("_in_range")
+        description = (
+            f"{column} within {list(declared)} (var {check.range_var})" if check.description else None
+        )
+        out.append(between(check.relation, column, *declared, description=description))
+    return out
 
 
 def no_rows(relation: str, name: str, description: str, unexpected_rows_sql: str) -> Check:

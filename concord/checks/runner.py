@@ -5,11 +5,11 @@ from __future__ import annotations
 import importlib
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from concord.checks.registry import REGISTRY, Check
+from concord.checks.registry import REGISTRY, Check, CheckResult, resolve_ranges
 
 # modules whose import registers checks; marts is optional (the governance area adds it)
 CHECK_MODULES = ("concord.checks.raw", "concord.checks.staging", "concord.checks.marts")
@@ -20,16 +20,6 @@ LAYERS = {
     "marts": ("intermediate", "marts", "concord_meta"),
 }
 SAMPLE_ROWS = 5
-
-
-@dataclass
-class CheckResult:
-    check: Check
-    status: str  # pass | fail | error
-    unexpected_count: int | None = None
-    message: str = ""
-    sample_columns: list[str] = field(default_factory=list)
-    sample_rows: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -61,15 +51,22 @@ def load_checks() -> list[Check]:
 def _relation_exists(connection: Any, relation: str) -> bool:
     from sqlalchemy import text
 
+    from ingest.warehouse import RELATION_EXISTS_SQL
+
     schema, _, name = relation.partition(".")
     row = connection.execute(
-        text(
-            "select count(*) from information_schema.tables "
-            "where table_schema = :schema and table_name = :name"
-        ),
-        {"schema": schema, "name": name},
+        text(RELATION_EXISTS_SQL), {"schema": schema, "name": name}
     ).fetchone()
     return bool(row[0])
+
+
+def _with_var_ranges(db: Path, checks: list[Check]) -> list[Check]:
+    """Range checks get their bounds from the vars this warehouse was built with."""
+    from concord.dbt_vars import declared_range
+    from ingest.warehouse import connection
+
+    with connection(db, read_only=True) as con:
+        return resolve_ranges(checks, lambda var: declared_range(var, con))
 
 
 def _sample(connection: Any, check: Check) -> tuple[list[str], list[tuple]]:
@@ -98,7 +95,7 @@ def run_checks(
     """Validate every registered check (optionally only those on `relations`, or of `layers`:
     raw / staging / marts) against `db`."""
     started = time.perf_counter()
-    checks = load_checks()
+    checks = _with_var_ranges(db, load_checks())
     if relations:
         checks = [c for c in checks if c.relation in relations]
     if layers:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from concord.checks.registry import (
-    between,
     compound_unique,
     finite,
     no_rows,
-    not_null,
     register,
-    unique,
+    var_range,
 )
-from concord.checks.settings import declared_range
 
 S = "staging."
 TASKS = S + "stg_label_studio__tasks"
@@ -25,17 +22,9 @@ CONTROLS = S + "stg_label_studio__controls"
 CONFIGS = S + "stg_label_studio__labeling_configs"
 EXTERNAL_SCORES = S + "stg_scores__external_scores"
 
-# ids unique and present
-for relation, key in (
-    (TASKS, "task_id"),
-    (ANNOTATIONS, "annotation_id"),
-    (ANNOTATION_RESULTS, "annotation_result_id"),
-    (PREDICTIONS, "prediction_id"),
-    (PREDICTION_RESULTS, "prediction_result_id"),
-    (DRAFTS, "draft_id"),
-):
-    register(unique(relation, key))
-    register(not_null(relation, key))
+# Primary keys (unique + not_null, compound keys) are dbt's tests in the staging YAML and run with
+# every `dbt build`; they are not repeated here. These are the checks dbt's tests do not express:
+# cross-relation rules, sample rows for the operator, ranges taken from the build's vars.
 register(
     no_rows(
         ANNOTATIONS,
@@ -52,8 +41,6 @@ register(
         description="annotation ids are unique within each project",
     )
 )
-register(compound_unique(CONTROLS, ["project_id", "control_name"]))
-register(compound_unique(EXTERNAL_SCORES, ["score_table_name", "row_number"]))
 
 # scores finite, and within the declared range where one is declared (dbt vars)
 register(finite(TASKS, "data_score"))
@@ -66,9 +53,7 @@ for var, relation, column in (
     ("concord_prediction_score_range", PREDICTION_RESULTS, "region_score"),
     ("concord_external_score_range", EXTERNAL_SCORES, "score"),
 ):
-    declared = declared_range(var)
-    if declared is not None:
-        register(between(relation, column, *declared, description=f"{column} within {list(declared)} (var {var})"))
+    register(var_range(relation, column, var, describe_var=True))
 
 # every result's from_name is a control of its project's labeling config (when one was ingested)
 _UNKNOWN_CONTROL = (

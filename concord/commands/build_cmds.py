@@ -7,16 +7,18 @@ from pathlib import Path
 
 import click
 
-from concord.options import db_option
-from concord.paths import PROJECT_ROOT, resolve_db
+from concord.options import db_option, migrate_before_writing
+from concord.paths import DEMO_DATA_DIR, resolve_db
 
-FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "label_studio"
+# package data (concord/demo_data/), so that an installed `concord demo` needs no checkout; the
+# test fixtures of the same name are links to these files
+DEMO_LABEL_STUDIO = DEMO_DATA_DIR / "label_studio"
 DEMO_EXPORTS = (
     # (export, labeling config, Label Studio project id)
-    (FIXTURES / "byos_text" / "export_snapshot.json", FIXTURES / "byos_text" / "labeling_config.xml", 1),
-    (FIXTURES / "ner_spans" / "export_snapshot.json", FIXTURES / "ner_spans" / "labeling_config.xml", 3),
+    (DEMO_LABEL_STUDIO / "byos_text" / "export_snapshot.json", DEMO_LABEL_STUDIO / "byos_text" / "labeling_config.xml", 1),
+    (DEMO_LABEL_STUDIO / "ner_spans" / "export_snapshot.json", DEMO_LABEL_STUDIO / "ner_spans" / "labeling_config.xml", 3),
 )
-DEMO_SCORES = PROJECT_ROOT / "demo" / "scores"
+DEMO_SCORES = DEMO_DATA_DIR / "scores"
 
 @click.command(
     "build",
@@ -28,6 +30,7 @@ def build_cmd(ctx: click.Context, db) -> None:
     """Run `dbt build` on the warehouse (extra arguments go to dbt, e.g. --select staging)."""
     from concord.dbt import run_dbt
 
+    migrate_before_writing(db)
     run_dbt(["build", *ctx.args], resolve_db(db))
 
 
@@ -64,7 +67,7 @@ SCORE_SUFFIXES = (".csv", ".parquet", ".json", ".ndjson", ".jsonl")
 
 
 def demo_score_files() -> list[Path]:
-    """The bundled demo score tables (demo/scores/*), each loaded under its file stem."""
+    """The bundled demo score tables (concord/demo_data/scores/*), each loaded under its file stem."""
     if not DEMO_SCORES.is_dir():
         return []
     return sorted(p for p in DEMO_SCORES.iterdir() if p.suffix.lower() in SCORE_SUFFIXES)
@@ -73,9 +76,9 @@ def demo_score_files() -> list[Path]:
 def score_key_for(path: Path) -> str:
     """The --key of a demo score table, from its columns: prediction_id, task_id, else data.<first
     column that is not score / model_version / scored_at> (demo/make_scores.py: data.ext_id)."""
-    import duckdb
+    from ingest.warehouse import scratch
 
-    con = duckdb.connect()
+    con = scratch()
     try:
         columns = [row[0] for row in con.execute(f"describe select * from '{path}'").fetchall()]
     finally:
@@ -119,6 +122,7 @@ def demo_cmd(db, report_path: str | None) -> None:
 
     db_path = resolve_db(db)
     click.echo(f"concord demo: warehouse {db_path}")
+    migrate_before_writing(db_path)
     for export, config, project_id in DEMO_EXPORTS:
         for result in ingest_exports(db_path, [export]):
             for line in result.lines():
@@ -144,9 +148,9 @@ def demo_cmd(db, report_path: str | None) -> None:
 
 
 def _print_summary(db_path: Path, report_path: Path) -> None:
-    import duckdb
+    from ingest.warehouse import connect
 
-    con = duckdb.connect(str(db_path), read_only=True)
+    con = connect(db_path, read_only=True)
     try:
         counts = {
             name: con.execute(f"select count(*) from {relation}").fetchone()[0]

@@ -13,25 +13,24 @@ import click
 import duckdb
 
 from concord.options import db_option
-from concord.paths import resolve_db
 from ingest.errors import ConcordError
+from ingest.warehouse import connection, migrate, resolve_db
 
 
 @contextlib.contextmanager
-def _open(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def _open(db: str | None, *, writes: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, read-write. `writes`: the command writes (extract registry, erasure log),
+    so the warehouse is migrated first; verify-erasure only finishes an erasure's journal."""
     path = resolve_db(db)
     if not path.exists():
         raise ConcordError(
             f"warehouse {path} does not exist (ingest and build first, or pass --db)"
         )
-    from ingest.loading import memory_limit
-
-    # bounded like every Concord connection: an extract of a 1M-task warehouse spills, not swaps
-    con = duckdb.connect(str(path), config={"memory_limit": memory_limit()})
-    try:
+    with connection(path) as con:
+        if writes:
+            for note in migrate(con):
+                click.echo(f"{path}: {note}", err=True)
         yield con
-    finally:
-        con.close()
 
 
 def _split_values(values: tuple[str, ...]) -> list[str]:
@@ -198,7 +197,7 @@ def verify_erasure_cmd(extract_dirs, db) -> None:
     """Scan every table, view and extract file for erased ids and texts; exit 1 on residue."""
     from concord.erasure import verify_erasure
 
-    with _open(db) as con:
+    with _open(db, writes=False) as con:
         result = verify_erasure(con, extract_dirs=extract_dirs)
     _echo(result.lines()[:-1] if not result.clean else result.lines())
     if not result.clean:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from concord.options import db_option
-from concord.paths import resolve_db
+from concord.options import db_option, migrate_before_writing
+from ingest.warehouse import resolve_db
 
 
 def _stderr(message: str) -> None:
@@ -46,6 +46,7 @@ def export_cmd(paths, config, project_id, full_snapshot, db) -> None:
     from ingest.exports import ingest_exports
 
     db_path = resolve_db(db)
+    migrate_before_writing(db_path)
     results = ingest_exports(
         db_path,
         paths,
@@ -76,6 +77,7 @@ def config_cmd(path, project_id, db) -> None:
     from ingest.configs import ingest_config
 
     db_path = resolve_db(db)
+    migrate_before_writing(db_path)
     result = ingest_config(db_path, path, project_id)
     for line in result.lines():
         click.echo(line)
@@ -98,6 +100,7 @@ def scores_cmd(paths, name, key, db) -> None:
     from ingest.scores import ingest_scores
 
     db_path = resolve_db(db)
+    migrate_before_writing(db_path)
     result = ingest_scores(db_path, paths, name, key)
     for line in result.lines():
         click.echo(line)

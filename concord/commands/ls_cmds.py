@@ -122,7 +122,9 @@ def pull_cmd(
     """Export the project through the SDK (every task, predictions expanded) and ingest it."""
     from concord.labelstudio.client import connect
     from concord.labelstudio.pull import pull
+    from concord.options import migrate_before_writing
 
+    migrate_before_writing(db)
     result = pull(connect(), project_id, db, out_dir=out_dir, full=full, keep_export=keep_export)
     click.echo(result.summary())
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from concord.options import db_option
-from concord.paths import resolve_db
 from ingest.errors import ConcordError
+from ingest.warehouse import connect, relation_exists, resolve_db
 
 PROJECTS_SQL = """
 with tasks as (
@@ -103,23 +103,14 @@ order by score_tables.score_table_name
 
 def read_status(db_path: Path) -> dict:
     """Everything `concord status` shows, as plain data."""
-    import duckdb
 
     if not db_path.exists():
         raise ConcordError(
             f"{db_path}: no warehouse here (nothing loaded yet): run `concord ingest export ...`"
         )
+    con = connect(db_path, read_only=True)
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as err:
-        first = str(err).splitlines()[0]
-        raise ConcordError(f"{db_path}: cannot open the warehouse: {first}") from None
-    try:
-        has_raw = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw_label_studio' and table_name = 'loads'"
-        ).fetchone()[0]
-        if not has_raw:
+        if not relation_exists(con, "raw_label_studio.loads"):
             raise ConcordError(
                 f"{db_path}: no raw layer in this DuckDB file (nothing ingested yet)"
             )

@@ -26,11 +26,9 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
-
 from concord.labelstudio.client import Client
 from concord.labelstudio.errors import LabelStudioError
-from concord.paths import resolve_db
+from ingest.warehouse import connect, relation_exists, resolve_db
 
 FIELDS = (
     "concord_review_priority",
@@ -60,15 +58,6 @@ class FlagsResult:
         return text
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
-
-
 def read_flags(db: str | os.PathLike[str] | None, project_id: int) -> dict[int, dict[str, Any]]:
     """task_id -> the flag fields, from the marts of the warehouse `db`."""
     path = resolve_db(db)
@@ -76,18 +65,14 @@ def read_flags(db: str | os.PathLike[str] | None, project_id: int) -> dict[int, 
         raise LabelStudioError(
             f"{path}: no warehouse here; run `concord ls pull` and `concord build` first"
         )
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.ConnectionException:
-        # this process already holds the file open read-write (e.g. right after a build)
-        con = duckdb.connect(str(path))
+    con = connect(path, read_only=True)
     try:
         for schema, name in (
             ("staging", "stg_label_studio__tasks"),
             ("marts", "fct_review_queue"),
             ("marts", "fct_task_agreement"),
         ):
-            if not _table_exists(con, schema, name):
+            if not relation_exists(con, f"{schema}.{name}"):
                 raise LabelStudioError(
                     f"{path}: {schema}.{name} is missing; run `concord build` first"
                 )

@@ -29,11 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from concord.labelstudio.client import Client
 from concord.labelstudio.errors import LabelStudioError
-from concord.paths import resolve_db
+from ingest.warehouse import connect, migrate, relation_exists, resolve_db, scratch
 
 log = logging.getLogger("concord.labelstudio")
 
@@ -47,23 +45,6 @@ SERIALIZATION_OPTIONS = {
 # clock as task.updated_at; covers writes committing while the snapshot was taken): re-exporting
 # a task twice is harmless (replacement semantics), missing one is not
 OVERLAP = dt.timedelta(seconds=5)
-
-META_DDL = """
-create schema if not exists concord_meta;
-create table if not exists concord_meta.ls_pulls (
-    pull_id varchar primary key,        -- sha256 of server + project + export id
-    server_url varchar not null,        -- LABEL_STUDIO_URL (never the token)
-    project_id bigint not null,
-    export_id bigint not null,
-    export_created_at timestamp not null,  -- server clock, UTC: the next incremental watermark
-    mode varchar not null,              -- full | incremental
-    since timestamp,                    -- incremental: tasks updated after this (UTC)
-    n_tasks bigint not null,
-    file_path varchar not null,
-    pulled_at timestamp not null
-);
-"""
-
 
 @dataclass
 class PullResult:
@@ -105,16 +86,9 @@ def last_pull(db: Path, server_url: str, project_id: int) -> dt.datetime | None:
     """The export_created_at of the latest pull of this project from this server, if any."""
     if not db.exists():
         return None
+    con = connect(db, read_only=True)
     try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.ConnectionException:  # this process holds it open read-write already
-        con = duckdb.connect(str(db))
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'concord_meta' and table_name = 'ls_pulls'"
-        ).fetchone()[0]
-        if not exists:
+        if not relation_exists(con, "concord_meta.ls_pulls"):
             return None
         row = con.execute(
             "select max(export_created_at) from concord_meta.ls_pulls "
@@ -127,9 +101,9 @@ def last_pull(db: Path, server_url: str, project_id: int) -> dt.datetime | None:
 
 
 def _record_pull(db: Path, client: Client, result: PullResult, created_at: dt.datetime) -> None:
-    con = duckdb.connect(str(db))
+    con = connect(db)
     try:
-        con.execute(META_DDL)
+        migrate(con)
         pull_id = hashlib.sha256(
             f"{client.url}|{result.project_id}|{result.export_id}".encode()
         ).hexdigest()[:16]
@@ -200,7 +174,7 @@ def _download(client: Client, project_id: int, export_id: int, dest: Path) -> in
 
 
 def _count_tasks(path: Path) -> int:
-    con = duckdb.connect()
+    con = scratch()
     try:
         return int(
             con.execute(

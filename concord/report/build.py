@@ -45,12 +45,9 @@ def label_studio_url(explicit: str | None = None) -> str | None:
         if value:
             return value.rstrip("/")
     try:
-        import yaml
+        from concord.dbt_vars import project_var
 
-        from concord.paths import PROJECT_ROOT
-
-        project = yaml.safe_load((PROJECT_ROOT / "dbt_project.yml").read_text())
-        value = (project.get("vars") or {}).get("concord_label_studio_url")
+        value = project_var("concord_label_studio_url", None)
     except (OSError, ValueError):
         value = None
     return value.rstrip("/") if value else None

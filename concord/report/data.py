@@ -40,13 +40,11 @@ CI_SUFFIXES = (("_ci_low", "_ci_high"), ("_ci_lower", "_ci_upper"), ("_lower", "
 
 @contextlib.contextmanager
 def open_warehouse(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse, read-only, under $CONCORD_MEMORY_LIMIT."""
-    from ingest.loading import memory_limit
+    """The warehouse, read-only, under $CONCORD_MEMORY_LIMIT (ingest/warehouse.py)."""
+    from ingest.warehouse import connect
 
-    # warehouse: read-only connection for the report (route through ingest/warehouse.py when it exists)
-    con = duckdb.connect(str(db), read_only=True, config={"memory_limit": memory_limit()})
+    con = connect(db, read_only=True)
     try:
-        con.execute("set enable_progress_bar = false")
         yield con
     finally:
         con.close()

@@ -6,7 +6,3 @@
 {% macro default__type_double() -%}
     double
 {%- endmacro %}
-
-{% macro postgres__type_double() -%}
-    double precision
-{%- endmacro %}

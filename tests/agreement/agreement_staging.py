@@ -17,57 +17,31 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import staging_contract
+from conftest import query_dicts  # noqa: F401  (the one query_dicts; tests import it from here)
 
-_RESULT_COLUMNS = """
-    result_index bigint, region_id varchar, control_name varchar, to_name varchar,
-    result_type varchar, origin varchar, value_json json, choices varchar[], rating double,
-    number_value double, texts varchar[], span_start bigint, span_end bigint, span_text varchar,
-    region_labels varchar[], rect_x double, rect_y double, rect_width double, rect_height double,
-    rect_rotation double, original_width bigint, original_height bigint,
-    pairwise_selected varchar, ranker_order varchar[], ranker_json json,
-    taxonomy_paths varchar[][]"""
-
-STAGING_DDL: dict[str, str] = {
-    "stg_label_studio__tasks": """
-        task_id bigint, project_id bigint, inner_id bigint, ext_id varchar, data_json json,
-        meta_json json, data_score double, total_annotations bigint, cancelled_annotations bigint,
-        total_predictions bigint, is_deleted boolean, source_format varchar, load_id varchar,
-        created_at timestamp, updated_at timestamp""",
-    "stg_label_studio__annotations": """
-        annotation_id bigint, task_id bigint, project_id bigint, annotator_id bigint,
-        annotator_email varchar, is_cancelled boolean, is_ground_truth boolean,
-        lead_time_seconds double, parent_prediction_id bigint, embedded_prediction_id bigint,
-        has_prediction_origin boolean, is_empty boolean, n_results bigint, is_edited boolean,
-        created_at timestamp, updated_at timestamp""",
-    "stg_label_studio__annotation_results": """
-        annotation_result_id varchar, annotation_id bigint, task_id bigint, project_id bigint,"""
-    + _RESULT_COLUMNS,
-    "stg_label_studio__predictions": """
-        prediction_id bigint, task_id bigint, project_id bigint, model_version varchar,
-        prediction_score double, result_json json, n_results bigint, source varchar,
-        created_at timestamp, updated_at timestamp""",
-    "stg_label_studio__prediction_results": """
-        prediction_result_id varchar, prediction_id bigint, task_id bigint, project_id bigint,
-        model_version varchar, region_score double,"""
-    + _RESULT_COLUMNS,
-    "stg_label_studio__controls": """
-        project_id bigint, control_name varchar, control_type varchar, to_name varchar,
-        choices varchar[], labels varchar[], is_multiple boolean, max_rating double,
-        min_value double, max_value double, is_inferred boolean, config_sha256 varchar""",
-}
+# the staging relations the agreement models read; their columns and types come from the staging
+# contract (tests/staging_contract.py), never copied here
+STAGING_TABLES = (
+    "stg_label_studio__tasks",
+    "stg_label_studio__annotations",
+    "stg_label_studio__annotation_results",
+    "stg_label_studio__predictions",
+    "stg_label_studio__prediction_results",
+    "stg_label_studio__controls",
+)
 
 AGREEMENT_SELECTOR = [
     "control_metric_settings",
     "path:models/intermediate/agreement",
+    "path:models/intermediate/reliability",
     "path:models/marts/agreement",
 ]
 
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Create empty `staging.stg_*` tables with the contract's columns."""
-    con.execute("create schema if not exists staging")
-    for name, columns in STAGING_DDL.items():
-        con.execute(f"create or replace table staging.{name} ({columns})")
+    staging_contract.create_staging(con, STAGING_TABLES)
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -94,7 +68,7 @@ class Builder:
     """Accumulates staging rows for hand-made projects: tasks, annotations, results, predictions."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGING_DDL}
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in STAGING_TABLES}
         self._ids = itertools.count(1)
         self._controls: set[tuple[int, str]] = set()
 
@@ -218,14 +192,3 @@ def run_agreement(db: Path, target_path: Path, *, dbt_vars: Mapping[str, Any] | 
         args += ["--vars", json.dumps(dict(dbt_vars))]
     os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))
     run_dbt(args, db, target_path=target_path, quiet=True)
-
-
-def query_dicts(db: Path, sql: str) -> list[dict[str, Any]]:
-    """Rows of `sql` as dicts (read-write open: in-process dbt may hold the file)."""
-    con = duckdb.connect(str(db))
-    try:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-    finally:
-        con.close()

@@ -1,10 +1,9 @@
-"""The synthetic export generator (scripts/generate_export.py): deterministic, shaped like the real
+"""The synthetic export generator (concord/devtools/generate_export.py): deterministic, shaped like the real
 Label Studio exports, and its counts are what the file holds."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import subprocess
@@ -19,13 +18,9 @@ FIXTURES = REPO / "tests" / "fixtures" / "label_studio"
 
 
 def _load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "generate_export", REPO / "scripts" / "generate_export.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    from concord.devtools import generate_export
+
+    return generate_export
 
 
 gen = _load_generator()

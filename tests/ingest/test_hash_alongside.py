@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from ingest_test_helpers import FIXTURES
 
-import ingest.exports as exports
+from ingest import exports
 from ingest.errors import IngestError
 from ingest.loading import make_load_id
 

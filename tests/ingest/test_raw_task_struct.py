@@ -67,8 +67,9 @@ def test_keys_outside_the_shape_are_reported(tmp_path):
 
 
 def test_a_warehouse_with_task_json_text_is_converted(tmp_path):
-    """Warehouses written before the struct stored `task_json` text: the next command (any)
-    converts them in place, and ingest then finds the same tasks."""
+    """Warehouses written before the struct stored `task_json` text: the next command that writes
+    converts them in place (a read-only one never changes the file), and ingest then finds the
+    same tasks."""
     db = tmp_path / "old.duckdb"
     tasks = json.loads((BYOS / "export.json").read_text(encoding="utf-8"))
     con = duckdb.connect(str(db))
@@ -90,16 +91,22 @@ def test_a_warehouse_with_task_json_text_is_converted(tmp_path):
             [task["id"], json.dumps(task)],
         )
     con.close()
-    # any command converts it first (status, erase or build must never meet the old layout)
+    # a read-only command leaves the old layout as it is (issue #13: read-only never migrates)
+    before = (db.stat().st_mtime_ns, db.read_bytes())
     done = run_concord("status", db=db)
+    assert done.returncode == 1 and "written by an earlier Concord" in done.stderr
+    assert (db.stat().st_mtime_ns, db.read_bytes()) == before
+    # the first command that writes converts it, once
+    config = ("ingest", "config", str(BYOS / "labeling_config.xml"), "--project-id", "1")
+    done = run_concord(*config, db=db)
     assert done.returncode == 0, done.stderr
     assert "converted from task JSON text to the typed task struct" in done.stderr
-    assert f"{len(tasks)} tasks" in done.stdout or str(len(tasks)) in done.stdout
-    done = run_concord(
-        "ingest", "config", str(BYOS / "labeling_config.xml"), "--project-id", "1", db=db
-    )
+    done = run_concord(*config, db=db)
     assert done.returncode == 0, done.stderr
     assert "converted" not in done.stderr  # once
+    done = run_concord("status", db=db)
+    assert done.returncode == 0, done.stderr
+    assert str(len(tasks)) in done.stdout
     columns = [
         r[0]
         for r in rows(

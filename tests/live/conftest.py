@@ -1,7 +1,7 @@
 """Live Label Studio tests: one real server for the whole session.
 
 The server is label-studio from `$LABEL_STUDIO_VENV` (the Makefile sets it to .venv-ls), started
-headless on 127.0.0.1 with a fresh data dir by scripts/ls_server.py and stopped by its pid in the
+headless on 127.0.0.1 with a fresh data dir by concord.devtools.ls_server and stopped by its pid in the
 fixture's teardown, which pytest runs also when tests fail. If the server cannot start, every live
 test fails with the server log. Without LABEL_STUDIO_VENV the live tests are skipped with a
 reason, except under CI=true, where that is a failure: CI never skips them silently.
@@ -9,7 +9,6 @@ reason, except under CI=true, where that is a failure: CI never skips them silen
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import secrets
 import socket
@@ -26,15 +25,7 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.append(str(Path(__file__).parent))
 
 
-def _load_ls_server():
-    spec = importlib.util.spec_from_file_location("ls_server", ROOT / "scripts" / "ls_server.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["ls_server"] = module  # dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
-
-
-ls_server = _load_ls_server()
+from concord.devtools import ls_server
 
 
 def _in_ci() -> bool:
@@ -56,7 +47,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def label_studio(tmp_path_factory):
-    """A running Label Studio 1.23.2: yields scripts/ls_server.Server (url, api_key, pid, ...)."""
+    """A running Label Studio 1.23.2: yields concord.devtools.ls_server.Server (url, api_key, pid, ...)."""
     venv = os.environ.get("LABEL_STUDIO_VENV", "").strip()
     if not venv:
         reason = (

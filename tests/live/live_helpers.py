@@ -10,7 +10,7 @@ def signup(url: str, email: str, password: str) -> str:
     """Create a user through the public signup form; return their legacy API token.
 
     (The admin API creates users without a password, so their token cannot be fetched;
-    see ../shared/label-studio.md gotcha 9.)
+    see docs/labelstudio.md.)
     """
     with httpx.Client(base_url=url, follow_redirects=False, timeout=60) as http:
         http.get("/user/signup/")

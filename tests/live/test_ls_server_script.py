@@ -10,8 +10,9 @@ import stat
 import sys
 import textwrap
 
-import ls_server  # registered in sys.modules by tests/live/conftest.py
 import pytest
+
+from concord.devtools import ls_server
 
 
 def _fake_venv(tmp_path, body: str):

@@ -566,7 +566,7 @@ def test_wrong_token_is_a_clear_401(world):
 
 
 def test_script_refuses_the_port_of_the_running_server(label_studio, tmp_path):
-    import ls_server
+    from concord.devtools import ls_server
 
     port = int(label_studio.url.rsplit(":", 1)[1])
     with pytest.raises(ls_server.ServerError, match="already answers"):

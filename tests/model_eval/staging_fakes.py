@@ -16,53 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import staging_contract
+from conftest import query_dicts  # noqa: F401  (the one query_dicts; tests import it from here)
 
-# the typed result columns shared by annotation and prediction results (one staging macro makes both)
-_TYPED_RESULT_COLUMNS = """
-        choices varchar[], rating double, number_value double, texts varchar[], span_start bigint,
-        span_end bigint, span_text varchar, region_labels varchar[], rect_x double, rect_y double,
-        rect_width double, rect_height double, rect_rotation double, original_width bigint,
-        original_height bigint, pairwise_selected varchar, ranker_order varchar[], ranker_json json,
-        taxonomy_paths varchar[][], is_type_inferred boolean"""
-
-STAGING_DDL: dict[str, str] = {
-    "stg_label_studio__projects": """
-        project_id bigint, has_config boolean, score_field varchar, n_tasks bigint,
-        n_deleted_tasks bigint, last_loaded_at timestamp""",
-    "stg_label_studio__tasks": """
-        task_id bigint, project_id bigint, inner_id bigint, ext_id varchar, data_json json,
-        meta_json json, data_score double, total_annotations bigint, cancelled_annotations bigint,
-        total_predictions bigint, is_deleted boolean, source_format varchar, load_id varchar,
-        created_at timestamp, updated_at timestamp""",
-    "stg_label_studio__annotations": """
-        annotation_id bigint, task_id bigint, project_id bigint, annotator_id bigint,
-        annotator_email varchar, is_cancelled boolean, is_ground_truth boolean,
-        lead_time_seconds double, parent_prediction_id bigint, embedded_prediction_id bigint,
-        has_prediction_origin boolean, is_empty boolean, n_results bigint, is_edited boolean,
-        created_at timestamp, updated_at timestamp""",
-    "stg_label_studio__annotation_results": """
-        annotation_result_id varchar, annotation_id bigint, task_id bigint, project_id bigint,
-        result_index bigint, region_id varchar, control_name varchar, to_name varchar,
-        result_type varchar, origin varchar, value_json json, """
-    + _TYPED_RESULT_COLUMNS,
-    "stg_label_studio__predictions": """
-        prediction_id bigint, task_id bigint, project_id bigint, model_version varchar,
-        prediction_score double, result_json json, n_results bigint, source varchar,
-        created_at timestamp, updated_at timestamp""",
-    "stg_label_studio__prediction_results": """
-        prediction_result_id varchar, prediction_id bigint, task_id bigint, project_id bigint,
-        model_version varchar, result_index bigint, region_id varchar, control_name varchar,
-        to_name varchar, result_type varchar, region_score double, value_json json, """
-    + _TYPED_RESULT_COLUMNS,
-    "stg_label_studio__controls": """
-        project_id bigint, control_name varchar, control_type varchar, to_name varchar,
-        choices varchar[], labels varchar[], is_multiple boolean, max_rating double,
-        min_value double, max_value double, is_inferred boolean, config_sha256 varchar""",
-    "stg_scores__external_scores": """
-        score_table_name varchar, row_number bigint, key_kind varchar, key_field varchar,
-        key_value varchar, score double, model_version varchar, scored_at timestamp,
-        load_id varchar""",
-}
+# the staging relations the model-eval models read; their columns and types come from the staging
+# contract (tests/staging_contract.py), never copied here
+STAGING_TABLES = (
+    "stg_label_studio__projects",
+    "stg_label_studio__tasks",
+    "stg_label_studio__annotations",
+    "stg_label_studio__annotation_results",
+    "stg_label_studio__predictions",
+    "stg_label_studio__prediction_results",
+    "stg_label_studio__controls",
+    "stg_scores__external_scores",
+)
 
 # every model-eval model and its ancestors (the agreement engine, seeds), but not staging: the
 # staging relations are the tables written by `create_staging` / `insert_rows`
@@ -84,9 +52,7 @@ STAGING_EXCLUDE = [
 
 def create_staging(con: duckdb.DuckDBPyConnection) -> None:
     """Create empty `staging.stg_*` tables with the contract's columns."""
-    con.execute("create schema if not exists staging")
-    for name, columns in STAGING_DDL.items():
-        con.execute(f"create or replace table staging.{name} ({columns})")
+    staging_contract.create_staging(con, STAGING_TABLES)
 
 
 def insert_rows(
@@ -135,18 +101,3 @@ def run_model_eval(
         args += ["--vars", json.dumps(dict(dbt_vars))]
     os.environ.setdefault("DBT_LOG_PATH", str(target_path / "logs"))
     run_dbt(args, db, target_path=target_path, quiet=True)
-
-
-def query_dicts(db: Path, sql: str) -> list[dict[str, Any]]:
-    """Rows of `sql` on the DuckDB file `db` as dicts.
-
-    Opened read-write: in-process dbt keeps its own connection to the file open, and DuckDB refuses
-    a second connection with a different (read-only) configuration in the same process.
-    """
-    con = duckdb.connect(str(db))
-    try:
-        cursor = con.execute(sql)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-    finally:
-        con.close()

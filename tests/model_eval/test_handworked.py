@@ -614,7 +614,8 @@ def test_unnormalisable_judgments_are_null_with_a_reason(warehouse):
         )
     }
     assert rows["stars"]["human_value"] is None
-    assert rows["stars"]["null_value_reason"] == "rating 7.0 outside 1..5.0"
+    # max_rating is an integer in staging (the hand-copied fake had it as a double: "1..5.0")
+    assert rows["stars"]["null_value_reason"] == "rating 7.0 outside 1..5"
     assert rows["label"]["human_value"] is None
     assert rows["label"]["null_value_reason"] == "label maybe has no value in seed label_values"
     assert query_dicts(warehouse, "select * from marts.fct_score_deltas where project_id = 8") == []

@@ -43,8 +43,12 @@ def test_build_passes_arguments_to_dbt(tmp_path):
 
 def test_build_failure_is_one_line(tmp_path):
     result = run_concord("build", "--db", str(tmp_path / "w.duckdb"), "--threads", "zero", tmp_path=tmp_path)
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 1
+    # exactly one line on stderr, naming the dbt command and dbt's reason; nothing else printed
+    assert result.stderr.splitlines() == [
+        "concord: error: dbt build --threads zero failed: 'zero' is not a valid integer."
+    ]
+    assert result.stdout == ""
 
 
 def test_check_without_a_warehouse(tmp_path):

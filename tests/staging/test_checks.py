@@ -93,8 +93,9 @@ def test_planted_defects_are_reported_exactly(built_warehouse, tmp_path):
     result = run_concord("check", "--db", str(db), "--layer", "raw", "--layer", "staging")
 
     assert result.returncode == 1, result.stdout + result.stderr
+    # the duplicate annotation id is a key defect: dbt's unique test reports it (GX does not
+    # repeat dbt's key tests)
     assert failed_ids(result.stdout) == {
-        "staging.stg_label_studio__annotations.annotation_id_unique",
         "raw_scores.score_rows.score_finite",
         "staging.stg_scores__external_scores.score_finite",
         "staging.stg_label_studio__annotation_results.from_name_known",
@@ -105,5 +106,17 @@ def test_planted_defects_are_reported_exactly(built_warehouse, tmp_path):
     assert "bogus_control" in out  # the unknown control's result row
     assert "999999" in out  # the orphan prediction's task id
     assert "nan" in out  # the NaN score row
-    assert "(2 unexpected)" in out  # annotation id 2, twice
+    assert "(1 unexpected)" in out
     assert "Traceback" not in result.stderr
+
+    from concord.dbt import DbtError
+
+    with pytest.raises(DbtError):
+        build_warehouse(db, tmp_path / "target", select=["stg_label_studio__annotations"], command="test")
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    failed = {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
+    # the duplicate id, and (through it) the per-annotation result counts of the singular test
+    assert failed == {
+        "unique_stg_label_studio__annotations_annotation_id",
+        "assert_stg_result_counts_match_annotations",
+    }

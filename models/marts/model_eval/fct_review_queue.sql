@@ -15,6 +15,8 @@
 --                             fct_anchoring_index (any control / score)
 -- priority = sum of model_eval_review_weights of the reasons that apply + max_abs_delta (0..1, so
 -- it only orders tasks with the same reasons); queue_position orders by priority desc, task_id asc.
+-- Per model version and control, fct_model_ceiling_verdict.verdict says whether the model is below
+-- the human ceiling beyond sampling noise (docs/model_eval.md); this queue shows where, task by task.
 {%- set weights = var('model_eval_review_weights') %}
 {%- set band = var('model_eval_uncertain_band') %}
 with

@@ -1,7 +1,7 @@
 -- One row per result item of a submitted (not skipped) annotation of a non-deleted task.
 -- Materialized as a table (staging is otherwise views): every agreement / model-eval mart reads it
 -- several times, and each read of a view re-parses every result's `value` JSON.
-{{ config(materialized='table') }}
+-- (declared in dbt_project.yml, with every staging materialization)
 
 with
 

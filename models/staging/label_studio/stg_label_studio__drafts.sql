@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 -- Drafts: saved but never submitted work. Kept apart: never counted as annotations.
 with
 

@@ -1,6 +1,6 @@
 -- One row per result item (region) of a staged prediction, with the per-region score.
 -- A table for the same reason as stg_label_studio__annotation_results.
-{{ config(materialized='table') }}
+-- (declared in dbt_project.yml, with every staging materialization)
 
 with
 

@@ -1,4 +1,3 @@
-{{ config(materialized='table') }}
 with
 
 prediction_objects as (

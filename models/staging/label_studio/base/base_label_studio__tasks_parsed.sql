@@ -4,7 +4,6 @@
 -- Ingest stores each task already parsed (raw_label_studio.tasks.task, one parse of the file by
 -- DuckDB's reader), so this is a cast of that struct, not a JSON parse: docs/benchmark.md measured
 -- parsing stored JSON text here at a third of the whole ingest + staging time.
-{{ config(materialized='view') }}
 
 with
 
