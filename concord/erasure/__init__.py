@@ -27,7 +27,7 @@ from concord.erasure.delete import (
     relation_columns,
     warehouse_relations,
 )
-from concord.erasure.journal import complete_pending_rewrites, finish, recover
+from concord.erasure.journal import byte_residue, complete_pending_rewrites, finish, recover
 from concord.erasure.request import (
     FAULT_ENV,
     FAULT_STAGES,
@@ -53,7 +53,6 @@ from concord.erasure.verify import (
     VerifyResult,
     _Matcher,
     _task_like,
-    byte_residue,
     verify_erasure,
 )
 

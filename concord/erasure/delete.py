@@ -49,7 +49,9 @@ from concord.erasure.request import (
     emails_of_other_tasks,
     ext_id_field,
     load_footprints,
+    relation_columns,
     texts_of_other_tasks,
+    warehouse_relations,
 )
 from concord.governance_meta import (
     ensure_meta_schema,
@@ -103,32 +105,6 @@ def _keys(footprints: list[TaskFootprint], extra_ext_ids: list[str]) -> _Keys:
         keys.draft_ids.update(str(x) for x in foot.draft_ids)
     keys.ext_ids.update(extra_ext_ids)
     return keys
-
-
-def warehouse_relations(
-    con: duckdb.DuckDBPyConnection, *, include_views: bool
-) -> list[tuple[str, str, str]]:
-    """(schema, name, table_type) of every table (and view) outside concord_meta, sorted."""
-    types = ("BASE TABLE", "VIEW") if include_views else ("BASE TABLE",)
-    return con.execute(
-        "select table_schema, table_name, table_type from information_schema.tables"
-        " where table_catalog = current_database()"
-        " and table_schema not in ('concord_meta', 'information_schema', 'pg_catalog')"
-        " and list_contains(?, table_type)"
-        " order by 1, 2",
-        [list(types)],
-    ).fetchall()
-
-
-def relation_columns(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str
-) -> list[tuple[str, str]]:
-    return con.execute(
-        "select column_name, data_type from information_schema.columns"
-        " where table_catalog = current_database() and table_schema = ? and table_name = ?"
-        " order by ordinal_position",
-        [schema, table],
-    ).fetchall()
 
 
 def _qi(name: str) -> str:

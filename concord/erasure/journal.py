@@ -23,9 +23,12 @@ lock, i.e. when no other process has the warehouse open (so nothing it removes i
 
 from __future__ import annotations
 
+import json
+import mmap
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -265,8 +268,6 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
     """Finish every owed step on the warehouse `db` (renames, key move, compaction), remove
     orphaned temp files, and, given the plaintext values an erasure just removed, check every
     file Concord owns byte by byte for them. Returns lines to show; raises on residue."""
-    from concord.erasure.verify import byte_residue  # late: verify imports this module
-
     path = Path(db).resolve()
     if not path.exists():
         return []
@@ -312,3 +313,53 @@ def recover(db: str | os.PathLike[str]) -> list[str]:
     """Run at the start of every command: `finish` without values (nothing to print if there
     was nothing to do)."""
     return finish(db)
+
+
+# ---------------------------------------------------------------------------------------------
+# the files Concord owns, and the byte check with the plaintext an erasure just removed
+
+
+def owned_files(db: Path | None, extract_dirs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Every file Concord owns that can hold a copy of warehouse data: the DuckDB file, its
+    WAL, its spill files and every file in the extract folders (temp files included)."""
+    files: list[Path] = []
+    if db is not None:
+        files += [p for p in (db, Path(f"{db}.wal")) if p.is_file()]
+        spill = spill_dir(db)
+        if spill.is_dir():
+            files += sorted(p for p in spill.rglob("*") if p.is_file())
+    for directory in extract_dirs:
+        folder = Path(directory)
+        if folder.is_dir():
+            files += sorted(p for p in folder.iterdir() if p.is_file())
+    return files
+
+
+def _needles(value: str) -> set[bytes]:
+    """The byte forms a value takes in Concord's files: UTF-8, and JSON-escaped."""
+    forms = {
+        value.encode("utf-8"),
+        json.dumps(value)[1:-1].encode("utf-8"),
+        json.dumps(value, ensure_ascii=False)[1:-1].encode("utf-8"),
+    }
+    return {f for f in forms if len(f) >= 6}
+
+
+def byte_residue(
+    db: Path, values: Iterable[str], extract_dirs: Iterable[str | os.PathLike[str]] = ()
+) -> list[str]:
+    """With the plaintext an erasure just removed (still in memory): every file Concord owns
+    that holds one of them byte for byte (`grep -c -F -a`, done with mmap.find). Values under 6
+    bytes are too short to search for without false hits."""
+    needles = set().union(*(_needles(v) for v in values)) if values else set()
+    hits = []
+    for path in owned_files(db, extract_dirs):
+        if not path.stat().st_size:
+            continue
+        with (
+            open(path, "rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm,
+        ):
+            if any(mm.find(needle) != -1 for needle in needles):
+                hits.append(str(path))
+    return hits

@@ -414,3 +414,29 @@ def _erased_hash_set(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
             "select identifier_kind, identifier_hash from concord_meta.erased_identifiers"
         ).fetchall()
     }
+
+
+def warehouse_relations(
+    con: duckdb.DuckDBPyConnection, *, include_views: bool
+) -> list[tuple[str, str, str]]:
+    """(schema, name, table_type) of every table (and view) outside concord_meta, sorted."""
+    types = ("BASE TABLE", "VIEW") if include_views else ("BASE TABLE",)
+    return con.execute(
+        "select table_schema, table_name, table_type from information_schema.tables"
+        " where table_catalog = current_database()"
+        " and table_schema not in ('concord_meta', 'information_schema', 'pg_catalog')"
+        " and list_contains(?, table_type)"
+        " order by 1, 2",
+        [list(types)],
+    ).fetchall()
+
+
+def relation_columns(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str
+) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_catalog = current_database() and table_schema = ? and table_name = ?"
+        " order by ordinal_position",
+        [schema, table],
+    ).fetchall()

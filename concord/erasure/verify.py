@@ -29,9 +29,8 @@ from typing import Any
 
 import duckdb
 
-from concord.erasure.delete import relation_columns, warehouse_relations
-from concord.erasure.journal import complete_pending_rewrites, spill_dir
-from concord.erasure.request import MIN_TEXT_CHARS, _as_int
+from concord.erasure.journal import complete_pending_rewrites, owned_files
+from concord.erasure.request import MIN_TEXT_CHARS, _as_int, relation_columns, warehouse_relations
 from concord.governance_meta import SHINGLE_WORDS, meta_exists, normalise_text, text_words
 from ingest.erased import hmac_sql, reused_task_hashes, warehouse_key, warehouse_path
 
@@ -562,22 +561,6 @@ def verify_erasure(
 # raw bytes
 
 
-def owned_files(db: Path | None, extract_dirs: Iterable[str | os.PathLike[str]]) -> list[Path]:
-    """Every file Concord owns that can hold a copy of warehouse data: the DuckDB file, its
-    WAL, its spill files and every file in the extract folders (temp files included)."""
-    files: list[Path] = []
-    if db is not None:
-        files += [p for p in (db, Path(f"{db}.wal")) if p.is_file()]
-        spill = spill_dir(db)
-        if spill.is_dir():
-            files += sorted(p for p in spill.rglob("*") if p.is_file())
-    for directory in extract_dirs:
-        folder = Path(directory)
-        if folder.is_dir():
-            files += sorted(p for p in folder.iterdir() if p.is_file())
-    return files
-
-
 # a run of bytes that can be text: no control bytes (UTF-8 multibyte sequences included)
 _RUN = re.compile(rb"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]{6,}")
 _TOKEN_SPLIT = re.compile(r"[\s\"',;:{}\[\]()<>|=\\]+")
@@ -622,33 +605,3 @@ def scan_file_bytes(path: Path, matcher: _Matcher) -> list[str]:
         ):
             found.add("erased annotator email")
     return sorted(found)
-
-
-def _needles(value: str) -> set[bytes]:
-    """The byte forms a value takes in Concord's files: UTF-8, and JSON-escaped."""
-    forms = {
-        value.encode("utf-8"),
-        json.dumps(value)[1:-1].encode("utf-8"),
-        json.dumps(value, ensure_ascii=False)[1:-1].encode("utf-8"),
-    }
-    return {f for f in forms if len(f) >= 6}
-
-
-def byte_residue(
-    db: Path, values: Iterable[str], extract_dirs: Iterable[str | os.PathLike[str]] = ()
-) -> list[str]:
-    """With the plaintext an erasure just removed (still in memory): every file Concord owns
-    that holds one of them byte for byte (`grep -c -F -a`, done with mmap.find). Values under 6
-    bytes are too short to search for without false hits."""
-    needles = set().union(*(_needles(v) for v in values)) if values else set()
-    hits = []
-    for path in owned_files(db, extract_dirs):
-        if not path.stat().st_size:
-            continue
-        with (
-            open(path, "rb") as handle,
-            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm,
-        ):
-            if any(mm.find(needle) != -1 for needle in needles):
-                hits.append(str(path))
-    return hits
