@@ -277,7 +277,7 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
         return []  # locked by another process (or not a warehouse): that process finishes
     lines = []
     try:
-        from ingest.loading import memory_limit
+        from ingest.warehouse import memory_limit
 
         con.execute(f"set memory_limit = '{memory_limit()}'")
         done = complete_pending_rewrites(con)
