@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from concord.governance_meta import ensure_meta_schema, meta_exists, project_var
 from ingest.errors import ConcordError
+from ingest.loading import pause_point
 
 SPLITS = ("train", "validation", "test")
 FORMATS = ("parquet", "jsonl")
@@ -540,11 +541,21 @@ def write_extract(
     out.mkdir(parents=True, exist_ok=True)
     # old files of the other format would be left behind: remove them with the new write
     stale = [p for p in extract_data_files(out) if p.suffix not in (f".{options.fmt}", ".json")]
+    # journal the temp files before they exist: a process killed while writing them leaves rows
+    # the next command acts on (concord/erasure/journal.py deletes the temp files)
+    ensure_meta_schema(con)
+    journal_id = f"extract:{out}"
+    temps = [
+        [journal_id, str(out / f"{split}.{options.fmt}"), str(out / f"{split}.{options.fmt}.tmp")]
+        for split in SPLITS
+    ] + [[journal_id, str(out / MANIFEST), str(out / f"{MANIFEST}.tmp")]]
+    con.execute("delete from concord_meta.pending_file_rewrites where erasure_id = ?", [journal_id])
+    con.executemany("insert into concord_meta.pending_file_rewrites values (?, ?, ?)", temps)
     manifest, written = _write_all(con, table, options, out, metric_versions, suffix=".tmp")
+    pause_point("extract_before_rename")
     # register first, then rename: an extract on disk is always one erasure knows about
     con.execute("begin transaction")
     try:
-        ensure_meta_schema(con)
         con.execute("delete from concord_meta.extracts where extract_dir = ?", [str(out)])
         con.execute(
             "insert into concord_meta.extracts values (?, ?, ?, ?, ?)",
@@ -561,11 +572,15 @@ def write_extract(
         con.execute("rollback")
         for temp, _final in written:
             temp.unlink(missing_ok=True)
+        con.execute(
+            "delete from concord_meta.pending_file_rewrites where erasure_id = ?", [journal_id]
+        )
         raise
     for temp, final in written:
         os.replace(temp, final)
     for path in stale:
         path.unlink()
+    con.execute("delete from concord_meta.pending_file_rewrites where erasure_id = ?", [journal_id])
     return ExtractResult(out, manifest, [final for _, final in written])
 
 

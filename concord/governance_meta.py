@@ -1,24 +1,21 @@
 """The `concord_meta` schema: bookkeeping written by concord/ (erasure log, extract registry).
 
 Nothing here ever holds personal data. Identifiers of erased tasks are kept only as HMAC-SHA256
-hashes keyed with a random per-warehouse salt (`concord_meta.settings`, name `erasure_salt`).
+hashes keyed with the erasure key, which never lives in the warehouse file (ingest/erased.py:
+`$CONCORD_ERASURE_KEY` or the 0600 key file `<warehouse>.erasure-key` beside it).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 import unicodedata
-from typing import Any
 
 import duckdb
 
 from concord.dbt_vars import project_var  # noqa: F401  (erasure, retention, extracts read vars here)
+from ingest.erased import identifier_hash
 from ingest.warehouse import META_DDL, relation_exists
 
-SALT_SETTING = "erasure_salt"
 SHINGLE_WORDS = 8
 SHINGLES_KEPT = 32
 
@@ -31,29 +28,6 @@ def ensure_meta_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def meta_exists(con: duckdb.DuckDBPyConnection) -> bool:
     return relation_exists(con, "concord_meta.erased_identifiers")
-
-
-def get_salt(con: duckdb.DuckDBPyConnection, *, create: bool) -> bytes | None:
-    """The warehouse's erasure salt; created (32 random bytes) on first use when `create`."""
-    if not meta_exists(con):
-        if not create:
-            return None
-        ensure_meta_schema(con)
-    row = con.execute(
-        "select setting_value from concord_meta.settings where setting_name = ?", [SALT_SETTING]
-    ).fetchone()
-    if row:
-        return bytes.fromhex(row[0])
-    if not create:
-        return None
-    salt = secrets.token_bytes(32)
-    con.execute("insert into concord_meta.settings values (?, ?)", [SALT_SETTING, salt.hex()])
-    return salt
-
-
-def identifier_hash(salt: bytes, kind: str, value: Any) -> str:
-    """HMAC-SHA256(salt, '<kind>:<value>') in hex: one-way, and useless without the salt."""
-    return hmac.new(salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
 
 _WORD = re.compile(r"\w+")

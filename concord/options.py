@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import click
 
-# No callback: resolving and opening the warehouse is the command's business. Commands that
-# write migrate it first (`ingest.warehouse.migrate_file`); read-only commands never change it.
+
+def _recover(ctx: click.Context, param: click.Parameter, value):
+    """Every command, of any kind, first finishes what a killed or crashed command left: the
+    renames and compaction of a committed erasure, spill files in `<db>.tmp/`, temp extract
+    files (concord/erasure/journal.py; issue #12 item 5). Nothing else is changed here: other
+    migrations are the writing commands' business (`migrate_before_writing`)."""
+    from concord.erasure.journal import recover
+    from concord.paths import resolve_db
+
+    path = resolve_db(value)
+    if path.exists():
+        for line in recover(path):
+            click.echo(line, err=True)
+    return value
+
+
 db_option = click.option(
     "--db",
     "db",
     type=click.Path(dir_okay=False),
     default=None,
+    callback=_recover,
     help="DuckDB warehouse file (default: $CONCORD_DB, then ./concord.duckdb).",
 )
 

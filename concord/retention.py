@@ -11,7 +11,6 @@ too, in the same transaction (they are counted in the log; they identify no task
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import duckdb
@@ -21,7 +20,7 @@ from concord.erasure import (
     _raw_tasks_exist,
     _score_tables,
     erase_footprints,
-    task_footprint,
+    load_footprints,
 )
 from concord.governance_meta import project_var
 from ingest.errors import ConcordError
@@ -90,15 +89,19 @@ def purge_older_than(
     delta = parse_window(window)
     now = as_of or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     cutoff = now - delta
-    footprints = []
+    old_ids = []
     if _raw_tasks_exist(con):
-        for task_id, project_id, task_json, loaded_at in con.execute(
-            "select task_id, project_id, to_json(task), loaded_at from raw_label_studio.tasks"
-            " order by task_id"
+        # only the two timestamps are read, never the whole task: one task nested 5,000 deep
+        # (or holding a huge string) must not stop the purge of the others
+        for task_id, updated_at, created_at, loaded_at in con.execute(
+            "select task_id, task.updated_at, task.created_at, loaded_at"
+            " from raw_label_studio.tasks order by task_id"
         ).fetchall():
-            task = json.loads(task_json)
-            if task_activity_at(task, loaded_at) < cutoff:
-                footprints.append(task_footprint(task_id, project_id, task))
+            activity = {"updated_at": updated_at, "created_at": created_at}
+            if task_activity_at(activity, loaded_at) < cutoff:
+                old_ids.append(task_id)
+    key_fields = [f for _, kind, f in _score_tables(con) if kind == "data_field" and f]
+    footprints = load_footprints(con, old_ids, key_fields)
     old_scores = 0
     if _score_tables(con):
         old_scores = con.execute(

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.erased import drop_erased_tasks
 from ingest.errors import ExportFormatError, IngestError
 from ingest.loading import (
     PROGRESS_MIN_BYTES,
@@ -38,6 +39,7 @@ from ingest.loading import (
     make_load_id,
     memory_limit,
     out_of_memory_message,
+    pause_point,
     previous_load,
     record_load,
     size_bytes,
@@ -457,6 +459,7 @@ def ingest_exports(
                     results.append(prep.result)
                 if full_snapshot:
                     _mark_absent_deleted(con, results)
+                pause_point("ingest_before_commit")
         except duckdb.Error as err:
             # anything DuckDB refuses that validation did not catch: one line, no traceback
             raise _duckdb_failure(err, current, con) from None
@@ -1275,9 +1278,7 @@ def value_problem(text: str) -> str | None:
 
 def _write(con: duckdb.DuckDBPyConnection, result: LoadResult, *, source_format: str) -> None:
     """Replace each task by this file's version; count new / replaced / unchanged / undeleted."""
-    from concord.erasure import drop_erased_tasks  # erased tasks never come back (governance)
-
-    drop_erased_tasks(con, "_concord_checked", result)
+    drop_erased_tasks(con, "_concord_checked", result)  # an erased task never comes back
     _keep_what_is_known(con, result)
     now = utc_now()
     # tasks stored before: compared struct by struct (an inner join: a first load compares nothing)

@@ -105,6 +105,19 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("commit")
 
 
+PAUSE_ENV = "CONCORD_TEST_PAUSE_AT"
+
+
+def pause_point(point: str) -> None:
+    """Tests only: with CONCORD_TEST_PAUSE_AT=<point>, say so on stderr and sleep, so a crash
+    test can `kill -9` the process at exactly this point (tests/governance/test_kill.py)."""
+    if os.environ.get(PAUSE_ENV) == point:
+        os.write(2, f"concord: paused at {point}\n".encode())
+        import time
+
+        time.sleep(600)
+
+
 def file_sha256(path: Path) -> tuple[str, int]:
     """sha256 hex and size of a file, read in chunks (never whole into memory)."""
     digest = hashlib.sha256()

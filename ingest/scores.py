@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.erased import drop_erased_score_rows
 from ingest.errors import IngestError, ScoreTableError
 from ingest.loading import (
     LoadResult,
@@ -418,6 +419,8 @@ def ingest_scores(
             record_load(con, file_result, file_bytes=size, is_full_snapshot=False, loaded_at=now)
             offset += table.height
             total += table.height
+        # rows keyed to an erased task never come back (one-line note on the result)
+        total -= drop_erased_score_rows(con, name, score_key.kind, score_key.field, result)
         con.execute(
             """
             insert into raw_scores.score_tables (
@@ -451,10 +454,15 @@ def ingest_scores(
             [name],
         ).fetchone()[0]
     result.n_records = total
+    skipped = result.counts.get("skipped erased")
     result.counts = {"rows": total, "distinct keys": int(stats[0])}
-    result.notes.append(
-        f"table {name!r} keyed by {score_key.spec}; score range {stats[2]:g} .. {stats[3]:g}"
-        + ("; replaced the previous version" if replaced else "")
+    if skipped:
+        result.counts["skipped erased"] = skipped
+    score_range = f"; score range {stats[2]:g} .. {stats[3]:g}" if total else ""
+    result.notes.insert(
+        0,
+        f"table {name!r} keyed by {score_key.spec}{score_range}"
+        + ("; replaced the previous version" if replaced else ""),
     )
     if conflicts:
         result.notes.append(

@@ -274,7 +274,7 @@ create table if not exists raw_scores.score_rows (
 META_DDL = """
 create schema if not exists concord_meta;
 
--- small key/value settings of this warehouse (the erasure salt)
+-- small key/value settings of this warehouse (the ext-id field the erasure log hashed)
 create table if not exists concord_meta.settings (
     setting_name varchar primary key,
     setting_value varchar not null
@@ -312,6 +312,13 @@ create table if not exists concord_meta.extracts (
     options_json json not null,         -- the extract's options (filters, split, grain)
     content_sha256 varchar not null,    -- manifest content hash when last written
     n_rows bigint not null
+);
+
+-- an erasure committed but its compaction (fresh copy of the file swapped in) not yet done: the
+-- row is deleted inside the fresh copy, so it disappears exactly when the swap (a rename) lands
+create table if not exists concord_meta.pending_compaction (
+    erasure_id varchar primary key,
+    requested_at timestamp not null
 );
 
 -- extract files rewritten by an erasure: written to temp_path before the commit, renamed after;

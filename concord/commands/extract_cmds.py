@@ -203,9 +203,13 @@ def erase_cmd(task_ids, ext_ids, from_file, reason, dry_run, db) -> None:
         request.ext_ids += from_request.ext_ids
     if not request.task_ids and not request.ext_ids:
         raise ErasureError("give at least one --task-id, --ext-id or --from-file")
+    from concord.erasure import finish
+
     with _open(db) as con:
         result = erase(con, request, reason=reason, dry_run=dry_run)
-    _echo(result.lines())
+    # compact the file and check its bytes (needs the connection closed: journal.finish)
+    lines = finish(resolve_db(db), result.erased_values) if result.erasure_id else []
+    _echo(result.lines() + lines)
 
 
 @click.command("verify-erasure")
@@ -256,14 +260,20 @@ def retention_cmd(older_than, as_of, reason, dry_run, db) -> None:
             raise RetentionError(f"--as-of {as_of!r}: not an ISO 8601 time") from None
         if reference.tzinfo is not None:
             reference = reference.astimezone(dt.UTC).replace(tzinfo=None)
+    from concord.erasure import finish
+
     with _open(db) as con:
         result, cutoff, n_scores = purge_older_than(
             con, older_than, as_of=reference, reason=reason, dry_run=dry_run
         )
+    if result.erasure_id:
+        compacted = finish(resolve_db(db), result.erased_values)
+    else:
+        compacted = []
     click.echo(f"cutoff: {cutoff.isoformat(sep=' ')} UTC")
     if n_scores:
         click.echo(f"score rows past the window: {n_scores}")
-    _echo(result.lines())
+    _echo(result.lines() + compacted)
 
 
 COMMANDS: list = [extract_cmd, erase_cmd, verify_erasure_cmd, retention_cmd]

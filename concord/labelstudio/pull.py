@@ -165,8 +165,11 @@ def _download(client: Client, project_id: int, export_id: int, dest: Path) -> in
                 written += len(chunk)
         return written
 
-    written = client.retrying(f"download export {export_id} of project {project_id}", once)
-    os.replace(part, dest)
+    try:
+        written = client.retrying(f"download export {export_id} of project {project_id}", once)
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)  # a failed download leaves no copy of the tasks behind
     return written
 
 
@@ -257,7 +260,11 @@ def pull(
 
     config_path = out / f"project_{project_id}_label_config.xml"
     config_path.write_text(project.label_config or "", encoding="utf-8")
-    n_tasks = _count_tasks(dest)
+    try:
+        n_tasks = _count_tasks(dest)
+    except BaseException:
+        dest.unlink(missing_ok=True)  # see below: no copy outside the warehouse
+        raise
     result = PullResult(
         project_id=project_id,
         mode=mode,
@@ -267,19 +274,25 @@ def pull(
         n_tasks=n_tasks,
         since=since,
     )
-    if project.label_config:
-        result.loads.append(ingest_config(db_path, config_path, target_id))
-    if n_tasks:
-        result.loads += ingest_exports(
-            db_path,
-            [dest],
-            project_id=project_id,
-            full_snapshot=(mode == "full"),
-            source=client.url,
-            as_project_id=as_project_id,
-        )
-    created_at = _utc_naive(export.created_at or dt.datetime.now(dt.UTC))
-    _record_pull(db_path, client, result, created_at)
+    try:
+        if project.label_config:
+            result.loads.append(ingest_config(db_path, config_path, target_id))
+        if n_tasks:
+            result.loads += ingest_exports(
+                db_path,
+                [dest],
+                project_id=project_id,
+                full_snapshot=(mode == "full"),
+                source=client.url,
+                as_project_id=as_project_id,
+            )
+        created_at = _utc_naive(export.created_at or dt.datetime.now(dt.UTC))
+        _record_pull(db_path, client, result, created_at)
+    except BaseException:
+        # the export is a copy of the tasks outside the warehouse, where no erasure reaches it:
+        # deleted on every path, a failed load included (even with keep_export)
+        dest.unlink(missing_ok=True)
+        raise
     result.export_kept = keep_export
     if not keep_export:
         dest.unlink(missing_ok=True)

@@ -65,6 +65,16 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(db))
 
 
+def finish_erasure(con: duckdb.DuckDBPyConnection, db: Path) -> duckdb.DuckDBPyConnection:
+    """The step `concord erase` runs after the library's `erase` (the compaction of the file,
+    which needs the connection closed): close, finish, reopen."""
+    from concord.erasure import finish
+
+    con.close()
+    finish(db)
+    return connect(db)
+
+
 def dump_warehouse(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     """Every base table of the warehouse (incl. concord_meta), rows as sorted text tuples."""
     out: dict[str, list[tuple]] = {}

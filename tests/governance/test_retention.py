@@ -16,6 +16,7 @@ from .gov_helpers import (
     SCORES,
     connect,
     dump_warehouse,
+    finish_erasure,
     fixture_tasks,
     tables_with_task,
 )
@@ -88,6 +89,7 @@ def test_purges_tasks_older_than_the_window(warehouse):
     assert reason == f"retention: older than 90d (before {cutoff.isoformat()} UTC)"
     assert n_tasks == 6
     assert json.loads(removed_json)["score_rows_past_window"] == old_scores
+    con = finish_erasure(con, warehouse)
     assert verify_erasure(con).clean
     con.close()
 

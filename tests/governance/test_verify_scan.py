@@ -28,16 +28,16 @@ from concord.erasure import (
     verify_erasure,
     warehouse_relations,
 )
-from concord.governance_meta import get_salt
+from ingest.erased import warehouse_key
 
-from .gov_helpers import connect
+from .gov_helpers import connect, finish_erasure
 
 TEXT_OF_10 = "(select task.data ->> 'text' from raw_label_studio.tasks where task_id = 10)"
 
 
 def _reference_scan(con: duckdb.DuckDBPyConnection) -> tuple[int, list[Residue]]:
     """The scan before the two phases: every distinct value of every column, walked."""
-    matcher = _Matcher(con, get_salt(con, create=False))
+    matcher = _Matcher(con, warehouse_key(con))
     residues: list[Residue] = []
     n_columns = 0
     for schema, table, _type in warehouse_relations(con, include_views=True):
@@ -135,7 +135,8 @@ def test_two_phase_scan_equals_full_scan(warehouse):
     proof = verify_erasure(con)
     n_columns, expected = _reference_scan(con)
     assert proof.n_columns == n_columns
-    assert proof.residues == expected
+    # the reference scans tables and views; the raw bytes are a third scan of their own
+    assert [r for r in proof.residues if not r.where.endswith("(raw bytes)")] == expected
     where = {(r.where, r.what): r.count for r in proof.residues}
     # a sample of what the planted shapes must give (all of it: `expected`)
     assert where[("leaks.json_text.payload", "erased task id")] >= 4
@@ -163,6 +164,7 @@ def test_suspects_are_judged_exactly(warehouse):
         " {'n': 10} as counts"
     )
     erase(con, ErasureRequest(ext_ids=["byos-0009"]))
+    con = finish_erasure(con, warehouse)
     assert verify_erasure(con).clean
     con.close()
 

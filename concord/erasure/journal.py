@@ -1,0 +1,365 @@
+"""The erasure journal: finishing what a committed erasure owes the files, and crash recovery.
+
+A committed erasure still owes two things to the file system, both noted in the warehouse inside
+the erasure's own transaction, so a crash at any point leaves a note the next command acts on:
+
+- `concord_meta.pending_file_rewrites`: extract files written again without the erased tasks, to
+  temp files. Each is fsynced, renamed over its original, and the directory fsynced BEFORE its
+  row is deleted.
+- `concord_meta.pending_compaction`: DuckDB never overwrites the bytes of deleted rows
+  (`CHECKPOINT`, `FORCE CHECKPOINT` and `VACUUM` leave them in the file: measured with
+  `grep -c -F -a`). So the live data is copied into a fresh file (`COPY FROM DATABASE`: tables,
+  views, comments, sequences, macros, constraints and concord_meta), the row is deleted INSIDE the
+  fresh copy, the copy is fsynced and renamed over the warehouse and the directory fsynced. The
+  note disappears exactly when the swap lands: before the rename the old file still has it (and
+  the next command compacts again), after it the new file never had it.
+
+`recover(db)` runs at the start of every command (concord/options.py): it finishes both, moves a
+legacy in-file key out of the warehouse, and removes orphaned temp files a killed process left:
+DuckDB spill files in `<db>.tmp/`, a partial `<db>.compact.tmp`, `*.tmp` files in registered
+extract folders, partial `ls pull` downloads. It acts only when it can take the warehouse's write
+lock, i.e. when no other process has the warehouse open (so nothing it removes is in use).
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+from ingest.erased import (
+    KEY_ENV,
+    LEGACY_SALT_SETTING,
+    ErasureKeyError,
+    fsync_dir,
+    key_file,
+    log_exists,
+    missing_key_error,
+    read_key,
+    setting,
+    write_key_file,
+)
+from ingest.loading import pause_point
+
+COMPACT_SUFFIX = ".compact.tmp"
+
+
+def sleep_hook(point: str) -> None:
+    """Tests only: pause here for a `kill -9` (ingest/loading.py `pause_point`)."""
+    pause_point(point)
+
+
+def unlink(path: str | os.PathLike[str]) -> None:
+    Path(path).unlink(missing_ok=True)
+
+
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database()"
+            " and schema_name = 'concord_meta' and table_name = ?",
+            [name],
+        ).fetchone()[0]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# extract renames
+
+
+def _rename_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str]]) -> list[str]:
+    done = []
+    for target, temp in rows:
+        if Path(temp).exists():
+            fsync_file(temp)
+            os.replace(temp, target)
+            fsync_dir(Path(target).parent)  # durable before the row goes
+            done.append(target)
+        con.execute(
+            "delete from concord_meta.pending_file_rewrites where target_path = ?", [target]
+        )
+    return done
+
+
+def rename_pending(con: duckdb.DuckDBPyConnection, erasure_id: str) -> list[str]:
+    """Rename the extract temp files of this (committed) erasure into place."""
+    rows = con.execute(
+        "select target_path, temp_path from concord_meta.pending_file_rewrites"
+        " where erasure_id = ? order by 1",
+        [erasure_id],
+    ).fetchall()
+    return _rename_rows(con, rows)
+
+
+def complete_pending_rewrites(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Finish extract rewrites of an erasure that committed but crashed before its renames."""
+    if not _table_exists(con, "pending_file_rewrites"):
+        return []
+    # an extract killed before its commit: its temp files are dropped, the old extract stays
+    for (temp,) in con.execute(
+        "select temp_path from concord_meta.pending_file_rewrites"
+        " where starts_with(erasure_id, 'extract:')"
+    ).fetchall():
+        unlink(temp)
+    con.execute(
+        "delete from concord_meta.pending_file_rewrites where starts_with(erasure_id, 'extract:')"
+    )
+    rows = con.execute(
+        "select target_path, temp_path from concord_meta.pending_file_rewrites order by 1"
+    ).fetchall()
+    return _rename_rows(con, rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# the key
+
+
+def migrate_legacy_key(con: duckdb.DuckDBPyConnection, db: Path | None) -> str | None:
+    """Warehouses written before the key moved out kept it in `concord_meta.settings`: move it
+    to the key file (unless $CONCORD_ERASURE_KEY holds it), delete it from the warehouse and
+    owe a compaction, so its bytes leave the file too."""
+    legacy = setting(con, LEGACY_SALT_SETTING)
+    if legacy is None or db is None:
+        return None
+    key = bytes.fromhex(legacy)
+    current = read_key(db)
+    if current is not None and current != key:
+        raise ErasureKeyError(
+            f"the warehouse still holds its old erasure key and {KEY_ENV} or {key_file(db)}"
+            " holds a different one: remove the wrong one (the log was written with the old one)"
+        )
+    note = None
+    if current is None:
+        write_key_file(db, key)
+        note = f"erasure key moved out of the warehouse into {key_file(db)} (mode 0600)"
+    else:
+        note = "erasure key removed from the warehouse file (already outside it)"
+    con.execute("begin transaction")
+    con.execute("delete from concord_meta.settings where setting_name = ?", [LEGACY_SALT_SETTING])
+    con.execute(
+        "create table if not exists concord_meta.pending_compaction"
+        " (erasure_id varchar primary key, requested_at timestamp not null)"
+    )
+    con.execute(
+        "insert or replace into concord_meta.pending_compaction values ('key-migration', now())"
+    )
+    con.execute("commit")
+    return note
+
+
+def ensure_key(con: duckdb.DuckDBPyConnection, db: Path | None) -> bytes:
+    """The key an erasure hashes with: the existing one, or a new one in a new 0600 key file
+    when nothing was ever erased. A log without its key is an error (hashes would not match)."""
+    migrate_legacy_key(con, db)
+    key = read_key(db)
+    if key is not None:
+        return key
+    if log_exists(con) or db is None:
+        raise missing_key_error(db)
+    key = secrets.token_bytes(32)
+    write_key_file(db, key)
+    return key
+
+
+# ---------------------------------------------------------------------------------------------
+# compaction
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def compact(con: duckdb.DuckDBPyConnection, db: Path) -> bool:
+    """Copy the live data into a fresh file and swap it in (see the module doc). The caller
+    closes `con` right after (it holds the write lock until then, so no one opens the old file)."""
+    if not _table_exists(con, "pending_compaction"):
+        return False
+    if not con.execute("select count(*) from concord_meta.pending_compaction").fetchone()[0]:
+        return False
+    fresh = db.with_name(db.name + COMPACT_SUFFIX)
+    for stale in (fresh, Path(f"{fresh}.wal")):
+        unlink(stale)
+    name = con.execute("select current_database()").fetchone()[0]
+    con.execute("checkpoint")
+    sleep_hook("compact_copy")
+    path_literal = str(fresh).replace("'", "''")
+    con.execute(f"attach '{path_literal}' as concord_compact")
+    try:
+        con.execute(f"copy from database {_qi(name)} to concord_compact")
+        con.execute("delete from concord_compact.concord_meta.pending_compaction")
+        con.execute("checkpoint concord_compact")
+    finally:
+        con.execute("detach concord_compact")
+    if Path(f"{fresh}.wal").exists():  # never expected after detach: do not swap in half a file
+        raise RuntimeError(f"{fresh}.wal left after the copy; the warehouse was not swapped")
+    fsync_file(fresh)
+    sleep_hook("compact_swap")
+    os.replace(fresh, db)
+    fsync_dir(db.parent)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# orphans and recovery
+
+
+def spill_dir(db: Path) -> Path:
+    """DuckDB's default temp directory of a file database."""
+    return db.with_name(db.name + ".tmp")
+
+
+_LS_PARTIAL = re.compile(r"^project_\d+_export_\d+\.json(\.part)?$")
+
+
+def clean_orphans(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
+    """Remove what a killed process left; `con` holds the write lock (nobody else is inside)."""
+    from concord.extracts import registered_extract_dirs
+
+    removed = []
+    spill = spill_dir(db)
+    if spill.is_dir():
+        for path in sorted(spill.iterdir()):
+            if path.is_file():
+                unlink(path)
+                removed.append(str(path))
+    for path in (db.with_name(db.name + COMPACT_SUFFIX), Path(f"{db}{COMPACT_SUFFIX}.wal")):
+        if path.exists():
+            unlink(path)
+            removed.append(str(path))
+    pending = set()
+    if _table_exists(con, "pending_file_rewrites"):
+        pending = {
+            r[0]
+            for r in con.execute(
+                "select temp_path from concord_meta.pending_file_rewrites"
+            ).fetchall()
+        }
+    for directory in registered_extract_dirs(con):
+        folder = Path(directory)
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.tmp")):
+                if str(path) not in pending:
+                    unlink(path)
+                    removed.append(str(path))
+    ls_exports = db.parent / "ls_exports"  # `ls pull`'s default download folder
+    if ls_exports.is_dir():
+        for path in sorted(ls_exports.iterdir()):
+            if _LS_PARTIAL.match(path.name):
+                unlink(path)
+                removed.append(str(path))
+    return removed
+
+
+def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -> list[str]:
+    """Finish every owed step on the warehouse `db` (renames, key move, compaction), remove
+    orphaned temp files, and, given the plaintext values an erasure just removed, check every
+    file Concord owns byte by byte for them. Returns lines to show; raises on residue."""
+    path = Path(db).resolve()
+    if not path.exists():
+        return []
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error:
+        return []  # locked by another process (or not a warehouse): that process finishes
+    lines = []
+    try:
+        from ingest.warehouse import memory_limit
+
+        con.execute(f"set memory_limit = '{memory_limit()}'")
+        done = complete_pending_rewrites(con)
+        lines += [f"finished an interrupted extract rewrite: {p}" for p in done]
+        note = migrate_legacy_key(con, path)
+        if note:
+            lines.append(note)
+        removed = clean_orphans(con, path)
+        if compact(con, path):
+            lines.append("warehouse compacted: erased bytes are gone from the file")
+    finally:
+        con.close()
+    # files our own connection spilled during the copy
+    spill = spill_dir(path)
+    if spill.is_dir():
+        for leftover in spill.iterdir():
+            if leftover.is_file():
+                unlink(leftover)
+    if removed:
+        lines.append(f"removed {len(removed)} orphaned temp file(s) of an interrupted command")
+    if erased_values:
+        hits = byte_residue(path, erased_values)
+        if hits:
+            from concord.erasure.request import ErasureError
+
+            raise ErasureError(
+                "erased bytes still found after the compaction: " + "; ".join(hits[:5])
+            )
+    return lines
+
+
+def recover(db: str | os.PathLike[str]) -> list[str]:
+    """Run at the start of every command: `finish` without values (nothing to print if there
+    was nothing to do)."""
+    return finish(db)
+
+
+# ---------------------------------------------------------------------------------------------
+# the files Concord owns, and the byte check with the plaintext an erasure just removed
+
+
+def owned_files(db: Path | None, extract_dirs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Every file Concord owns that can hold a copy of warehouse data: the DuckDB file, its
+    WAL, its spill files and every file in the extract folders (temp files included)."""
+    files: list[Path] = []
+    if db is not None:
+        files += [p for p in (db, Path(f"{db}.wal")) if p.is_file()]
+        spill = spill_dir(db)
+        if spill.is_dir():
+            files += sorted(p for p in spill.rglob("*") if p.is_file())
+    for directory in extract_dirs:
+        folder = Path(directory)
+        if folder.is_dir():
+            files += sorted(p for p in folder.iterdir() if p.is_file())
+    return files
+
+
+def _needles(value: str) -> set[bytes]:
+    """The byte forms a value takes in Concord's files: UTF-8, and JSON-escaped."""
+    forms = {
+        value.encode("utf-8"),
+        json.dumps(value)[1:-1].encode("utf-8"),
+        json.dumps(value, ensure_ascii=False)[1:-1].encode("utf-8"),
+    }
+    return {f for f in forms if len(f) >= 6}
+
+
+def byte_residue(
+    db: Path, values: Iterable[str], extract_dirs: Iterable[str | os.PathLike[str]] = ()
+) -> list[str]:
+    """With the plaintext an erasure just removed (still in memory): every file Concord owns
+    that holds one of them byte for byte (`grep -c -F -a`, done with mmap.find). Values under 6
+    bytes are too short to search for without false hits."""
+    needles = set().union(*(_needles(v) for v in values)) if values else set()
+    hits = []
+    for path in owned_files(db, extract_dirs):
+        if not path.stat().st_size:
+            continue
+        with (
+            open(path, "rb") as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm,
+        ):
+            if any(mm.find(needle) != -1 for needle in needles):
+                hits.append(str(path))
+    return hits
