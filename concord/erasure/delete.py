@@ -35,6 +35,7 @@ from concord.erasure import journal
 from concord.erasure.request import (
     ANNOTATION_ID_COLUMNS,
     DRAFT_ID_COLUMNS,
+    EMAIL_COLUMNS,
     EXT_ID_COLUMNS,
     MIN_TEXT_CHARS,
     PREDICTION_ID_COLUMNS,
@@ -78,6 +79,7 @@ class _Keys:
     prediction_ids: set[str] = field(default_factory=set)
     annotation_ids: set[str] = field(default_factory=set)
     draft_ids: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)  # lower-cased, trimmed; only-source ones
 
     def for_column(self, column: str) -> set[str]:
         column = column.lower()
@@ -91,6 +93,8 @@ class _Keys:
             return self.annotation_ids
         if column in DRAFT_ID_COLUMNS:
             return self.draft_ids
+        if column in EMAIL_COLUMNS:
+            return self.emails
         return set()
 
 
@@ -159,7 +163,10 @@ def _delete_everywhere(
         for column, _type in relation_columns(con, schema, table):
             values = keys.for_column(column)
             if values:
-                predicates.append(f"list_contains(?, cast({_qi(column)} as varchar))")
+                value = f"cast({_qi(column)} as varchar)"
+                if column.lower() in EMAIL_COLUMNS:
+                    value = f"lower(trim({value}))"
+                predicates.append(f"list_contains(?, {value})")
                 params.append(sorted(values))
         if not predicates:
             continue
@@ -302,6 +309,12 @@ def erase_footprints(
         con.execute(
             "insert or replace into concord_meta.settings values (?, ?)",
             [EXT_FIELD_SETTING, ext_id_field()],
+        )
+        # emails no task that stays has: their rows go everywhere (before the raw delete, which
+        # the look-up reads)
+        all_emails = {e for foot in footprints for e in foot.emails}
+        keys.emails = all_emails - emails_of_other_tasks(
+            con, sorted(f.task_id for f in footprints), all_emails
         )
         tables = _delete_everywhere(con, footprints, keys)
         if extra_work is not None:

@@ -30,6 +30,9 @@ EXT_ID_COLUMNS = {"ext_id"}
 PREDICTION_ID_COLUMNS = {"prediction_id", "parent_prediction_id", "embedded_prediction_id"}
 ANNOTATION_ID_COLUMNS = {"annotation_id"}
 DRAFT_ID_COLUMNS = {"draft_id"}
+# an annotator email whose only tasks are erased goes too (dim_annotators keeps one row per
+# annotator, with no task id to match)
+EMAIL_COLUMNS = {"annotator_email", "user_email", "email"}
 
 # texts shorter than this (normalised) are too common to be a fingerprint ('en', 'web_reviews')
 MIN_TEXT_CHARS = 20
