@@ -1172,6 +1172,60 @@ def _check_source(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: str
             "keep each instance in its own warehouse (--db)",
             file=shown,
         )
+    # Same source, but files without a known instance all count as one: a task id stored under
+    # another project, or an annotation id stored in another task, is another instance's id (a
+    # Label Studio task belongs to one project, an annotation to one task). Loading it would
+    # silently move the stored task to the other project, or make `concord build` red on the
+    # unique annotation_id test.
+    other_instance = (
+        "(an export from another Label Studio instance? keep each instance in its own "
+        "warehouse (--db))"
+    )
+    moved = con.execute(
+        """
+        select checked.task_id, stored.project_id, checked.project_id
+        from _concord_checked as checked
+        inner join raw_label_studio.tasks as stored
+            on checked.task_id = stored.task_id
+        where stored.project_id is distinct from checked.project_id
+        order by checked.record_no
+        limit 1
+        """
+    ).fetchone()
+    if moved is not None:
+        raise ExportFormatError(
+            f"task {moved[0]} is stored in project {moved[1]}, this load puts it in project "
+            f"{moved[2]}: a Label Studio task belongs to one project {other_instance}",
+            file=shown,
+            task_id=moved[0],
+        )
+    taken = con.execute(
+        """
+        with new_ids as (
+            select record_no, task_id, unnest(annotation_ids) as annotation_id
+            from _concord_checked
+        ),
+        stored_ids as (
+            select task_id, project_id,
+                unnest(list_transform(task.annotations,
+                    lambda a: try_cast(a.id::varchar as bigint))) as annotation_id
+            from raw_label_studio.tasks
+            where task_id not in (select task_id from _concord_checked)
+        )
+        select new_ids.annotation_id, new_ids.task_id, stored_ids.task_id, stored_ids.project_id
+        from new_ids
+        inner join stored_ids on new_ids.annotation_id = stored_ids.annotation_id
+        order by new_ids.record_no
+        limit 1
+        """
+    ).fetchone()
+    if taken is not None:
+        raise ExportFormatError(
+            f"annotation {taken[0]} is already stored in task {taken[2]} (project {taken[3]}): "
+            f"an annotation id belongs to one task {other_instance}",
+            file=shown,
+            task_id=taken[1],
+        )
 
 
 def _check_annotation_ids(con: duckdb.DuckDBPyConnection, shown: str) -> None:
