@@ -78,6 +78,20 @@ TYPED_RESULT_TYPES = frozenset(
 
 _INT = "('UBIGINT', 'BIGINT')"
 
+
+def _completed_by_ok_sql(expr: str) -> str:
+    """SQL twin of _completed_by_ok: `expr` (JSON) is null, an integer fitting a BIGINT, or an
+    object with such an integer 'id' or a string 'email'."""
+    return (
+        f"(coalesce(json_type({expr}), 'NULL') = 'NULL' "
+        f"or coalesce(regexp_full_match({expr}::varchar, '-?[0-9]+') "
+        f"and try_cast({expr}::varchar as bigint) is not null, false) "
+        f"or coalesce(json_type({expr}) = 'OBJECT' and ("
+        f"(json_type({expr}, '$.id') in {_INT} "
+        f"and try_cast(json_extract_string({expr}, '$.id') as bigint) is not null) "
+        f"or json_type({expr}, '$.email') = 'VARCHAR'), false))"
+    )
+
 # Deepest nesting accepted in a task (the task object is level 1; Label Studio's own structure
 # needs about 8). DuckDB parses any depth, but the Python that reads tasks (the key audit, the
 # diagnosis of a bad record, JSON_MIN / CSV regrouping) recurses, and a task nested thousands of
@@ -143,7 +157,10 @@ def _container_ok(key: str) -> str:
     return f"(s.{key} is not null or coalesce(json_type(task_json, '$.{key}'), 'NULL') = 'NULL')"
 
 
-_ANNOTATION_OK = f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')}"
+_ANNOTATION_OK = (
+    f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')} "
+    f"and {_completed_by_ok_sql('a.completed_by')}"
+)
 # a prediction is an id (sync export: an all-NULL struct here) or an object with id and result
 _PREDICTION_OK = (
     f"(q.id is null and q.result is null) "
@@ -326,7 +343,10 @@ def _typed_check_sql(source: str) -> str:
     """A SELECT validating every task of `source` (record_no, task): the same columns as
     _check_sql gives `_concord_checked`, but `task` (the struct) in place of `task_json`. Cheap: no
     JSON parsing but of snapshot-form prediction objects. Runs in the same pass as the read."""
-    annotation_ok = f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')}"
+    annotation_ok = (
+        f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')} "
+        f"and {_completed_by_ok_sql('a.completed_by')}"
+    )
     draft_ok = f"d is not null and {_is_int_json('d.id')} and {_typed_items_ok('d.result')}"
     return f"""
 select
@@ -1530,12 +1550,17 @@ def _mark_absent_deleted(con: duckdb.DuckDBPyConnection, results: list[LoadResul
 # --- precise diagnosis of one bad record (a single task object, never the whole file) ----------
 
 
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+
+
 def _kind(value) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
+        if not _BIGINT_MIN <= value <= _BIGINT_MAX:
+            return "integer beyond the 64-bit range"
         return "integer"
     if isinstance(value, float):
         return "number"
@@ -1547,7 +1572,16 @@ def _kind(value) -> str:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer the warehouse can store (a BIGINT), as the SQL checks require."""
+    return isinstance(value, int) and not isinstance(value, bool) and _BIGINT_MIN <= value <= _BIGINT_MAX
+
+
+def _completed_by_ok(value) -> bool:
+    """null (imported annotations, deleted users), a user id, or a user object with an integer id
+    or an email (the snapshot JSON_MIN): staging derives the annotator from these only."""
+    if value is None or _is_int(value):
+        return True
+    return isinstance(value, dict) and (_is_int(value.get("id")) or isinstance(value.get("email"), str))
 
 
 def _check_results(items, where: str, shown: str, task_id) -> None:
@@ -1636,6 +1670,14 @@ def diagnose_task(task_json: str, record_no: int, shown: str) -> ExportFormatErr
                     task_id=task_id,
                 )
             where = f"annotation {ann['id']}"
+            if not _completed_by_ok(ann.get("completed_by")):
+                cb = ann["completed_by"]
+                raise ExportFormatError(
+                    f"{where}: 'completed_by' must be a user id, a user object or null, got "
+                    f"{_kind(cb)} {json.dumps(cb)[:40]}",
+                    file=shown,
+                    task_id=task_id,
+                )
             if "result" not in ann:
                 raise ExportFormatError(f"{where} has no 'result'", file=shown, task_id=task_id)
             _check_results(ann["result"], where, shown, task_id)
