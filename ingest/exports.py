@@ -1115,10 +1115,12 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
         result.project_id = project_id
     else:
         result.project_id = projects[0]
+    written_project = result.project_id  # the project the file's tasks were written with
     if prep.as_project_id is not None:  # the user's mapping: the task structs keep what was written
         con.execute("update _concord_checked set project_id = ?", [prep.as_project_id])
         result.project_id = prep.as_project_id
     _check_source(con, result, shown)
+    _check_project_merge(con, result, written_project, shown)
     # records read from the file: tasks (JSON) or rows (JSON_MIN / CSV)
     result.n_records = int(result.counts.get("rows", n_tasks))
     counts = {"tasks": int(n_tasks)}
@@ -1245,6 +1247,36 @@ def _check_source(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: str
             f"an annotation id belongs to one task {other_instance}",
             file=shown,
             task_id=taken[1],
+        )
+
+
+def _check_project_merge(
+    con: duckdb.DuckDBPyConnection, result: LoadResult, written_project: int, shown: str
+) -> None:
+    """A project id holds one Label Studio project: `--as-project-id N` onto a project loaded
+    from another written project (or a file's own id that an earlier mapping took) would merge two
+    projects under two labeling configs. Refused. The stored task structs keep the project they
+    were written with."""
+    other = con.execute(
+        """
+        select
+            coalesce(try_cast(stored.task.project::varchar as bigint), stored.project_id),
+            coalesce(loads.source, 'file:(unknown)')
+        from raw_label_studio.tasks as stored
+        inner join raw_label_studio.loads as loads
+            on stored.load_id = loads.load_id
+        where stored.project_id = ?
+            and coalesce(try_cast(stored.task.project::varchar as bigint), stored.project_id) <> ?
+        limit 1
+        """,
+        [result.project_id, written_project],
+    ).fetchone()
+    if other is not None:
+        raise ExportFormatError(
+            f"project {result.project_id} already holds tasks of project {other[0]} (from "
+            f"{other[1]}); this file's tasks are project {written_project}: the two would merge "
+            "into one, load it under an unused id (--as-project-id N)",
+            file=shown,
         )
 
 

@@ -189,3 +189,26 @@ def test_an_annotation_id_stored_in_another_task_is_refused(tmp_path):
         "instance? keep each instance in its own warehouse (--db))\n"
     )
     assert snapshot(db) == before
+
+
+def test_as_project_id_onto_a_loaded_project_is_refused(tmp_path):
+    """`--as-project-id 1` for the NER project (3) when project 1 (BYOS) is loaded silently merged
+    the two into one project of 54 tasks under two labeling configs."""
+    db = tmp_path / "w.duckdb"
+    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    before = snapshot(db)
+    done = run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "1",
+                       db=db)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"concord: error: {NER / 'export_snapshot.json'}: project 1 already holds tasks of "
+        f"project 1 (from file:{(BYOS / 'export_snapshot.json').resolve()}); this file's tasks "
+        "are project 3: the two would merge into one, load it under an unused id "
+        "(--as-project-id N)\n"
+    )
+    assert snapshot(db) == before
+    # an unused id loads, and so does the same mapping again
+    assert run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "103",
+                       db=db).returncode == 0
+    done = run_concord("ingest", "export", str(NER / "export.json"), "--as-project-id", "103", db=db)
+    assert done.returncode == 0, done.stderr
