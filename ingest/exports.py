@@ -806,9 +806,7 @@ def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: 
             try:
                 return (json.loads(row[0]) if row else None), max_object
             except RecursionError:
-                raise ExportFormatError(
-                    f"record 1: nested deeper than {MAX_DEPTH} levels (the limit)", file=shown
-                ) from None
+                raise _too_deep(con, row[0], 1, shown) from None
         except duckdb.OutOfMemoryException:
             raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
         except duckdb.Error as err:
@@ -919,9 +917,26 @@ def _diagnose(con: duckdb.DuckDBPyConnection, prep: _Prepared, record_no: int) -
     try:
         return diagnose_task(row[0], record_no, prep.shown)
     except RecursionError:
-        return ExportFormatError(
-            f"record {record_no}: nested deeper than {MAX_DEPTH} levels (the limit)", file=prep.shown
-        )
+        return _too_deep(con, row[0], record_no, prep.shown)
+
+
+def _too_deep(
+    con: duckdb.DuckDBPyConnection, task_json: str, record_no: int, shown: str
+) -> ExportFormatError:
+    """A record too deep for Python's parser, named by its task id when it has an integer one
+    (DuckDB's JSON functions read the id at any depth)."""
+    message = f"nested deeper than {MAX_DEPTH} levels (the limit)"
+    try:
+        task_id = con.execute(
+            "select try_cast(json_extract_string(?::json, '$.id') as bigint) "
+            "where json_type(?::json, '$.id') in ('UBIGINT', 'BIGINT')",
+            [task_json, task_json],
+        ).fetchone()
+    except duckdb.Error:
+        task_id = None
+    if task_id is not None and task_id[0] is not None:
+        return ExportFormatError(message, file=shown, task_id=task_id[0])
+    return ExportFormatError(f"record {record_no}: {message}", file=shown)
 
 
 # files up to this size get an exact error position (a Python parse, on the error path only)

@@ -138,6 +138,7 @@ EXPORT_CASES += [
         ", task 901: -Infinity is not valid JSON (NaN and Infinity are not JSON numbers)",
     ),
     ("nested_too_deep.json", ", task 902: nested deeper than 100 levels (the limit)"),
+    ("nested_too_deep_first_task.json", ", task 901: nested deeper than 100 levels (the limit)"),
     (
         "completed_by_string.json",
         ", task 902: annotation 9002: 'completed_by' must be a user id, a user object or null, "
