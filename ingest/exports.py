@@ -994,8 +994,10 @@ def locate_json_error(path: Path, shown: str, size: int) -> ExportFormatError | 
         try:
             _, i = decoder.raw_decode(text, i)
         except json.JSONDecodeError as err:
-            # the data ends inside the record (a string never closed, or nothing after err.pos)
-            if skip(err.pos) >= n or err.msg.startswith("Unterminated string"):
+            # the data ends inside the record (a string never closed, nothing after err.pos, or a
+            # \uXXXX escape the end of the file cuts short)
+            cut_escape = err.msg.startswith("Invalid \\uXXXX escape") and err.pos + 6 > n
+            if skip(err.pos) >= n or err.msg.startswith("Unterminated string") or cut_escape:
                 return error(n, f"truncated JSON: the file ends inside record {record}")
             return error(err.pos, f"malformed JSON in record {record}: {err.msg}")
         i = skip(i)

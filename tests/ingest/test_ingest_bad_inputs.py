@@ -138,6 +138,10 @@ EXPORT_CASES += [
         ", task 901: -Infinity is not valid JSON (NaN and Infinity are not JSON numbers)",
     ),
     ("nested_too_deep.json", ", task 902: nested deeper than 100 levels (the limit)"),
+    (
+        "truncated_in_escape.json",
+        ", byte 363: truncated JSON: the file ends inside record 2 (line 25, column 19)",
+    ),
     ("nested_too_deep_first_task.json", ", task 901: nested deeper than 100 levels (the limit)"),
     (
         "completed_by_string.json",
