@@ -80,6 +80,20 @@ TYPED_RESULT_TYPES = frozenset(
 
 _INT = "('UBIGINT', 'BIGINT')"
 
+
+def _completed_by_ok_sql(expr: str) -> str:
+    """SQL twin of _completed_by_ok: `expr` (JSON) is null, an integer fitting a BIGINT, or an
+    object with such an integer 'id' or a string 'email'."""
+    return (
+        f"(coalesce(json_type({expr}), 'NULL') = 'NULL' "
+        f"or coalesce(regexp_full_match({expr}::varchar, '-?[0-9]+') "
+        f"and try_cast({expr}::varchar as bigint) is not null, false) "
+        f"or coalesce(json_type({expr}) = 'OBJECT' and ("
+        f"(json_type({expr}, '$.id') in {_INT} "
+        f"and try_cast(json_extract_string({expr}, '$.id') as bigint) is not null) "
+        f"or json_type({expr}, '$.email') = 'VARCHAR'), false))"
+    )
+
 # Deepest nesting accepted in a task (the task object is level 1; Label Studio's own structure
 # needs about 8). DuckDB parses any depth, but the Python that reads tasks (the key audit, the
 # diagnosis of a bad record, JSON_MIN / CSV regrouping) recurses, and a task nested thousands of
@@ -145,7 +159,10 @@ def _container_ok(key: str) -> str:
     return f"(s.{key} is not null or coalesce(json_type(task_json, '$.{key}'), 'NULL') = 'NULL')"
 
 
-_ANNOTATION_OK = f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')}"
+_ANNOTATION_OK = (
+    f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')} "
+    f"and {_completed_by_ok_sql('a.completed_by')}"
+)
 # a prediction is an id (sync export: an all-NULL struct here) or an object with id and result
 _PREDICTION_OK = (
     f"(q.id is null and q.result is null) "
@@ -328,7 +345,10 @@ def _typed_check_sql(source: str) -> str:
     """A SELECT validating every task of `source` (record_no, task): the same columns as
     _check_sql gives `_concord_checked`, but `task` (the struct) in place of `task_json`. Cheap: no
     JSON parsing but of snapshot-form prediction objects. Runs in the same pass as the read."""
-    annotation_ok = f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')}"
+    annotation_ok = (
+        f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')} "
+        f"and {_completed_by_ok_sql('a.completed_by')}"
+    )
     draft_ok = f"d is not null and {_is_int_json('d.id')} and {_typed_items_ok('d.result')}"
     return f"""
 select
@@ -789,9 +809,7 @@ def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: 
             try:
                 return (json.loads(row[0]) if row else None), max_object
             except RecursionError:
-                raise ExportFormatError(
-                    f"record 1: nested deeper than {MAX_DEPTH} levels (the limit)", file=shown
-                ) from None
+                raise _too_deep(con, row[0], 1, shown) from None
         except duckdb.OutOfMemoryException:
             raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
         except duckdb.Error as err:
@@ -902,9 +920,26 @@ def _diagnose(con: duckdb.DuckDBPyConnection, prep: _Prepared, record_no: int) -
     try:
         return diagnose_task(row[0], record_no, prep.shown)
     except RecursionError:
-        return ExportFormatError(
-            f"record {record_no}: nested deeper than {MAX_DEPTH} levels (the limit)", file=prep.shown
-        )
+        return _too_deep(con, row[0], record_no, prep.shown)
+
+
+def _too_deep(
+    con: duckdb.DuckDBPyConnection, task_json: str, record_no: int, shown: str
+) -> ExportFormatError:
+    """A record too deep for Python's parser, named by its task id when it has an integer one
+    (DuckDB's JSON functions read the id at any depth)."""
+    message = f"nested deeper than {MAX_DEPTH} levels (the limit)"
+    try:
+        task_id = con.execute(
+            "select try_cast(json_extract_string(?::json, '$.id') as bigint) "
+            "where json_type(?::json, '$.id') in ('UBIGINT', 'BIGINT')",
+            [task_json, task_json],
+        ).fetchone()
+    except duckdb.Error:
+        task_id = None
+    if task_id is not None and task_id[0] is not None:
+        return ExportFormatError(message, file=shown, task_id=task_id[0])
+    return ExportFormatError(f"record {record_no}: {message}", file=shown)
 
 
 # files up to this size get an exact error position (a Python parse, on the error path only)
@@ -962,8 +997,10 @@ def locate_json_error(path: Path, shown: str, size: int) -> ExportFormatError | 
         try:
             _, i = decoder.raw_decode(text, i)
         except json.JSONDecodeError as err:
-            # the data ends inside the record (a string never closed, or nothing after err.pos)
-            if skip(err.pos) >= n or err.msg.startswith("Unterminated string"):
+            # the data ends inside the record (a string never closed, nothing after err.pos, or a
+            # \uXXXX escape the end of the file cuts short)
+            cut_escape = err.msg.startswith("Invalid \\uXXXX escape") and err.pos + 6 > n
+            if skip(err.pos) >= n or err.msg.startswith("Unterminated string") or cut_escape:
                 return error(n, f"truncated JSON: the file ends inside record {record}")
             return error(err.pos, f"malformed JSON in record {record}: {err.msg}")
         i = skip(i)
@@ -1098,10 +1135,12 @@ def _validate(con: duckdb.DuckDBPyConnection, prep: _Prepared, project_id: int |
         result.project_id = project_id
     else:
         result.project_id = projects[0]
+    written_project = result.project_id  # the project the file's tasks were written with
     if prep.as_project_id is not None:  # the user's mapping: the task structs keep what was written
         con.execute("update _concord_checked set project_id = ?", [prep.as_project_id])
         result.project_id = prep.as_project_id
     _check_source(con, result, shown)
+    _check_project_merge(con, result, written_project, shown)
     # records read from the file: tasks (JSON) or rows (JSON_MIN / CSV)
     result.n_records = int(result.counts.get("rows", n_tasks))
     counts = {"tasks": int(n_tasks)}
@@ -1173,6 +1212,90 @@ def _check_source(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: str
             f"task id {clash[0]} is already stored from {clash[2]} (project {clash[1]}); this "
             f"load comes from {source}: Label Studio task ids are unique per instance only, "
             "keep each instance in its own warehouse (--db)",
+            file=shown,
+        )
+    # Same source, but files without a known instance all count as one: a task id stored under
+    # another project, or an annotation id stored in another task, is another instance's id (a
+    # Label Studio task belongs to one project, an annotation to one task). Loading it would
+    # silently move the stored task to the other project, or make `concord build` red on the
+    # unique annotation_id test.
+    other_instance = (
+        "(an export from another Label Studio instance? keep each instance in its own "
+        "warehouse (--db))"
+    )
+    moved = con.execute(
+        """
+        select checked.task_id, stored.project_id, checked.project_id
+        from _concord_checked as checked
+        inner join raw_label_studio.tasks as stored
+            on checked.task_id = stored.task_id
+        where stored.project_id is distinct from checked.project_id
+        order by checked.record_no
+        limit 1
+        """
+    ).fetchone()
+    if moved is not None:
+        raise ExportFormatError(
+            f"task {moved[0]} is stored in project {moved[1]}, this load puts it in project "
+            f"{moved[2]}: a Label Studio task belongs to one project {other_instance}",
+            file=shown,
+            task_id=moved[0],
+        )
+    taken = con.execute(
+        """
+        with new_ids as (
+            select record_no, task_id, unnest(annotation_ids) as annotation_id
+            from _concord_checked
+        ),
+        stored_ids as (
+            select task_id, project_id,
+                unnest(list_transform(task.annotations,
+                    lambda a: try_cast(a.id::varchar as bigint))) as annotation_id
+            from raw_label_studio.tasks
+            where task_id not in (select task_id from _concord_checked)
+        )
+        select new_ids.annotation_id, new_ids.task_id, stored_ids.task_id, stored_ids.project_id
+        from new_ids
+        inner join stored_ids on new_ids.annotation_id = stored_ids.annotation_id
+        order by new_ids.record_no
+        limit 1
+        """
+    ).fetchone()
+    if taken is not None:
+        raise ExportFormatError(
+            f"annotation {taken[0]} is already stored in task {taken[2]} (project {taken[3]}): "
+            f"an annotation id belongs to one task {other_instance}",
+            file=shown,
+            task_id=taken[1],
+        )
+
+
+def _check_project_merge(
+    con: duckdb.DuckDBPyConnection, result: LoadResult, written_project: int, shown: str
+) -> None:
+    """A project id holds one Label Studio project: `--as-project-id N` onto a project loaded
+    from another written project (or a file's own id that an earlier mapping took) would merge two
+    projects under two labeling configs. Refused. The stored task structs keep the project they
+    were written with."""
+    other = con.execute(
+        """
+        select
+            coalesce(try_cast(stored.task.project::varchar as bigint), stored.project_id),
+            coalesce(loads.source, 'file:(unknown)')
+        from raw_label_studio.tasks as stored
+        inner join raw_label_studio.loads as loads
+            on stored.load_id = loads.load_id
+        where stored.project_id = ?
+            and coalesce(try_cast(stored.task.project::varchar as bigint), stored.project_id) <> ?
+        limit 1
+        """,
+        [result.project_id, written_project],
+    ).fetchone()
+    if other is not None:
+        raise ExportFormatError(
+            f"project {result.project_id} already holds tasks of project {other[0]} (from "
+            f"{other[1]}); this file's tasks are project {written_project}: the two would merge "
+            "into one, load it under an unused id (--as-project-id N)",
             file=shown,
         )
 
@@ -1477,12 +1600,17 @@ def _mark_absent_deleted(con: duckdb.DuckDBPyConnection, results: list[LoadResul
 # --- precise diagnosis of one bad record (a single task object, never the whole file) ----------
 
 
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+
+
 def _kind(value) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
+        if not _BIGINT_MIN <= value <= _BIGINT_MAX:
+            return "integer beyond the 64-bit range"
         return "integer"
     if isinstance(value, float):
         return "number"
@@ -1494,7 +1622,16 @@ def _kind(value) -> str:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer the warehouse can store (a BIGINT), as the SQL checks require."""
+    return isinstance(value, int) and not isinstance(value, bool) and _BIGINT_MIN <= value <= _BIGINT_MAX
+
+
+def _completed_by_ok(value) -> bool:
+    """null (imported annotations, deleted users), a user id, or a user object with an integer id
+    or an email (the snapshot JSON_MIN): staging derives the annotator from these only."""
+    if value is None or _is_int(value):
+        return True
+    return isinstance(value, dict) and (_is_int(value.get("id")) or isinstance(value.get("email"), str))
 
 
 def _check_results(items, where: str, shown: str, task_id) -> None:
@@ -1583,6 +1720,14 @@ def diagnose_task(task_json: str, record_no: int, shown: str) -> ExportFormatErr
                     task_id=task_id,
                 )
             where = f"annotation {ann['id']}"
+            if not _completed_by_ok(ann.get("completed_by")):
+                cb = ann["completed_by"]
+                raise ExportFormatError(
+                    f"{where}: 'completed_by' must be a user id, a user object or null, got "
+                    f"{_kind(cb)} {json.dumps(cb)[:40]}",
+                    file=shown,
+                    task_id=task_id,
+                )
             if "result" not in ann:
                 raise ExportFormatError(f"{where} has no 'result'", file=shown, task_id=task_id)
             _check_results(ann["result"], where, shown, task_id)

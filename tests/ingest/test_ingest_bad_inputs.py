@@ -138,6 +138,25 @@ EXPORT_CASES += [
         ", task 901: -Infinity is not valid JSON (NaN and Infinity are not JSON numbers)",
     ),
     ("nested_too_deep.json", ", task 902: nested deeper than 100 levels (the limit)"),
+    (
+        "truncated_in_escape.json",
+        ", byte 363: truncated JSON: the file ends inside record 2 (line 25, column 19)",
+    ),
+    ("nested_too_deep_first_task.json", ", task 901: nested deeper than 100 levels (the limit)"),
+    (
+        "completed_by_string.json",
+        ", task 902: annotation 9002: 'completed_by' must be a user id, a user object or null, "
+        'got string "bob"',
+    ),
+    (
+        "task_id_beyond_bigint.json",
+        ": record 2: task 'id' must be an integer, got integer beyond the 64-bit range "
+        "9223372036854775808",
+    ),
+    (
+        "annotation_id_beyond_bigint.json",
+        ", task 901: annotations[0] has no integer 'id' (got integer beyond the 64-bit range)",
+    ),
     ("nested_past_limit.json", ", task 901: nested deeper than 100 levels (the limit)"),
 ]
 

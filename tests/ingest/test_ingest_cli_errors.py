@@ -127,6 +127,6 @@ def test_deep_nesting_anywhere_is_one_line(tmp_path):
     csv_deep.write_text('"annotation_id","annotator","id","label","tree"\n5,"2",1,"x","' + deep + '"\n')
     db = tmp_path / "w.duckdb"
     done = run_concord("ingest", "export", str(min_first), "--project-id", "2", db=db)
-    assert done.stderr == f"concord: error: {min_first}: record 1: nested deeper than 100 levels (the limit)\n"
+    assert done.stderr == f"concord: error: {min_first}, task 1: nested deeper than 100 levels (the limit)\n"
     done = run_concord("ingest", "export", str(csv_deep), "--project-id", "2", db=db)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

@@ -145,3 +145,70 @@ def test_a_warehouse_without_the_relation_keys_is_widened(tmp_path):
     assert rows(db, """
         select count(*) from (select unnest(task.annotations) as a from raw_label_studio.tasks)
         where list_contains(list_transform(a.result, lambda r: r.from_id is not null), true)""") == [(1,)]
+
+
+def test_a_task_id_under_another_project_is_refused(tmp_path):
+    """Two exports from two Label Studio instances, both loaded as files (one source): the second
+    instance's project 2 reuses task ids 1..30. It must not silently move project 1's tasks into
+    project 2 (30 'replaced', project 1 emptied)."""
+    db = tmp_path / "w.duckdb"
+    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    before = snapshot(db)
+    tasks = json.loads((BYOS / "export_snapshot.json").read_text(encoding="utf-8"))
+    for task in tasks:
+        task["project"] = 2
+    other = tmp_path / "other_instance.json"
+    other.write_text(json.dumps(tasks), encoding="utf-8")
+    done = run_concord("ingest", "export", str(other), db=db)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"concord: error: {other}, task 1: task 1 is stored in project 1, this load puts it in "
+        "project 2: a Label Studio task belongs to one project (an export from another Label "
+        "Studio instance? keep each instance in its own warehouse (--db))\n"
+    )
+    assert snapshot(db) == before
+
+
+def test_an_annotation_id_stored_in_another_task_is_refused(tmp_path):
+    """Another instance's project 3 with other task ids but the same annotation ids: loading it
+    made `concord build` red (unique annotation_id). Refused, naming both tasks."""
+    db = tmp_path / "w.duckdb"
+    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    before = snapshot(db)
+    tasks = json.loads((BYOS / "export_snapshot.json").read_text(encoding="utf-8"))
+    for task in tasks:
+        task["id"] += 1000
+        task["project"] = 3
+    other = tmp_path / "other_instance.json"
+    other.write_text(json.dumps(tasks), encoding="utf-8")
+    done = run_concord("ingest", "export", str(other), db=db)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"concord: error: {other}, task 1001: annotation 2 is already stored in task 1 "
+        "(project 1): an annotation id belongs to one task (an export from another Label Studio "
+        "instance? keep each instance in its own warehouse (--db))\n"
+    )
+    assert snapshot(db) == before
+
+
+def test_as_project_id_onto_a_loaded_project_is_refused(tmp_path):
+    """`--as-project-id 1` for the NER project (3) when project 1 (BYOS) is loaded silently merged
+    the two into one project of 54 tasks under two labeling configs."""
+    db = tmp_path / "w.duckdb"
+    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    before = snapshot(db)
+    done = run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "1",
+                       db=db)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"concord: error: {NER / 'export_snapshot.json'}: project 1 already holds tasks of "
+        f"project 1 (from file:{(BYOS / 'export_snapshot.json').resolve()}); this file's tasks "
+        "are project 3: the two would merge into one, load it under an unused id "
+        "(--as-project-id N)\n"
+    )
+    assert snapshot(db) == before
+    # an unused id loads, and so does the same mapping again
+    assert run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "103",
+                       db=db).returncode == 0
+    done = run_concord("ingest", "export", str(NER / "export.json"), "--as-project-id", "103", db=db)
+    assert done.returncode == 0, done.stderr

@@ -39,3 +39,22 @@ def test_min_forms_stage_like_the_snapshot(export_name, built_warehouse, tmp_pat
         f"where task_id in (select task_id from {S}annotations where not is_cancelled) order by 1"
     )
     assert query(db, sql) == query(built_warehouse, sql)
+
+
+@pytest.mark.slow
+def test_snapshot_json_min_alone_builds_green_with_one_id_per_annotator(tmp_path):
+    """The snapshot JSON_MIN gives completed_by as an email only. Staging left annotator_id null
+    for every such annotation, so all annotators became one null annotator in the marts and
+    `dbt build` failed unique_combination on fct_annotator_pair_matrix and fct_anchoring_index."""
+    from ingest.configs import ingest_config
+    from ingest.exports import ingest_exports
+
+    db = tmp_path / "min.duckdb"
+    for folder, project_id in REAL_PROJECTS:
+        ingest_config(db, FIXTURES / folder / "labeling_config.xml", project_id)
+        ingest_exports(db, [FIXTURES / folder / "export_snapshot_min.json"], project_id=project_id)
+    build_warehouse(db, tmp_path / "target")  # the whole build, every test green
+    assert query(db, f"select count(*) from {S}annotations where annotator_id is null") == [(0,)]
+    assert query(
+        db, f"select count(distinct annotator_id), count(distinct annotator_email) from {S}annotations"
+    ) == query(db, f"select count(distinct annotator_email), count(distinct annotator_email) from {S}annotations")

@@ -4,6 +4,19 @@ annotations as (
     select * from {{ ref('base_label_studio__annotations_unnested') }}
 ),
 
+-- the user id of each email, from the annotations whose export expanded completed_by to
+-- {id, email, ...}: the snapshot JSON_MIN gives only {email}, resolved through it
+known_users as (
+    select
+        {{ concord.json_text('annotation.completed_by', '$.email') }} as email,
+        min({{ concord.json_bigint('annotation.completed_by', '$.id') }}) as user_id,
+    from annotations
+    where {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
+        and {{ concord.json_bigint('annotation.completed_by', '$.id') }} is not null
+        and {{ concord.json_text('annotation.completed_by', '$.email') }} is not null
+    group by 1
+),
+
 renamed as (
     select
         annotation.id as annotation_id,
@@ -18,7 +31,14 @@ renamed as (
                 or {{ concord.json_type('annotation.completed_by') }} = 'NULL'
                 then {{ var('concord_unknown_annotator_id') }}
             when {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
-                then {{ concord.json_bigint('annotation.completed_by', '$.id') }}
+                -- an email only (snapshot JSON_MIN): the id the warehouse knows for that email,
+                -- else a stable negative id derived from the email (Label Studio ids are >= 1,
+                -- the unknown annotator 0), so each annotator stays one annotator in the marts
+                then coalesce(
+                    {{ concord.json_bigint('annotation.completed_by', '$.id') }},
+                    known_users.user_id,
+                    {{ concord.email_user_id(concord.json_text('annotation.completed_by', '$.email')) }}
+                )
             else {{ concord.json_bigint('annotation.completed_by', '$') }}
         end as annotator_id,
         annotation.completed_by is null
@@ -45,6 +65,9 @@ renamed as (
         {{ concord.timestamp_from_text('annotation.updated_at') }} as updated_at,
         {{ concord.timestamp_from_text('annotation.draft_created_at') }} as draft_created_at,
     from annotations
+    left join known_users
+        on {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
+        and known_users.email = {{ concord.json_text('annotation.completed_by', '$.email') }}
 ),
 
 flagged as (
