@@ -28,6 +28,7 @@ import duckdb
 from ingest.erased import drop_erased_tasks
 from ingest.errors import ExportFormatError, IngestError
 from ingest.loading import (
+    MAX_DEPTH,
     PROGRESS_MIN_BYTES,
     LoadResult,
     Progress,
@@ -94,11 +95,6 @@ def _completed_by_ok_sql(expr: str) -> str:
         f"or json_type({expr}, '$.email') = 'VARCHAR'), false))"
     )
 
-# Deepest nesting accepted in a task (the task object is level 1; Label Studio's own structure
-# needs about 8). DuckDB parses any depth, but the Python that reads tasks (the key audit, the
-# diagnosis of a bad record, JSON_MIN / CSV regrouping) recurses, and a task nested thousands of
-# levels deep ended in a RecursionError traceback (issue #11).
-MAX_DEPTH = 100
 
 # JSON text that may hold what strict JSON forbids (NaN / Infinity tokens, a number that overflows
 # a double: 1e309) or nesting past MAX_DEPTH. DuckDB's reader accepts all of these silently (a NaN

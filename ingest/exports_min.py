@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from ingest.configs import ConfigTag, config_tags_for_project, parse_config
 from ingest.errors import ExportFormatError, IngestError
-from ingest.loading import LoadResult
+from ingest.loading import MAX_DEPTH, LoadResult
 
 META_KEYS = ("annotator", "annotation_id", "created_at", "updated_at", "lead_time")
 CSV_DATA_PREFIX = "_data_"
@@ -173,8 +173,6 @@ def _json_min_rows(
             try:
                 row = json.loads(text)
             except RecursionError:
-                from ingest.exports import MAX_DEPTH
-
                 raise ExportFormatError(
                     f"record {record_no}: nested deeper than {MAX_DEPTH} levels (the limit)",
                     file=shown,

@@ -23,6 +23,12 @@ Progress = Callable[[str], None]
 # files above this size get progress messages (stderr in the CLI)
 PROGRESS_MIN_BYTES = 20 * 1024 * 1024
 
+# Deepest nesting accepted in a task (the task object is level 1; Label Studio's own structure
+# needs about 8). DuckDB parses any depth, but the Python that reads tasks (the key audit, the
+# diagnosis of a bad record, JSON_MIN / CSV regrouping) recurses, and a task nested thousands of
+# levels deep ended in a RecursionError traceback (issue #11).
+MAX_DEPTH = 100
+
 
 @dataclass
 class LoadResult:
