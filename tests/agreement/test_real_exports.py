@@ -27,9 +27,12 @@ def control_row(db, task_id: int, control: str) -> dict:
 
 
 def pairs_by_annotators(db, task_id: int, control: str) -> dict[frozenset, float]:
+    """Annotator-vs-annotator pairs of a task; pairs with a ground-truth annotation (the admin's
+    on task 56) are the 'vs ground truth' comparison, not the panel's."""
     rows = query_dicts(db, """
         select annotator_id_a, annotator_id_b, agreement from marts.fct_pair_agreement
-        where task_id = ? and control_name = ?""", [task_id, control])
+        where task_id = ? and control_name = ?
+            and not is_ground_truth_a and not is_ground_truth_b""", [task_id, control])
     return {frozenset((r["annotator_id_a"], r["annotator_id_b"])): r["agreement"] for r in rows}
 
 
