@@ -6,12 +6,14 @@ and exit code 1, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import sys
 
 import click
 import duckdb
 
 from concord.commands import build_cmds, extract_cmds, ingest_cmds, ls_cmds, report_cmds
+from concord.options import recover_before
 from ingest.errors import ConcordError, locked_warehouse_message
 from ingest.loading import out_of_memory_message
 
@@ -62,9 +64,28 @@ def cli() -> None:
     """Concord: a DuckDB + dbt warehouse for human-vs-model evaluation data from Label Studio."""
 
 
+def _with_recovery(command: click.Command) -> click.Command:
+    """Every leaf command with `--db` first finishes what a killed command left (issue #12)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_recovery(sub)
+        return command
+    body = command.callback
+    if body is None or not any(p.name == "db" for p in command.params):
+        return command
+
+    @functools.wraps(body)
+    def recovered(*args, **kwargs):
+        recover_before(kwargs.get("db"))
+        return body(*args, **kwargs)
+
+    command.callback = recovered
+    return command
+
+
 for module in (ingest_cmds, build_cmds, extract_cmds, ls_cmds, report_cmds):
     for command in module.COMMANDS:
-        cli.add_command(command)
+        cli.add_command(_with_recovery(command))
 
 
 def main() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 
-def _recover(ctx: click.Context, param: click.Parameter, value):
+def recover_before(value) -> None:
     """Every command, of any kind, first finishes what a killed or crashed command left: the
     renames and compaction of a committed erasure, spill files in `<db>.tmp/`, temp extract
     files (concord/erasure/journal.py; issue #12 item 5). Nothing else is changed here: other
-    migrations are the writing commands' business (`migrate_before_writing`)."""
+    migrations are the writing commands' business (`migrate_before_writing`). Called by the CLI
+    before each command's body (concord/cli.py), never from the `--db` option's callback."""
     from concord.erasure.journal import recover
     from concord.paths import resolve_db
 
@@ -17,7 +18,6 @@ def _recover(ctx: click.Context, param: click.Parameter, value):
     if path.exists():
         for line in recover(path):
             click.echo(line, err=True)
-    return value
 
 
 db_option = click.option(
@@ -25,7 +25,6 @@ db_option = click.option(
     "db",
     type=click.Path(dir_okay=False),
     default=None,
-    callback=_recover,
     help="DuckDB warehouse file (default: $CONCORD_DB, then ./concord.duckdb).",
 )
 
