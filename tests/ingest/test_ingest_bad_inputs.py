@@ -145,13 +145,13 @@ EXPORT_CASES += [
     ("nested_too_deep_first_task.json", ", task 901: nested deeper than 100 levels (the limit)"),
     (
         "completed_by_string.json",
-        ", task 902: annotation 9002: 'completed_by' must be a user id, a user object or null, "
-        'got string "bob"',
+        (", task 902: annotation 9002: 'completed_by' must be a user id, a user object or null, "
+        'got string "bob"'),
     ),
     (
         "task_id_beyond_bigint.json",
-        ": record 2: task 'id' must be an integer, got integer beyond the 64-bit range "
-        "9223372036854775808",
+        (": record 2: task 'id' must be an integer, got integer beyond the 64-bit range "
+        "9223372036854775808"),
     ),
     (
         "annotation_id_beyond_bigint.json",
