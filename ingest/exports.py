@@ -55,7 +55,7 @@ from ingest.schema import (
     SHAPE_KEYS,
     transform_spec,
 )
-from ingest.warehouse import migrate
+from ingest.warehouse import migrate, scratch
 
 COMMAND = "export"
 
@@ -764,57 +764,82 @@ _OBJECT_TOO_LARGE = re.compile(
 DEFAULT_MAX_OBJECT = 16 * 1024 * 1024
 
 
-def _stage_json(
-    con: duckdb.DuckDBPyConnection, table: str, path: Path, shown: str, size: int
-) -> int:
-    """Stream the file's array elements into `table(record_no, task_json)`.
-
-    DuckDB's reader buffers about twice `maximum_object_size`: start at 16 MB and retry with a
-    larger limit only when one task is bigger (a 50 MB text field must load). Runs outside the
-    command's transaction, so a refused attempt can be retried. Returns the limit used.
-    """
+def _grow_object_limit(size: int, read, on_bad_json):
+    """Run `read(max_object)` from a 16 MB object limit, retrying with a larger one only when a
+    task is bigger (a 50 MB text field must load): DuckDB's reader buffers about twice
+    `maximum_object_size`, so a file-sized limit would ask for gigabytes of memory up front.
+    Returns (read's result, the limit used). Any other reader error goes to `on_bad_json`,
+    which returns the exception to raise; out-of-memory is raised as it is (the command's one
+    line names CONCORD_MEMORY_LIMIT)."""
     max_object = min(DEFAULT_MAX_OBJECT, size + 1)
     while True:
-        sql = (
-            f"create or replace temp table {table} as "
-            f"select * from {_json_source(path, max_object)}"
-        )
         try:
-            con.execute(sql)
-            return max_object
+            return read(max_object), max_object
         except duckdb.OutOfMemoryException:
-            raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
+            raise
         except duckdb.Error as err:
             too_large = _OBJECT_TOO_LARGE.search(str(err))
             if too_large and max_object < size + 1:
                 needed = int(too_large.group(1))
                 max_object = min(size + 1, max(max_object * 4, needed * 2))
                 continue
-            raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
+            raise on_bad_json(err) from None
+
+
+def _stage_json(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, shown: str, size: int
+) -> int:
+    """Stream the file's array elements into `table(record_no, task_json)`. Runs outside the
+    command's transaction, so a refused attempt can be retried. Returns the object limit used."""
+
+    def read(max_object: int) -> None:
+        con.execute(
+            f"create or replace temp table {table} as "
+            f"select * from {_json_source(path, max_object)}"
+        )
+
+    return _grow_object_limit(
+        size, read, lambda err: locate_json_error(path, shown, size) or _json_error(err, shown)
+    )[1]
 
 
 def _first_record(con: duckdb.DuckDBPyConnection, path: Path, shown: str, size: int):
     """The file's first array element (parsed), to tell JSON_MIN from JSON, and the object size
     limit that reading it needed."""
-    max_object = min(DEFAULT_MAX_OBJECT, size + 1)
-    while True:
-        try:
-            row = con.execute(
-                f"select task_json::varchar from {_json_source(path, max_object)} limit 1"
-            ).fetchone()
-            try:
-                return (json.loads(row[0]) if row else None), max_object
-            except RecursionError:
-                raise _too_deep(con, row[0], 1, shown) from None
-        except duckdb.OutOfMemoryException:
-            raise  # not a JSON problem: the command's one line names CONCORD_MEMORY_LIMIT
-        except duckdb.Error as err:
-            too_large = _OBJECT_TOO_LARGE.search(str(err))
-            if too_large and max_object < size + 1:
-                needed = int(too_large.group(1))
-                max_object = min(size + 1, max(max_object * 4, needed * 2))
-                continue
-            raise locate_json_error(path, shown, size) or _json_error(err, shown) from None
+
+    def read(max_object: int):
+        return con.execute(
+            f"select task_json::varchar from {_json_source(path, max_object)} limit 1"
+        ).fetchone()
+
+    row, max_object = _grow_object_limit(
+        size, read, lambda err: locate_json_error(path, shown, size) or _json_error(err, shown)
+    )
+    try:
+        return (json.loads(row[0]) if row else None), max_object
+    except RecursionError:
+        raise _too_deep(con, row[0], 1, shown) from None
+
+
+def count_tasks(path: Path) -> int:
+    """How many tasks a JSON export file holds, read in the bounded memory an ingest reads it in
+    (`concord ls pull` counts a snapshot before loading it)."""
+    path = Path(path)
+    shown = str(path)
+    size = path.stat().st_size
+    con = scratch()
+    try:
+
+        def read(max_object: int) -> int:
+            return int(
+                con.execute(f"select count(*) from {_json_source(path, max_object)}").fetchone()[0]
+            )
+
+        return _grow_object_limit(
+            size, read, lambda err: locate_json_error(path, shown, size) or _json_error(err, shown)
+        )[0]
+    finally:
+        con.close()
 
 
 def _stage_typed(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> bool:

@@ -31,7 +31,7 @@ from typing import Any
 
 from concord.labelstudio.client import Client
 from concord.labelstudio.errors import LabelStudioError
-from ingest.warehouse import connect, migrate, relation_exists, resolve_db, scratch
+from ingest.warehouse import connect, migrate, relation_exists, resolve_db
 
 log = logging.getLogger("concord.labelstudio")
 
@@ -173,20 +173,6 @@ def _download(client: Client, project_id: int, export_id: int, dest: Path) -> in
     return written
 
 
-def _count_tasks(path: Path) -> int:
-    con = scratch()
-    try:
-        return int(
-            con.execute(
-                "select count(*) from read_json(?, format = 'array', records = false, "
-                "maximum_object_size = 1073741824)",
-                [str(path)],
-            ).fetchone()[0]
-        )
-    finally:
-        con.close()
-
-
 def pull(
     client: Client,
     project_id: int,
@@ -203,7 +189,7 @@ def pull(
     The downloaded export file is deleted once loaded unless `keep_export`: the warehouse holds
     its content, and a copy outside it would escape erasure requests (GDPR Art. 17)."""
     from ingest.configs import ingest_config
-    from ingest.exports import check_project_source, ingest_exports
+    from ingest.exports import check_project_source, count_tasks, ingest_exports
 
     db_path = resolve_db(db)
     # the project id the warehouse keeps (--as-project-id maps it when the id is taken by
@@ -261,7 +247,7 @@ def pull(
     config_path = out / f"project_{project_id}_label_config.xml"
     config_path.write_text(project.label_config or "", encoding="utf-8")
     try:
-        n_tasks = _count_tasks(dest)
+        n_tasks = count_tasks(dest)
     except BaseException:
         dest.unlink(missing_ok=True)  # see below: no copy outside the warehouse
         raise

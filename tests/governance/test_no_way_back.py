@@ -168,14 +168,35 @@ class FakeClient:
         return fn()
 
 
-def test_ls_pull_skips_erased_tasks_and_deletes_its_export(erased_10, tmp_path):
+def _as_pulled_from_fake_server(db: Path) -> Path:
+    """Project 1 as if it had come from FakeClient's server: a pull from one server may not
+    overwrite a project loaded from another (issue #11), and an erasure is scoped by source."""
+    con = duckdb.connect(str(db))
+    con.execute(
+        "update raw_label_studio.loads set source = ? where project_id = 1", [FakeClient.url]
+    )
+    con.close()
+    return db
+
+
+@pytest.fixture
+def pulled_then_erased_10(warehouse: Path) -> Path:
+    db = _as_pulled_from_fake_server(warehouse)
+    out = run_concord("erase", "--task-id", "10", db=db)
+    assert out.returncode == 0, out.stderr
+    return db
+
+
+def test_ls_pull_skips_erased_tasks_and_deletes_its_export(pulled_then_erased_10, tmp_path):
+    db = pulled_then_erased_10
     # other bytes than the export the warehouse was built from (same bytes: skipped whole)
     payload = (BYOS / "export_snapshot.json").read_bytes() + b"\n"
     out_dir = tmp_path / "pulled"
-    result = pull(FakeClient(payload), 1, erased_10, out_dir=out_dir, full=True)
+    result = pull(FakeClient(payload), 1, db, out_dir=out_dir, full=True)
     notes = [n for load in result.loads for n in load.notes if "erased earlier" in n]
     assert notes == ["1 task(s) skipped: erased earlier (concord_meta.erasure_log): task ids 10"]
-    assert _rows(erased_10, "select count(*) from raw_label_studio.tasks where task_id = 10") == 0
+    assert _rows(db, "select count(*) from raw_label_studio.tasks where task_id = 10") == 0
+    assert _rows(db, "select count(*) from raw_label_studio.tasks where project_id = 1") > 0
     assert not any(p.name.endswith((".json", ".part")) for p in out_dir.iterdir())
 
 
@@ -187,7 +208,7 @@ def test_ls_pull_deletes_its_export_when_it_fails(warehouse, tmp_path, failure):
     out_dir = tmp_path / "pulled"
     client = FakeClient(payload, fail_download=failure == "download")
     with pytest.raises((ConcordError, ConnectionError, duckdb.Error)):
-        pull(client, 1, warehouse, out_dir=out_dir, full=True)
+        pull(client, 1, _as_pulled_from_fake_server(warehouse), out_dir=out_dir, full=True)
     assert [p.name for p in out_dir.iterdir() if not p.name.endswith(".xml")] == []
 
 
