@@ -228,8 +228,9 @@ def test_docs_static_site_with_exposures(built_warehouse, tmp_path):
 
 
 def test_confidence_intervals_shown_when_the_warehouse_has_them(built_warehouse, tmp_path):
-    """#14's bootstrap intervals (marts.fct_control_reliability_ci) appear in the report and the
-    demo headline when present; a made-up interval table stands in for it here."""
+    """#14's bootstrap intervals (marts.fct_control_reliability_ci, built by dbt here) appear in
+    the report and the demo headline; one row's bounds are set to marked values so the test
+    knows they came from that mart. Without the mart, no interval is claimed."""
     import duckdb
 
     from concord.report.headline import headline_lines
@@ -237,20 +238,36 @@ def test_confidence_intervals_shown_when_the_warehouse_has_them(built_warehouse,
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(built_warehouse, db)
     con = duckdb.connect(str(db))
-    con.execute("""
-        create table marts.fct_control_reliability_ci as
-        select 1::bigint as project_id, 'label' as control_name, 'alpha_nominal' as coefficient,
-            0.512::double as ci_lower, 0.846::double as ci_upper
-    """)
+    # a control whose headline alpha is the nominal one (a Rating's is alpha_interval)
+    project_id, control = con.execute(
+        "select ci.project_id, ci.control_name from marts.fct_control_reliability_ci as ci "
+        "join marts.fct_control_summary as summary using (project_id, control_name) "
+        "where ci.coefficient = 'alpha_nominal' and ci.ci_lower is not null "
+        "and summary.alpha_kind = 'nominal' order by 1, 2 limit 1"
+    ).fetchone()
+    con.execute(
+        "update marts.fct_control_reliability_ci set ci_lower = 0.512, ci_upper = 0.846 "
+        "where project_id = ? and control_name = ? and coefficient = 'alpha_nominal'",
+        [project_id, control],
+    )
     con.close()
     out = tmp_path / "ci.html"
     build_report(db, out)
     html = out.read_text()
     assert "alpha (nominal) [CI]" in html and "[0.512, 0.846]" in html
-    assert any("alpha" in line and "[CI 0.512, 0.846]" in line for line in headline_lines(db))
-    # and without it, no interval is claimed
-    build_report(built_warehouse, tmp_path / "plain.html")
+    assert any(
+        control in line and "alpha" in line and "[CI 0.512, 0.846]" in line
+        for line in headline_lines(db)
+    )
+    # and without the mart, no interval is claimed
+    plain = tmp_path / "plain.duckdb"
+    shutil.copy(built_warehouse, plain)
+    con = duckdb.connect(str(plain))
+    con.execute("drop table marts.fct_control_reliability_ci")
+    con.close()
+    build_report(plain, tmp_path / "plain.html")
     assert "[CI]" not in (tmp_path / "plain.html").read_text()
+    assert not any("[CI " in line for line in headline_lines(plain))
 
 
 def test_task_links_from_the_server_a_project_was_pulled_from(
