@@ -42,7 +42,7 @@ demo: install
 
 # the lint runs first: CI (.ci/run) runs exactly `make test`, as the README says
 test: install-test install-ls install-chromium lint
-	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q
+	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q --durations=25
 
 # ruff check runs in `make test`; ruff format --check and sqlfluff are not wired in yet
 lint: install-test
