@@ -1517,12 +1517,25 @@ def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> N
             list_transform(new_task.annotations, lambda a: a.id::varchar) as new_annotation_ids,
             list_transform(old_task.drafts, lambda d: d.id::varchar) as old_draft_ids,
             list_transform(new_task.drafts, lambda d: d.id::varchar) as new_draft_ids,
+            -- the stored versions as text: an element in both whose text differs was changed
+            list_transform(old_task.predictions, lambda p: p::varchar) as old_prediction_texts,
+            list_transform(old_task.annotations, lambda a: a::varchar) as old_annotation_texts,
+            list_transform(old_task.drafts, lambda d: d::varchar) as old_draft_texts,
         from pairs
         """
     )
     counts = con.execute(
         """
         select
+            coalesce(sum(len(list_filter(kept_task.predictions, lambda p:
+                list_contains(old_prediction_ids, {pred_id})
+                and not list_contains(old_prediction_texts, p::varchar)))), 0) as predictions_changed,
+            coalesce(sum(len(list_filter(kept_task.annotations, lambda a:
+                list_contains(old_annotation_ids, a.id::varchar)
+                and not list_contains(old_annotation_texts, a::varchar)))), 0) as annotations_changed,
+            coalesce(sum(len(list_filter(kept_task.drafts, lambda d:
+                list_contains(old_draft_ids, d.id::varchar)
+                and not list_contains(old_draft_texts, d::varchar)))), 0) as drafts_changed,
             coalesce(sum(len(list_filter(old_prediction_ids, lambda i: list_contains(new_prediction_ids, i)))), 0)
                 as predictions_in_both,
             coalesce(sum(len(list_filter(old_prediction_ids, lambda i: not list_contains(new_prediction_ids, i)))), 0)
@@ -1537,7 +1550,7 @@ def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> N
             coalesce(sum(case when new_draft_ids is not null then len(list_filter(old_draft_ids,
                 lambda i: not list_contains(new_draft_ids, i))) end), 0) as drafts_dropped,
         from _concord_known
-        """
+        """.replace("{pred_id}", _PRED_ID.format(p="p"))
     ).fetchone()
     kept = con.execute(
         f"""
@@ -1561,8 +1574,8 @@ def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> N
         """
     )
     con.execute("drop table _concord_known")
-    (preds_both, preds_dropped, anns_both, anns_dropped,
-     drafts_kept, drafts_replaced, drafts_dropped) = (int(v) for v in counts)  # fmt: skip
+    (preds_changed, anns_changed, drafts_changed, preds_both, preds_dropped, anns_both,
+     anns_dropped, drafts_kept, drafts_replaced, drafts_dropped) = (int(v) for v in counts)  # fmt: skip
     preds_kept, users_kept = (int(v) for v in kept)
     if not (preds_both or anns_both or preds_dropped or anns_dropped or drafts_kept
             or drafts_replaced or drafts_dropped):  # fmt: skip
@@ -1570,8 +1583,10 @@ def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> N
     result.notes.append(
         "kept from the warehouse (this export lacks them): "
         f"{preds_kept} prediction objects (ids only here), {users_kept} completed_by user objects, "
-        f"{drafts_kept} drafts; replaced by this export: {preds_both - preds_kept} predictions, "
-        f"{anns_both} annotations, {drafts_replaced} drafts; dropped (no longer in this export): "
+        f"{drafts_kept} drafts; changed by this export: {preds_changed} predictions, "
+        f"{anns_changed} annotations, {drafts_changed} drafts; unchanged: "
+        f"{preds_both - preds_changed} predictions, {anns_both - anns_changed} annotations, "
+        f"{drafts_replaced - drafts_changed} drafts; dropped (no longer in this export): "
         f"{preds_dropped} predictions, {anns_dropped} annotations, {drafts_dropped} drafts"
     )
 

@@ -33,9 +33,9 @@ def test_sync_reexport_keeps_prediction_and_user_objects(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1] == (
         "  kept from the warehouse (this export lacks them): 39 prediction objects (ids only "
-        "here), 63 completed_by user objects, 0 drafts; replaced by this export: 0 predictions, "
-        "63 annotations, 2 drafts; dropped (no longer in this export): 0 predictions, "
-        "0 annotations, 0 drafts"
+        "here), 63 completed_by user objects, 0 drafts; changed by this export: 0 predictions, "
+        "0 annotations, 0 drafts; unchanged: 39 predictions, 63 annotations, 2 drafts; "
+        "dropped (no longer in this export): 0 predictions, 0 annotations, 0 drafts"
     )
     assert "30 unchanged" in done.stdout.splitlines()[0]  # the sync form adds nothing new
     assert _objects(db) == (39, 63, 2)
@@ -56,11 +56,33 @@ def test_export_without_drafts_keeps_them_and_deletions_are_dropped(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1] == (
         "  kept from the warehouse (this export lacks them): 38 prediction objects (ids only "
-        "here), 62 completed_by user objects, 2 drafts; replaced by this export: 0 predictions, "
-        "62 annotations, 0 drafts; dropped (no longer in this export): 1 predictions, "
-        "1 annotations, 0 drafts"
+        "here), 62 completed_by user objects, 2 drafts; changed by this export: 0 predictions, "
+        "0 annotations, 0 drafts; unchanged: 38 predictions, 62 annotations, 0 drafts; "
+        "dropped (no longer in this export): 1 predictions, 1 annotations, 0 drafts"
     )
     assert _objects(db) == (38, 62, 2)
+
+
+def test_an_edited_reexport_counts_what_changed_apart_from_what_did_not(tmp_path):
+    """One annotation edited and one prediction re-scored in Label Studio: the note counts those
+    two as changed and every other element as unchanged (it once called all 63 'replaced')."""
+    db = tmp_path / "w.duckdb"
+    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    tasks = json.loads((BYOS / "export_snapshot.json").read_text(encoding="utf-8"))
+    first = tasks[0]
+    first["annotations"][0]["result"][1]["value"]["rating"] = 1
+    first["predictions"][0]["score"] = 0.1234
+    edited = tmp_path / "export_edited.json"
+    edited.write_text(json.dumps(tasks), encoding="utf-8")
+    done = run_concord("ingest", "export", str(edited), db=db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1] == (
+        "  kept from the warehouse (this export lacks them): 0 prediction objects (ids only "
+        "here), 0 completed_by user objects, 0 drafts; changed by this export: 1 predictions, "
+        "1 annotations, 0 drafts; unchanged: 38 predictions, 62 annotations, 2 drafts; "
+        "dropped (no longer in this export): 0 predictions, 0 annotations, 0 drafts"
+    )
+    assert "1 replaced" in done.stdout.splitlines()[0] and "29 unchanged" in done.stdout.splitlines()[0]
 
 
 def test_loads_record_their_source(tmp_path):
