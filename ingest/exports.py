@@ -462,6 +462,8 @@ def ingest_exports(
                 )
                 prepared[-1].result.source = source or f"file:{path.resolve()}"
                 prepared[-1].as_project_id = as_project_id
+                if prepared[-1].result.skipped:
+                    _check_reloaded_source(con, prepared[-1].result, prepared[-1].shown)
             with transaction(con):
                 con.execute(
                     "create or replace temp table _concord_seen (task_id bigint, project_id bigint)"
@@ -1204,6 +1206,26 @@ def check_project_source(con_or_db, project_id: int, source: str, shown: str | N
         raise ExportFormatError(
             f"project {project_id} was loaded from {other[0]}; this load comes from "
             f"{source}: load it under another project id (--as-project-id N)",
+            file=shown,
+        )
+
+
+def _check_reloaded_source(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: str) -> None:
+    """Bytes loaded before are skipped; but the same bytes named as coming from another source
+    (--source) are a mistake about where the data came from, not a no-op: refused, naming both."""
+    if not result.file_sha256:
+        return
+    source = result.source or ""
+    other = con.execute(
+        "select load_id, coalesce(source, 'file:(unknown)') from raw_label_studio.loads "
+        "where file_sha256 = ? and command = ? "
+        f"and not {_SAME_SOURCE.format(other='source')} order by loaded_at limit 1",
+        [result.file_sha256, COMMAND, source, source],
+    ).fetchone()
+    if other is not None:
+        raise ExportFormatError(
+            f"these bytes were loaded from {other[1]} ({other[0]}); this load says they come "
+            f"from {source}: one export has one source",
             file=shown,
         )
 

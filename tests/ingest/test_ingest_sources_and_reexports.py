@@ -234,3 +234,23 @@ def test_as_project_id_onto_a_loaded_project_is_refused(tmp_path):
                        db=db).returncode == 0
     done = run_concord("ingest", "export", str(NER / "export.json"), "--as-project-id", "103", db=db)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_same_bytes_from_another_source_are_refused_not_skipped(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER,
+                       db=db).returncode == 0
+    before = snapshot(db)
+    again = run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER,
+                        db=db)
+    assert again.returncode == 0 and "nothing to do" in again.stdout  # same source: a no-op
+    other = "http://10.0.0.9:8080"
+    done = run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--source", other,
+                       db=db)
+    assert done.returncode == 1
+    load_id = rows(db, "select load_id from raw_label_studio.loads")[0][0]
+    assert done.stderr == (
+        f"concord: error: {NER / 'export_snapshot.json'}: these bytes were loaded from {SERVER} "
+        f"({load_id}); this load says they come from {other}: one export has one source\n"
+    )
+    assert snapshot(db) == before
