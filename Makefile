@@ -44,9 +44,11 @@ demo: install
 test: install-test install-ls install-chromium lint
 	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q --durations=25
 
-# ruff check runs in `make test`; ruff format --check and sqlfluff are not wired in yet
+# `make test` runs the lint first: ruff's rules and its formatter (sqlfluff is not wired in yet)
+PY_SOURCES := concord ingest tests scripts setup.py
 lint: install-test
-	$(BIN)/ruff check concord ingest tests scripts setup.py
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 
 clean:
 	rm -rf target logs concord.duckdb concord.duckdb.wal report.html

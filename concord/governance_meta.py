@@ -62,4 +62,3 @@ def shingle_hashes(salt: bytes, text: str) -> list[str]:
 def sampled_shingles(salt: bytes, text: str) -> list[str]:
     """The SHINGLES_KEPT smallest shingle hashes (a bottom-k sample: same text, same sample)."""
     return sorted(set(shingle_hashes(salt, text)))[:SHINGLES_KEPT]
-

@@ -307,12 +307,9 @@ def _any(items: str, condition: str, var: str) -> str:
     return f"coalesce(list_bool_or(list_transform({items}, lambda {var}: {condition})), false)"
 
 
-_RESULTS_SUSPECT = (
-    "lambda r: "
-    + " or ".join(
-        [_suspect_json("r.value"), _suspect_json("r.meta"), _not_finite("r.score")]
-        + [_not_finite(f"r.{k}") for k in ("original_width", "original_height", "image_rotation")]
-    )
+_RESULTS_SUSPECT = "lambda r: " + " or ".join(
+    [_suspect_json("r.value"), _suspect_json("r.meta"), _not_finite("r.score")]
+    + [_not_finite(f"r.{k}") for k in ("original_width", "original_height", "image_rotation")]
 )
 # the JSON values and doubles of the typed task that can hold a non-finite number or deep nesting
 _TYPED_SUSPECT = " or ".join(
@@ -1244,7 +1241,7 @@ def _check_source(con: duckdb.DuckDBPyConnection, result: LoadResult, shown: str
             on checked.task_id = stored.task_id
         inner join raw_label_studio.loads as loads
             on stored.load_id = loads.load_id
-        where not {_SAME_SOURCE.format(other='loads.source')}
+        where not {_SAME_SOURCE.format(other="loads.source")}
         order by checked.record_no
         limit 1
         """,
@@ -1495,16 +1492,16 @@ _IS_OBJECT = "coalesce(json_type({x}) = 'OBJECT', false)"
 
 # the stored version's prediction object with the id the new export wrote as a bare id
 _KEPT_PREDICTIONS = f"""list_transform(new_task.predictions, lambda p: case
-    when {_IS_OBJECT.format(x='p')} then p
+    when {_IS_OBJECT.format(x="p")} then p
     else coalesce(list_filter(old_task.predictions, lambda q:
-        {_IS_OBJECT.format(x='q')} and (q ->> '$.id') = p::varchar)[1], p)
+        {_IS_OBJECT.format(x="q")} and (q ->> '$.id') = p::varchar)[1], p)
     end)"""
 # the stored `completed_by` object of the user the new export wrote as a bare id
 _KEPT_ANNOTATIONS = f"""list_transform(new_task.annotations, lambda a: case
-    when a.completed_by is null or {_IS_OBJECT.format(x='a.completed_by')} then a
+    when a.completed_by is null or {_IS_OBJECT.format(x="a.completed_by")} then a
     else struct_update(a, completed_by := coalesce(list_filter(
         list_transform(old_task.annotations, lambda o: o.completed_by), lambda c:
-        {_IS_OBJECT.format(x='c')} and (c ->> '$.id') = a.completed_by::varchar)[1],
+        {_IS_OBJECT.format(x="c")} and (c ->> '$.id') = a.completed_by::varchar)[1],
         a.completed_by))
     end)"""
 
@@ -1533,8 +1530,8 @@ def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> N
                 annotations := {_KEPT_ANNOTATIONS},
                 drafts := coalesce(new_task.drafts, old_task.drafts)
             ) as kept_task,
-            list_transform(old_task.predictions, lambda p: {_PRED_ID.format(p='p')}) as old_prediction_ids,
-            list_transform(new_task.predictions, lambda p: {_PRED_ID.format(p='p')}) as new_prediction_ids,
+            list_transform(old_task.predictions, lambda p: {_PRED_ID.format(p="p")}) as old_prediction_ids,
+            list_transform(new_task.predictions, lambda p: {_PRED_ID.format(p="p")}) as new_prediction_ids,
             list_transform(old_task.annotations, lambda a: a.id::varchar) as old_annotation_ids,
             list_transform(new_task.annotations, lambda a: a.id::varchar) as new_annotation_ids,
             list_transform(old_task.drafts, lambda d: d.id::varchar) as old_draft_ids,
@@ -1578,10 +1575,10 @@ def _keep_what_is_known(con: duckdb.DuckDBPyConnection, result: LoadResult) -> N
         f"""
         select
             coalesce(sum(len(list_filter(list_zip(checked.task.predictions, known.kept_task.predictions),
-                lambda z: not {_IS_OBJECT.format(x='z[1]')} and {_IS_OBJECT.format(x='z[2]')}))), 0),
+                lambda z: not {_IS_OBJECT.format(x="z[1]")} and {_IS_OBJECT.format(x="z[2]")}))), 0),
             coalesce(sum(len(list_filter(list_zip(checked.task.annotations, known.kept_task.annotations),
-                lambda z: not coalesce({_IS_OBJECT.format(x='z[1].completed_by')}, false)
-                    and {_IS_OBJECT.format(x='z[2].completed_by')}))), 0),
+                lambda z: not coalesce({_IS_OBJECT.format(x="z[1].completed_by")}, false)
+                    and {_IS_OBJECT.format(x="z[2].completed_by")}))), 0),
         from _concord_checked as checked
         inner join _concord_known as known
             on checked.task_id = known.task_id
@@ -1681,7 +1678,11 @@ def _kind(value) -> str:
 
 def _is_int(value) -> bool:
     """An integer the warehouse can store (a BIGINT), as the SQL checks require."""
-    return isinstance(value, int) and not isinstance(value, bool) and _BIGINT_MIN <= value <= _BIGINT_MAX
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and _BIGINT_MIN <= value <= _BIGINT_MAX
+    )
 
 
 def _completed_by_ok(value) -> bool:
@@ -1689,7 +1690,9 @@ def _completed_by_ok(value) -> bool:
     or an email (the snapshot JSON_MIN): staging derives the annotator from these only."""
     if value is None or _is_int(value):
         return True
-    return isinstance(value, dict) and (_is_int(value.get("id")) or isinstance(value.get("email"), str))
+    return isinstance(value, dict) and (
+        _is_int(value.get("id")) or isinstance(value.get("email"), str)
+    )
 
 
 def _check_results(items, where: str, shown: str, task_id) -> None:

@@ -463,7 +463,9 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 run_dir / "agreement.log",
             )
             agreement_ok = record(
-                "agreement marts", m, "dbt build --select +marts.agreement --exclude staging + intervals"
+                "agreement marts",
+                m,
+                "dbt build --select +marts.agreement --exclude staging + intervals",
             )
             if agreement_ok and (REPO / "models" / "intermediate" / "reliability").is_dir():
                 m = measure(

@@ -47,7 +47,9 @@ def query(db: str | os.PathLike[str], sql: str, params: list[Any] | None = None)
         con.close()
 
 
-def query_dicts(db: str | os.PathLike[str], sql: str, params: list[Any] | None = None) -> list[dict]:
+def query_dicts(
+    db: str | os.PathLike[str], sql: str, params: list[Any] | None = None
+) -> list[dict]:
     """Like `query`, rows as {column: value} dicts (the one query_dicts of the suite)."""
     con = _open_to_read(db)
     try:

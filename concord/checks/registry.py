@@ -78,7 +78,9 @@ def _q(column: str) -> str:
     return '"' + column.replace('"', '""') + '"'
 
 
-def unique(relation: str, column: str, *, name: str | None = None, description: str | None = None) -> Check:
+def unique(
+    relation: str, column: str, *, name: str | None = None, description: str | None = None
+) -> Check:
     """No two rows share `column` (nulls are ignored: pair with not_null)."""
     c = _q(column)
     return Check(
@@ -94,7 +96,9 @@ def unique(relation: str, column: str, *, name: str | None = None, description: 
     )
 
 
-def not_null(relation: str, column: str, *, name: str | None = None, description: str | None = None) -> Check:
+def not_null(
+    relation: str, column: str, *, name: str | None = None, description: str | None = None
+) -> Check:
     """Every row has `column`."""
     return Check(
         relation=relation,
@@ -175,7 +179,9 @@ def resolve_ranges(checks: list[Check], vars_range) -> list[Check]:
             continue
         column = check.name.removesuffix("_in_range")
         description = (
-            f"{column} within {list(declared)} (var {check.range_var})" if check.description else None
+            f"{column} within {list(declared)} (var {check.range_var})"
+            if check.description
+            else None
         )
         out.append(between(check.relation, column, *declared, description=description))
     return out
@@ -193,7 +199,9 @@ def no_rows(relation: str, name: str, description: str, unexpected_rows_sql: str
     )
 
 
-def finite(relation: str, column: str, *, name: str | None = None, description: str | None = None) -> Check:
+def finite(
+    relation: str, column: str, *, name: str | None = None, description: str | None = None
+) -> Check:
     """Every non-null value of the numeric `column` is finite (no NaN, inf, -inf)."""
     c = _q(column)
     return no_rows(

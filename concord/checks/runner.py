@@ -54,9 +54,7 @@ def _relation_exists(connection: Any, relation: str) -> bool:
     from ingest.warehouse import RELATION_EXISTS_SQL
 
     schema, _, name = relation.partition(".")
-    row = connection.execute(
-        text(RELATION_EXISTS_SQL), {"schema": schema, "name": name}
-    ).fetchone()
+    row = connection.execute(text(RELATION_EXISTS_SQL), {"schema": schema, "name": name}).fetchone()
     return bool(row[0])
 
 
@@ -118,7 +116,11 @@ def run_checks(
             if not _relation_exists(connection, relation):
                 for check in group:
                     results.append(
-                        CheckResult(check, "error", message=f"{relation} does not exist: run `concord build` first")
+                        CheckResult(
+                            check,
+                            "error",
+                            message=f"{relation} does not exist: run `concord build` first",
+                        )
                     )
                 continue
             asset = datasource.add_query_asset(name=relation, query=f"select * from {relation}")
@@ -126,7 +128,9 @@ def run_checks(
             suite = gx.ExpectationSuite(name=relation)
             for check in group:
                 suite.add_expectation(
-                    getattr(gxe, check.expectation)(**check.kwargs, meta={"concord_check": check.check_id})
+                    getattr(gxe, check.expectation)(
+                        **check.kwargs, meta={"concord_check": check.check_id}
+                    )
                 )
             validation = batch.validate(suite, result_format="SUMMARY")
             # GX does not keep the suite's order in its results: match them by our id
@@ -169,7 +173,9 @@ def _to_result(connection: Any, check: Check, outcome: Any) -> CheckResult:
     if outcome.success:
         return CheckResult(check, "pass", unexpected_count=count)
     columns, rows = _sample(connection, check) if check.sample_sql else ([], [])
-    return CheckResult(check, "fail", unexpected_count=count, sample_columns=columns, sample_rows=rows)
+    return CheckResult(
+        check, "fail", unexpected_count=count, sample_columns=columns, sample_rows=rows
+    )
 
 
 def _cell(value: Any, width: int = 40) -> str:
@@ -190,10 +196,16 @@ def format_report(report: CheckReport, *, verbose: bool = False) -> list[str]:
         if result.status == "error":
             lines.append(f"ERROR {check.check_id}: {check.description}: {result.message}")
             continue
-        count = "" if result.unexpected_count is None else f" ({result.unexpected_count} unexpected)"
+        count = (
+            "" if result.unexpected_count is None else f" ({result.unexpected_count} unexpected)"
+        )
         lines.append(f"FAIL  {check.check_id}: {check.description}{count}")
         columns = result.sample_columns
-        shown = [i for i, c in enumerate(columns) if not c.endswith("_json")] if len(columns) > 8 else list(range(len(columns)))
+        shown = (
+            [i for i, c in enumerate(columns) if not c.endswith("_json")]
+            if len(columns) > 8
+            else list(range(len(columns)))
+        )
         shown = shown[:10]
         if result.sample_rows:
             lines.append("      " + " | ".join(columns[i] for i in shown))

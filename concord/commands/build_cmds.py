@@ -15,10 +15,19 @@ from concord.paths import DEMO_DATA_DIR, resolve_db
 DEMO_LABEL_STUDIO = DEMO_DATA_DIR / "label_studio"
 DEMO_EXPORTS = (
     # (export, labeling config, Label Studio project id)
-    (DEMO_LABEL_STUDIO / "byos_text" / "export_snapshot.json", DEMO_LABEL_STUDIO / "byos_text" / "labeling_config.xml", 1),
-    (DEMO_LABEL_STUDIO / "ner_spans" / "export_snapshot.json", DEMO_LABEL_STUDIO / "ner_spans" / "labeling_config.xml", 3),
+    (
+        DEMO_LABEL_STUDIO / "byos_text" / "export_snapshot.json",
+        DEMO_LABEL_STUDIO / "byos_text" / "labeling_config.xml",
+        1,
+    ),
+    (
+        DEMO_LABEL_STUDIO / "ner_spans" / "export_snapshot.json",
+        DEMO_LABEL_STUDIO / "ner_spans" / "labeling_config.xml",
+        3,
+    ),
 )
 DEMO_SCORES = DEMO_DATA_DIR / "scores"
+
 
 @click.command(
     "build",
@@ -56,7 +65,9 @@ def _run_checks(db_path: Path, *, verbose: bool = False, layers: list[str] | Non
     from ingest.errors import ConcordError
 
     if not db_path.exists():
-        raise ConcordError(f"{db_path}: no warehouse here: run `concord ingest` and `concord build` first")
+        raise ConcordError(
+            f"{db_path}: no warehouse here: run `concord ingest` and `concord build` first"
+        )
     report = run_checks(db_path, layers=layers)
     for line in format_report(report, verbose=verbose):
         click.echo(line)
@@ -141,7 +152,9 @@ def demo_cmd(db, report_path: str | None) -> None:
     report = _run_checks(db_path)
     from concord.report import build_report
 
-    html = build_report(db_path, Path(report_path) if report_path else db_path.with_name("report.html"))
+    html = build_report(
+        db_path, Path(report_path) if report_path else db_path.with_name("report.html")
+    )
     _print_summary(db_path, html.path)
     if not report.ok:
         sys.exit(1)
@@ -177,11 +190,13 @@ def _print_summary(db_path: Path, report_path: Path) -> None:
     for line in headline_lines(db_path):
         click.echo(line)
     click.echo("")
-    click.echo("Try a query on a mart (reliability, human ceiling and model side by side, per control):")
+    click.echo(
+        "Try a query on a mart (reliability, human ceiling and model side by side, per control):"
+    )
     click.echo(f"  {MART_QUERY};")
     click.echo("from Python:")
     click.echo(
-        f"  {Path(sys.executable)} -c \"import duckdb; "
+        f'  {Path(sys.executable)} -c "import duckdb; '
         f"print(duckdb.connect('{db_path}', read_only=True).sql('{MART_QUERY}'))\""
     )
     click.echo("")

@@ -132,7 +132,9 @@ def _parse_min_agreement(
     "categorical control. Default: dbt var concord_extract_min_posterior.",
 )
 @db_option
-def extract_cmd(out, fmt, min_agreement, controls, min_annotations, split, label, min_posterior, db) -> None:
+def extract_cmd(
+    out, fmt, min_agreement, controls, min_annotations, split, label, min_posterior, db
+) -> None:
     """Write an agreement-gated training set (train/validation/test files + manifest.json)."""
     from dataclasses import replace
 

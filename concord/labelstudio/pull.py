@@ -46,6 +46,7 @@ SERIALIZATION_OPTIONS = {
 # a task twice is harmless (replacement semantics), missing one is not
 OVERLAP = dt.timedelta(seconds=5)
 
+
 @dataclass
 class PullResult:
     project_id: int

@@ -45,7 +45,9 @@ def create_staging(con: duckdb.DuckDBPyConnection) -> None:
     staging_contract.create_staging(con, STAGING_TABLES)
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]
+) -> None:
     """Insert dict rows into staging.<table> (by column name; missing columns stay null, dicts
     become JSON). Goes through one Arrow table: row-by-row inserts are far too slow here."""
     import pyarrow as pa
@@ -59,7 +61,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mappi
         values = [row.get(column) for row in rows]
         values = [json.dumps(v) if isinstance(v, dict) else v for v in values]
         if any(isinstance(v, float) for v in values):
-            values = [float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values]
+            values = [
+                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
+            ]
         data[column] = values
     arrow_rows = pa.table(data)  # noqa: F841 - scanned by name below
     con.execute(f"insert into staging.{table} by name select * from arrow_rows")
@@ -76,8 +80,14 @@ class Builder:
     def control(self, project_id: int, name: str, control_type: str, **attrs: Any) -> None:
         self._controls.add((project_id, name))
         self.rows["stg_label_studio__controls"].append(
-            {"project_id": project_id, "control_name": name, "control_type": control_type,
-             "is_multiple": False, "is_inferred": False, **attrs}
+            {
+                "project_id": project_id,
+                "control_name": name,
+                "control_type": control_type,
+                "is_multiple": False,
+                "is_inferred": False,
+                **attrs,
+            }
         )
 
     def task(self, project_id: int, task_id: int | None = None, **attrs: Any) -> int:
@@ -101,32 +111,60 @@ class Builder:
         annotation_id = annotation_id if annotation_id is not None else next(self._ids)
         results = list(results)
         self.rows["stg_label_studio__annotations"].append(
-            {"annotation_id": annotation_id, "task_id": task_id, "project_id": project_id,
-             "annotator_id": annotator_id, "is_cancelled": is_cancelled,
-             "is_ground_truth": False, "n_results": len(results), **attrs}
+            {
+                "annotation_id": annotation_id,
+                "task_id": task_id,
+                "project_id": project_id,
+                "annotator_id": annotator_id,
+                "is_cancelled": is_cancelled,
+                "is_ground_truth": False,
+                "n_results": len(results),
+                **attrs,
+            }
         )
         if not is_cancelled:  # staging keeps results of submitted annotations only
             for index, result in enumerate(results):
                 self.rows["stg_label_studio__annotation_results"].append(
-                    {"annotation_result_id": f"{annotation_id}-{index}", "annotation_id": annotation_id,
-                     "task_id": task_id, "project_id": project_id, "result_index": index, **result}
+                    {
+                        "annotation_result_id": f"{annotation_id}-{index}",
+                        "annotation_id": annotation_id,
+                        "task_id": task_id,
+                        "project_id": project_id,
+                        "result_index": index,
+                        **result,
+                    }
                 )
         return annotation_id
 
     def prediction(
-        self, project_id: int, task_id: int, model_version: str, results: Iterable[Mapping[str, Any]] = ()
+        self,
+        project_id: int,
+        task_id: int,
+        model_version: str,
+        results: Iterable[Mapping[str, Any]] = (),
     ) -> int:
         prediction_id = next(self._ids)
         results = list(results)
         self.rows["stg_label_studio__predictions"].append(
-            {"prediction_id": prediction_id, "task_id": task_id, "project_id": project_id,
-             "model_version": model_version, "n_results": len(results)}
+            {
+                "prediction_id": prediction_id,
+                "task_id": task_id,
+                "project_id": project_id,
+                "model_version": model_version,
+                "n_results": len(results),
+            }
         )
         for index, result in enumerate(results):
             self.rows["stg_label_studio__prediction_results"].append(
-                {"prediction_result_id": f"{prediction_id}-{index}", "prediction_id": prediction_id,
-                 "task_id": task_id, "project_id": project_id, "model_version": model_version,
-                 "result_index": index, **result}
+                {
+                    "prediction_result_id": f"{prediction_id}-{index}",
+                    "prediction_id": prediction_id,
+                    "task_id": task_id,
+                    "project_id": project_id,
+                    "model_version": model_version,
+                    "result_index": index,
+                    **result,
+                }
             )
         return prediction_id
 
@@ -158,21 +196,47 @@ def textarea(name: str, *lines: str) -> dict[str, Any]:
 
 
 def span(name: str, start: int, end: int, *labels: str) -> dict[str, Any]:
-    return {"control_name": name, "result_type": "labels", "span_start": start, "span_end": end,
-            "region_labels": list(labels)}
+    return {
+        "control_name": name,
+        "result_type": "labels",
+        "span_start": start,
+        "span_end": end,
+        "region_labels": list(labels),
+    }
 
 
-def box(name: str, x: float, y: float, w: float, h: float, *labels: str, rotation: float = 0.0,
-        image: tuple[int, int] | None = None) -> dict[str, Any]:
-    row = {"control_name": name, "result_type": "rectanglelabels", "rect_x": x, "rect_y": y,
-           "rect_width": w, "rect_height": h, "rect_rotation": rotation, "region_labels": list(labels)}
+def box(
+    name: str,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    *labels: str,
+    rotation: float = 0.0,
+    image: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    row = {
+        "control_name": name,
+        "result_type": "rectanglelabels",
+        "rect_x": x,
+        "rect_y": y,
+        "rect_width": w,
+        "rect_height": h,
+        "rect_rotation": rotation,
+        "region_labels": list(labels),
+    }
     if image:
         row["original_width"], row["original_height"] = image
     return row
 
 
 def pairwise(name: str, selected: str) -> dict[str, Any]:
-    return {"control_name": name, "to_name": name, "result_type": "pairwise", "pairwise_selected": selected}
+    return {
+        "control_name": name,
+        "to_name": name,
+        "result_type": "pairwise",
+        "pairwise_selected": selected,
+    }
 
 
 def ranker(name: str, *order: str) -> dict[str, Any]:
@@ -180,11 +244,20 @@ def ranker(name: str, *order: str) -> dict[str, Any]:
 
 
 def taxonomy(name: str, *paths: list[str]) -> dict[str, Any]:
-    return {"control_name": name, "result_type": "taxonomy", "taxonomy_paths": [list(p) for p in paths]}
+    return {
+        "control_name": name,
+        "result_type": "taxonomy",
+        "taxonomy_paths": [list(p) for p in paths],
+    }
 
 
-def run_agreement(db: Path, target_path: Path, *, dbt_vars: Mapping[str, Any] | None = None,
-                  command: str = "build") -> None:
+def run_agreement(
+    db: Path,
+    target_path: Path,
+    *,
+    dbt_vars: Mapping[str, Any] | None = None,
+    command: str = "build",
+) -> None:
     """Seed control_metric_settings and build every agreement model (and its tests) on `db`."""
     from concord.dbt import run_dbt
 

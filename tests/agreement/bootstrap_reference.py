@@ -56,7 +56,9 @@ def _alpha(values_by_unit: list[list[float]], level: str) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def _gwet(values_by_unit: list[list], numbers: bool) -> tuple[float | None, float | None, float | None]:
+def _gwet(
+    values_by_unit: list[list], numbers: bool
+) -> tuple[float | None, float | None, float | None]:
     """(percent agreement, AC1, AC2) as irrCAC gwet.ac1.raw: pa over units with r_u >= 2,
     pi_k over units with r_u >= 1, q = categories observed."""
     units = [v for v in values_by_unit if v]
@@ -80,7 +82,8 @@ def _gwet(values_by_unit: list[list], numbers: bool) -> tuple[float | None, floa
             r = len(v)
             counts = {c: v.count(c) for c in set(v)}
             total += sum(
-                n_k * (sum(weights[(k, l)] * n_l for l, n_l in counts.items()) - 1) for k, n_k in counts.items()
+                n_k * (sum(weights[(k, l)] * n_l for l, n_l in counts.items()) - 1)
+                for k, n_k in counts.items()
             ) / (r * (r - 1))
         return total / len(pairable)
 
@@ -116,13 +119,17 @@ def _cohen(pairs: list[tuple]) -> float | None:
     first, second = zip(*pairs)
     if len(set(first) | set(second)) == 1:
         return None  # p_e = 1: one and the same value on both sides
-    chance = sum(first.count(c) * second.count(c) for c in set(first) | set(second)) / len(pairs) ** 2
+    chance = (
+        sum(first.count(c) * second.count(c) for c in set(first) | set(second)) / len(pairs) ** 2
+    )
     if chance >= 1:
         return None
     return float(cohen_kappa_score(list(first), list(second)))
 
 
-def coefficients(units: list[dict], annotators: list, numbers: bool, metric) -> dict[str, float | None]:
+def coefficients(
+    units: list[dict], annotators: list, numbers: bool, metric
+) -> dict[str, float | None]:
     """Every coefficient on `units` (each {annotator: value or None (answered nothing)},
     repeated as often as it is resampled). `annotators`: the control's annotators on the data
     (design fact held fixed: Cohen only when there are exactly two). `metric(a, b)`: pair score."""

@@ -47,7 +47,10 @@ def _population(p: list[float], accuracy: float) -> dict[str, float]:
         return accuracy * (x == s) + (1 - accuracy) / 5
 
     within = sum(
-        0.2 * rating_given(x, s) * rating_given(y, s) * (x - y) ** 2 for s in ratings for x in ratings for y in ratings
+        0.2 * rating_given(x, s) * rating_given(y, s) * (x - y) ** 2
+        for s in ratings
+        for x in ratings
+        for y in ratings
     )
     marginal = [sum(0.2 * rating_given(x, s) for s in ratings) for x in ratings]
     between = sum(marginal[i] * marginal[j] * (i - j) ** 2 for i in range(5) for j in range(5))
@@ -83,7 +86,12 @@ def simulated(tmp_path_factory: pytest.TempPathFactory):
                     continue
                 c = t if rng.random() < accuracy else rng.randrange(k)
                 x = s if rng.random() < accuracy else rng.randint(1, 5)
-                builder.annotation(project_id, task_id, 100 + annotator, [choices("cat", f"c{c}"), rating("score", x)])
+                builder.annotation(
+                    project_id,
+                    task_id,
+                    100 + annotator,
+                    [choices("cat", f"c{c}"), rating("score", x)],
+                )
     root = tmp_path_factory.mktemp("coverage")
     db = root / "coverage.duckdb"
     builder.write(db)
@@ -130,6 +138,8 @@ def test_coverage_of_the_95_percent_intervals(simulated, key) -> None:
     truths, rows = simulated
     assert set(next(iter(truths.values()))) >= {key}
     covered, given, share = _coverage(truths, rows, key)
-    print(f"\ncoverage of 95% intervals, {N_PROJECTS} projects: {key}: {covered}/{given} = {share:.3f}")
+    print(
+        f"\ncoverage of 95% intervals, {N_PROJECTS} projects: {key}: {covered}/{given} = {share:.3f}"
+    )
     assert given >= 0.9 * N_PROJECTS, (key, given)
     assert TOLERANCE[0] <= share <= TOLERANCE[1], (key, covered, given, share)

@@ -27,10 +27,21 @@ REPLICATES = 120
 SEED = 14
 TOLERANCE = 1e-9
 COEFFICIENTS = [
-    "percent_agreement", "alpha_nominal", "alpha_ordinal", "alpha_interval", "gwet_ac1", "gwet_ac2",
-    "fleiss_kappa", "cohen_kappa", "mean_pairwise_agreement",
+    "percent_agreement",
+    "alpha_nominal",
+    "alpha_ordinal",
+    "alpha_interval",
+    "gwet_ac1",
+    "gwet_ac2",
+    "fleiss_kappa",
+    "cohen_kappa",
+    "mean_pairwise_agreement",
 ]
-VARS = {"concord_bootstrap_replicates": REPLICATES, "concord_bootstrap_seed": SEED, "concord_bootstrap_min_units": 5}
+VARS = {
+    "concord_bootstrap_replicates": REPLICATES,
+    "concord_bootstrap_seed": SEED,
+    "concord_bootstrap_min_units": 5,
+}
 
 
 def _shape(index: int) -> str:
@@ -147,12 +158,18 @@ def test_point_estimates_match_reference(warehouse, reference) -> None:
     """Replicate 0 of the reference (every weight 1) is the data: it equals the mart, so the
     reference and the SQL compute the same quantities before any resampling."""
     db, datasets, _ = warehouse
-    rows = {(r["project_id"], r["control_name"]): r for r in query_dicts(db, "select * from marts.fct_control_reliability")}
+    rows = {
+        (r["project_id"], r["control_name"]): r
+        for r in query_dicts(db, "select * from marts.fct_control_reliability")
+    }
     checked = 0
     for project_id in datasets:
         for control in ("cat", "score"):
             for name in COEFFICIENTS:
-                actual, expected = rows[(project_id, control)][name], reference[(0, project_id, control)][name]
+                actual, expected = (
+                    rows[(project_id, control)][name],
+                    reference[(0, project_id, control)][name],
+                )
                 assert _close(actual, expected), (project_id, control, name, actual, expected)
                 checked += expected is not None
     assert checked > 300
@@ -170,7 +187,14 @@ def test_every_replicate_matches_reference(warehouse, reference) -> None:
                 expected = reference[(replicate, project_id, control)]
                 for name in COEFFICIENTS:
                     actual = row.get(name)
-                    assert _close(actual, expected[name]), (replicate, project_id, control, name, actual, expected[name])
+                    assert _close(actual, expected[name]), (
+                        replicate,
+                        project_id,
+                        control,
+                        name,
+                        actual,
+                        expected[name],
+                    )
                     checked[name] += expected[name] is not None
     # every coefficient is exercised on thousands of replicates
     assert min(checked.values()) >= 1000, checked
@@ -178,7 +202,10 @@ def test_every_replicate_matches_reference(warehouse, reference) -> None:
 
 def test_intervals_are_the_percentiles_of_the_replicates(warehouse, reference) -> None:
     db, _datasets, _ = warehouse
-    rows = query_dicts(db, f"select * from marts.fct_control_reliability_ci where project_id != {PUBLISHED_PROJECT}")
+    rows = query_dicts(
+        db,
+        f"select * from marts.fct_control_reliability_ci where project_id != {PUBLISHED_PROJECT}",
+    )
     assert len(rows) == N_PROJECTS * 2 * len(COEFFICIENTS)
     given = 0
     for row in rows:
@@ -187,17 +214,24 @@ def test_intervals_are_the_percentiles_of_the_replicates(warehouse, reference) -
         values = [reference[(r, *key)][row["coefficient"]] for r in range(1, REPLICATES + 1)]
         valid = [v for v in values if v is not None]
         assert row["n_replicates"] == REPLICATES and row["ci_level"] == 0.95
-        assert row["n_valid_replicates"] == (len(valid) if estimate is not None else row["n_valid_replicates"])
+        assert row["n_valid_replicates"] == (
+            len(valid) if estimate is not None else row["n_valid_replicates"]
+        )
         if estimate is None:
             assert row["ci_lower"] is None and row["ci_reason"].startswith("no estimate: ")
         elif row["n_units"] < VARS["concord_bootstrap_min_units"]:
             assert row["ci_lower"] is None and row["ci_reason"].startswith("too few units")
         elif REPLICATES - len(valid) > 0.01 * REPLICATES:
-            assert row["ci_lower"] is None and row["ci_reason"].startswith(f"undefined in {REPLICATES - len(valid)} of")
+            assert row["ci_lower"] is None and row["ci_reason"].startswith(
+                f"undefined in {REPLICATES - len(valid)} of"
+            )
         else:
             lower, upper = percentile_interval(valid, 0.95)
             assert row["ci_reason"] is None
-            assert abs(row["ci_lower"] - lower) <= TOLERANCE and abs(row["ci_upper"] - upper) <= TOLERANCE, row
+            assert (
+                abs(row["ci_lower"] - lower) <= TOLERANCE
+                and abs(row["ci_upper"] - upper) <= TOLERANCE
+            ), row
             assert row["ci_lower"] <= row["ci_upper"]
             given += 1
     assert given >= 150, given
@@ -207,11 +241,14 @@ def _snapshot(db) -> list[tuple]:
     con = duckdb.connect(str(db))
     try:
         con.execute("set enable_progress_bar = false")
-        return con.execute(
-            "select * from marts.fct_control_reliability_ci order by project_id, control_name, coefficient"
-        ).fetchall() + con.execute(
-            "select * from intermediate.int_reliability__bootstrap_replicates order by all"
-        ).fetchall()
+        return (
+            con.execute(
+                "select * from marts.fct_control_reliability_ci order by project_id, control_name, coefficient"
+            ).fetchall()
+            + con.execute(
+                "select * from intermediate.int_reliability__bootstrap_replicates order by all"
+            ).fetchall()
+        )
     finally:
         con.close()
 
@@ -227,7 +264,10 @@ def test_rebuild_is_byte_identical(warehouse) -> None:
 
 
 def _macro(con, where: str) -> list[tuple]:
-    columns = [d[0] for d in con.execute("select * from marts.fct_control_reliability_ci limit 0").description]
+    columns = [
+        d[0]
+        for d in con.execute("select * from marts.fct_control_reliability_ci limit 0").description
+    ]
     return con.execute(
         f"select {', '.join(columns)} from reliability_for_tasks("
         f"(select list(task_id) from staging.stg_label_studio__tasks where {where})) order by all"
@@ -276,7 +316,9 @@ def test_table_macro_on_a_subset_equals_a_build_of_the_subset(warehouse, tmp_pat
     sub = duckdb.connect(str(sub_db))
     try:
         con.execute("set enable_progress_bar = false")
-        built = sub.execute("select * from marts.fct_control_reliability_ci order by all").fetchall()
+        built = sub.execute(
+            "select * from marts.fct_control_reliability_ci order by all"
+        ).fetchall()
         from_macro = _macro(con, "project_id <= 12 and task_id % 2 = 0")
         assert len(subset) >= 10
         assert len(built) == len(from_macro) == len(subset) * 2 * len(COEFFICIENTS)
@@ -319,13 +361,19 @@ def test_published_example_against_irrcac_standard_errors(warehouse) -> None:
     import statistics
 
     db, _, _ = warehouse
-    estimates = query_dicts(db, f"select * from marts.fct_control_reliability where project_id = {PUBLISHED_PROJECT}")[0]
+    estimates = query_dicts(
+        db, f"select * from marts.fct_control_reliability where project_id = {PUBLISHED_PROJECT}"
+    )[0]
     replicates = query_dicts(
-        db, f"select * from intermediate.int_reliability__bootstrap_replicates where project_id = {PUBLISHED_PROJECT}"
+        db,
+        f"select * from intermediate.int_reliability__bootstrap_replicates where project_id = {PUBLISHED_PROJECT}",
     )
     intervals = {
         r["coefficient"]: r
-        for r in query_dicts(db, f"select * from marts.fct_control_reliability_ci where project_id = {PUBLISHED_PROJECT}")
+        for r in query_dicts(
+            db,
+            f"select * from marts.fct_control_reliability_ci where project_id = {PUBLISHED_PROJECT}",
+        )
     }
     assert len(replicates) == REPLICATES
     print()
@@ -333,6 +381,12 @@ def test_published_example_against_irrcac_standard_errors(warehouse) -> None:
         assert abs(estimates[name] - value) < 5e-7, (name, estimates[name], value)
         bootstrap_se = statistics.stdev(r[name] for r in replicates)
         row = intervals[name]
-        print(f"  {name:<18} {value:.4f}  irrCAC se {published_se:.4f}  bootstrap se {bootstrap_se:.4f}"
-              f"  interval ({row['ci_lower']:.3f}, {row['ci_upper']:.3f})")
-        assert 0.75 * published_se <= bootstrap_se <= 1.25 * published_se, (name, bootstrap_se, published_se)
+        print(
+            f"  {name:<18} {value:.4f}  irrCAC se {published_se:.4f}  bootstrap se {bootstrap_se:.4f}"
+            f"  interval ({row['ci_lower']:.3f}, {row['ci_upper']:.3f})"
+        )
+        assert 0.75 * published_se <= bootstrap_se <= 1.25 * published_se, (
+            name,
+            bootstrap_se,
+            published_se,
+        )

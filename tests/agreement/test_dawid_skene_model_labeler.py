@@ -54,9 +54,14 @@ def test_model_is_one_more_labeler_reported_separately(built) -> None:
     for row in built["labels"]:
         assert row["includes_model_labeler"] is True
         assert row["n_votes"] == 2  # human votes only
-    model = DawidSkene(n_iter=100, tol=1e-5).fit(pd.DataFrame(built["votes"], columns=["task", "worker", "label"]))
+    model = DawidSkene(n_iter=100, tol=1e-5).fit(
+        pd.DataFrame(built["votes"], columns=["task", "worker", "label"])
+    )
     for row in built["posteriors"]:
-        assert abs(row["posterior"] - float(model.probas_.loc[row["task_id"], row["class_label"]])) <= 1e-6
+        assert (
+            abs(row["posterior"] - float(model.probas_.loc[row["task_id"], row["class_label"]]))
+            <= 1e-6
+        )
 
 
 def test_majority_is_human_only_and_model_breaks_ties(built) -> None:

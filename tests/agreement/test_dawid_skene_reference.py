@@ -48,7 +48,9 @@ def _random_dataset(rng: random.Random) -> dict:
             rest = [rng.random() for _ in classes]
             rest[classes.index(c)] = 0.0
             total = sum(rest) or 1.0
-            matrix[c] = [skill if k == c else (1 - skill) * r / total for k, r in zip(classes, rest)]
+            matrix[c] = [
+                skill if k == c else (1 - skill) * r / total for k, r in zip(classes, rest)
+            ]
         workers.append((100 + w, matrix))
     votes = []
     for t in range(n_tasks):
@@ -65,7 +67,9 @@ def _adversarial_dataset(rng: random.Random) -> tuple[dict, dict]:
     votes = []
     for t, label in truth.items():
         for worker in (901, 902):
-            votes.append((t, worker, label if rng.random() < 0.9 else ("yes" if label == "no" else "no")))
+            votes.append(
+                (t, worker, label if rng.random() < 0.9 else ("yes" if label == "no" else "no"))
+            )
         votes.append((t, ADVERSARY, "yes" if label == "no" else "no"))
     return {"classes": ["no", "yes"], "votes": votes}, truth
 
@@ -101,10 +105,15 @@ def consensus(tmp_path_factory: pytest.TempPathFactory) -> dict:
         controls = [CONTROLS[0]] + [CONTROLS[1 + index % 2]] * (index % 3 != 0)
         per_control = {}
         for name, control_type in controls:
-            builder.control(project_id, name, control_type, **({"max_rating": 5} if name == "stars" else {}))
+            builder.control(
+                project_id, name, control_type, **({"max_rating": 5} if name == "stars" else {})
+            )
             data = _random_dataset(rng)
             if name == "side":  # pairwise: two sides
-                data = {"classes": ["k0", "k1"], "votes": [(t, w, "k0" if l == "k0" else "k1") for t, w, l in data["votes"]]}
+                data = {
+                    "classes": ["k0", "k1"],
+                    "votes": [(t, w, "k0" if l == "k0" else "k1") for t, w, l in data["votes"]],
+                }
             per_control[name] = data
         tasks = sorted({t for data in per_control.values() for t, _, _ in data["votes"]})
         task_ids = {t: builder.task(project_id) for t in tasks}
@@ -112,7 +121,10 @@ def consensus(tmp_path_factory: pytest.TempPathFactory) -> dict:
             for t, worker, label in data["votes"]:
                 builder.annotation(project_id, task_ids[t], worker, [_result(name, label)])
             datasets[(project_id, name)] = {
-                "votes": [(task_ids[t], f"annotator:{w}", _label_key(name, l)) for t, w, l in data["votes"]]
+                "votes": [
+                    (task_ids[t], f"annotator:{w}", _label_key(name, l))
+                    for t, w, l in data["votes"]
+                ]
             }
     adversarial, truth = _adversarial_dataset(rng)
     builder.control(ADVERSARIAL_PROJECT, "cat", "choices")
@@ -122,7 +134,9 @@ def consensus(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("dawid_skene")
     db = root / "ds.duckdb"
     builder.write(db)
-    run_agreement(db, root / "target", dbt_vars={"concord_consensus_rating_as_categories": ["stars"]})
+    run_agreement(
+        db, root / "target", dbt_vars={"concord_consensus_rating_as_categories": ["stars"]}
+    )
     return {
         "datasets": datasets,
         "adversarial_truth": {task_ids[t]: label for t, label in truth.items()},
@@ -155,7 +169,9 @@ def test_posteriors_and_iterations_match_crowdkit(consensus) -> None:
     for key, data in consensus["datasets"].items():
         model = _crowdkit(data["votes"])
         expected = {
-            (task, label): float(p) for task, row in model.probas_.iterrows() for label, p in row.items()
+            (task, label): float(p)
+            for task, row in model.probas_.iterrows()
+            for label, p in row.items()
         }
         assert set(posteriors[key]) == set(expected), key
         worst = max(abs(posteriors[key][k] - v) for k, v in expected.items())
@@ -189,14 +205,18 @@ def test_labels_match_crowdkit_and_majority(consensus) -> None:
             tied = len(counts) > 1 and counts[0][1] == counts[1][1]
             assert row["majority_label"] == (None if tied else counts[0][0])
             assert row["is_majority_tied"] == tied
-            assert row["majority_share"] == pytest.approx(counts[0][1] / len(task_labels), abs=1e-12)
+            assert row["majority_share"] == pytest.approx(
+                counts[0][1] / len(task_labels), abs=1e-12
+            )
             assert row["labels_disagree"] == (tied or counts[0][0] != row["weighted_label"])
             assert row["n_votes"] == len(task_labels)
     assert compared >= 1000, compared
 
 
 def test_confusion_matrices_and_accuracy_match_crowdkit(consensus) -> None:
-    quality = {(r["project_id"], r["control_name"], r["labeler_id"]): r for r in consensus["quality"]}
+    quality = {
+        (r["project_id"], r["control_name"], r["labeler_id"]): r for r in consensus["quality"]
+    }
     checked = 0
     for (project_id, control), data in consensus["datasets"].items():
         model = _crowdkit(data["votes"])
@@ -206,18 +226,31 @@ def test_confusion_matrices_and_accuracy_match_crowdkit(consensus) -> None:
             matrix = json.loads(row["confusion_matrix_json"])
             worker_errors = errors.loc[worker]
             expected = {
-                str(true): {str(given): float(worker_errors.loc[given, true]) for given in worker_errors.index}
+                str(true): {
+                    str(given): float(worker_errors.loc[given, true])
+                    for given in worker_errors.index
+                }
                 for true in errors.columns
             }
             assert set(matrix) == set(expected)
             for true, cells in expected.items():
                 assert set(matrix[true]) == set(cells), (project_id, control, worker, true)
                 for given, value in cells.items():
-                    assert abs(matrix[true][given] - value) <= TOLERANCE, (project_id, control, worker)
+                    assert abs(matrix[true][given] - value) <= TOLERANCE, (
+                        project_id,
+                        control,
+                        worker,
+                    )
             accuracy = sum(
-                float(priors[c]) * float(worker_errors.loc[c, c]) for c in errors.columns if c in worker_errors.index
+                float(priors[c]) * float(worker_errors.loc[c, c])
+                for c in errors.columns
+                if c in worker_errors.index
             )
-            assert abs(row["estimated_accuracy"] - accuracy) <= TOLERANCE, (project_id, control, worker)
+            assert abs(row["estimated_accuracy"] - accuracy) <= TOLERANCE, (
+                project_id,
+                control,
+                worker,
+            )
             n_votes = sum(1 for _, w, _ in data["votes"] if w == worker)
             assert row["n_votes"] == n_votes and row["labeler_kind"] == "human"
             checked += 1
@@ -236,7 +269,9 @@ def test_weighted_consensus_recovers_truth_against_an_adversary(consensus) -> No
     for task in truth:
         by_errors[honest_errors.get(task, 0)].append(rows[task])
     # no honest error: both labels right
-    assert all(r["majority_label"] == r["weighted_label"] == truth[r["task_id"]] for r in by_errors[0])
+    assert all(
+        r["majority_label"] == r["weighted_label"] == truth[r["task_id"]] for r in by_errors[0]
+    )
     # one honest annotator errs: the adversary sides with the error, the majority of three is
     # wrong on every such task; the weighted label (the adversary read as a flip) is right on all
     one = by_errors[1]
@@ -250,7 +285,9 @@ def test_weighted_consensus_recovers_truth_against_an_adversary(consensus) -> No
     weighted_right = sum(r["weighted_label"] == truth[t] for t, r in rows.items())
     majority_right = sum(r["majority_label"] == truth[t] for t, r in rows.items())
     assert weighted_right == len(truth) - len(by_errors[2]) and majority_right == len(by_errors[0])
-    quality = {r["labeler_id"]: r for r in consensus["quality"] if r["project_id"] == ADVERSARIAL_PROJECT}
+    quality = {
+        r["labeler_id"]: r for r in consensus["quality"] if r["project_id"] == ADVERSARIAL_PROJECT
+    }
     assert quality[f"annotator:{ADVERSARY}"]["estimated_accuracy"] < 0.02
     assert quality["annotator:901"]["estimated_accuracy"] > 0.8
     assert quality["annotator:902"]["estimated_accuracy"] > 0.8

@@ -1,12 +1,12 @@
 """fct_control_icc and fct_annotator_bias against independent references, all in ONE dbt build:
-  - complete designs (every rater rates every task once; 80 random datasets, Rating and Number):
-    all six ICC forms = pingouin.intraclass_corr (tests only) to 1e-9;
-  - ragged designs: the two-way forms are NULL with a reason; ICC1 / ICC1k = the unbalanced
-    one-way random-effects ANOVA computed here with numpy (k0 = (N - sum n_i^2 / N) / (n - 1));
-  - no variance between tasks: NULL with a reason (pingouin gives NaN);
-  - per-annotator bias: mean of (own number - numpy.median of the other annotators' numbers on the
-    task), and its t interval with scipy.stats.t.ppf, to 1e-9; above df 1000 the SQL expansion;
-  - the seed of t quantiles = scipy to 1e-12.
+- complete designs (every rater rates every task once; 80 random datasets, Rating and Number):
+  all six ICC forms = pingouin.intraclass_corr (tests only) to 1e-9;
+- ragged designs: the two-way forms are NULL with a reason; ICC1 / ICC1k = the unbalanced
+  one-way random-effects ANOVA computed here with numpy (k0 = (N - sum n_i^2 / N) / (n - 1));
+- no variance between tasks: NULL with a reason (pingouin gives NaN);
+- per-annotator bias: mean of (own number - numpy.median of the other annotators' numbers on the
+  task), and its t interval with scipy.stats.t.ppf, to 1e-9; above df 1000 the SQL expansion;
+- the seed of t quantiles = scipy to 1e-12.
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     builder = Builder()
     datasets: dict[tuple[int, str], dict] = {}
 
-    def add(project_id: int, control: str, rows: list[tuple[int, int, float]], complete: bool) -> None:
+    def add(
+        project_id: int, control: str, rows: list[tuple[int, int, float]], complete: bool
+    ) -> None:
         if control == "stars":
             builder.control(project_id, "stars", "rating", max_rating=5)
         else:
@@ -116,7 +118,12 @@ def test_complete_designs_match_pingouin(built) -> None:
             row = built["icc"][(project_id, control, form)]
             assert row["icc_type"] == type_name
             assert row["is_complete_design"] and row["null_reason"] is None, (project_id, form)
-            assert abs(row["icc"] - float(by_type[type_name])) <= TOLERANCE, (project_id, form, row["icc"], by_type[type_name])
+            assert abs(row["icc"] - float(by_type[type_name])) <= TOLERANCE, (
+                project_id,
+                form,
+                row["icc"],
+                by_type[type_name],
+            )
             checked += 1
     assert checked >= 6 * N_COMPLETE
 
@@ -131,9 +138,14 @@ def _one_way(rows: list[tuple]) -> tuple[float, float]:
     means = np.array([np.mean(g) for g in groups.values()])
     n, total = len(groups), len(values)
     ms_between = float(np.sum(sizes * (means - values.mean()) ** 2) / (n - 1))
-    ms_within = float(sum(np.sum((np.array(g) - np.mean(g)) ** 2) for g in groups.values()) / (total - n))
+    ms_within = float(
+        sum(np.sum((np.array(g) - np.mean(g)) ** 2) for g in groups.values()) / (total - n)
+    )
     k0 = (total - np.sum(sizes**2) / total) / (n - 1)
-    return ((ms_between - ms_within) / (ms_between + (k0 - 1) * ms_within), (ms_between - ms_within) / ms_between)
+    return (
+        (ms_between - ms_within) / (ms_between + (k0 - 1) * ms_within),
+        (ms_between - ms_within) / ms_between,
+    )
 
 
 def test_ragged_designs_one_way_only(built) -> None:
@@ -151,7 +163,9 @@ def test_ragged_designs_one_way_only(built) -> None:
         assert abs(built["icc"][(project_id, control, "ICC1k")]["icc"] - icc1k) <= TOLERANCE
         for form in ("ICC2", "ICC3", "ICC2k", "ICC3k"):
             row = built["icc"][(project_id, control, form)]
-            assert row["icc"] is None and row["null_reason"].startswith("two-way forms need a complete design")
+            assert row["icc"] is None and row["null_reason"].startswith(
+                "two-way forms need a complete design"
+            )
         checked += 1
     assert checked >= 20, checked
 
@@ -159,7 +173,10 @@ def test_ragged_designs_one_way_only(built) -> None:
 def test_no_variance_is_null_with_reason(built) -> None:
     for form in FORMS:
         row = built["icc"][(FLAT_PROJECT, "amount", form)]
-        assert row["icc"] is None and row["null_reason"] == "no variance between tasks (zero denominator)"
+        assert (
+            row["icc"] is None
+            and row["null_reason"] == "no variance between tasks (zero denominator)"
+        )
 
 
 def test_bias_and_t_interval_match_numpy_scipy(built) -> None:
@@ -186,8 +203,14 @@ def test_bias_and_t_interval_match_numpy_scipy(built) -> None:
                 assert row["bias_ci_lower"] is None and row["ci_null_reason"]
                 continue
             half = stats.t.ppf(0.975, len(diffs) - 1) * np.std(diffs, ddof=1) / np.sqrt(len(diffs))
-            assert abs(row["bias_ci_lower"] - (np.mean(diffs) - half)) <= TOLERANCE, (project_id, rater)
-            assert abs(row["bias_ci_upper"] - (np.mean(diffs) + half)) <= TOLERANCE, (project_id, rater)
+            assert abs(row["bias_ci_lower"] - (np.mean(diffs) - half)) <= TOLERANCE, (
+                project_id,
+                rater,
+            )
+            assert abs(row["bias_ci_upper"] - (np.mean(diffs) + half)) <= TOLERANCE, (
+                project_id,
+                rater,
+            )
             assert row["ci_level"] == 0.95
             checked += 1
     assert checked >= 300, checked

@@ -56,43 +56,102 @@ inner join intermediate.int_agreement_judgments as judgments
 where results.control_name is not null
 group by results.judgment_key, results.control_name
 """
-COLUMNS = ("judgment_key, control_name, choice_set, number_value, text_lines, pairwise_selected, "
-           "ranker_order, taxonomy_paths, n_regions, n_results")
+COLUMNS = (
+    "judgment_key, control_name, choice_set, number_value, text_lines, pairwise_selected, "
+    "ranker_order, taxonomy_paths, n_regions, n_results"
+)
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     b = Builder()
-    for name, kind in [("tags", "choices"), ("stars", "rating"), ("count", "number"), ("notes", "textarea"),
-                       ("ner", "labels"), ("pref", "pairwise"), ("rank", "ranker"), ("tax", "taxonomy")]:
+    for name, kind in [
+        ("tags", "choices"),
+        ("stars", "rating"),
+        ("count", "number"),
+        ("notes", "textarea"),
+        ("ner", "labels"),
+        ("pref", "pairwise"),
+        ("rank", "ranker"),
+        ("tax", "taxonomy"),
+    ]:
         b.control(PROJECT, name, kind, **({"is_multiple": True} if kind == "choices" else {}))
     task = b.task(PROJECT)
     # several results per control (result_index = list position)
-    b.annotation(PROJECT, task, 1, [
-        textarea("notes", "first"), choices("tags", "b", "a"), rating("stars", 3),
-        span("ner", 0, 4, "PER"), textarea("notes", "second", "third"), choices("tags", "a", "c"),
-        rating("stars", 4), span("ner", 9, 12, "LOC"), ranker("rank", "r2"), ranker("rank", "r1"),
-        taxonomy("tax", ["B"]), taxonomy("tax", ["A", "A1"]), number("count", 1), number("count", 2),
-        pairwise("pref", "left"), pairwise("pref", "right"),
-    ], annotation_id=10)
+    b.annotation(
+        PROJECT,
+        task,
+        1,
+        [
+            textarea("notes", "first"),
+            choices("tags", "b", "a"),
+            rating("stars", 3),
+            span("ner", 0, 4, "PER"),
+            textarea("notes", "second", "third"),
+            choices("tags", "a", "c"),
+            rating("stars", 4),
+            span("ner", 9, 12, "LOC"),
+            ranker("rank", "r2"),
+            ranker("rank", "r1"),
+            taxonomy("tax", ["B"]),
+            taxonomy("tax", ["A", "A1"]),
+            number("count", 1),
+            number("count", 2),
+            pairwise("pref", "left"),
+            pairwise("pref", "right"),
+        ],
+        annotation_id=10,
+    )
     # one result per control, including empty and missing values
-    b.annotation(PROJECT, task, 2, [
-        choices("tags"), rating("stars", 5), textarea("notes"), span("ner", 0, 4, "PER"),
-        ranker("rank", "r1", "r2"), taxonomy("tax", ["A"]), number("count", 7), pairwise("pref", "left"),
-    ], annotation_id=20)
-    b.annotation(PROJECT, task, 3, [
-        {"control_name": "tags", "result_type": "choices"}, {"control_name": "notes", "result_type": "textarea"},
-        {"control_name": "tax", "result_type": "taxonomy"}, {"control_name": "rank", "result_type": "ranker"},
-    ], annotation_id=30)
-    b.prediction(PROJECT, task, "m1", [choices("tags", "c", "c", "a"), textarea("notes", "x"), textarea("notes", "y")])
+    b.annotation(
+        PROJECT,
+        task,
+        2,
+        [
+            choices("tags"),
+            rating("stars", 5),
+            textarea("notes"),
+            span("ner", 0, 4, "PER"),
+            ranker("rank", "r1", "r2"),
+            taxonomy("tax", ["A"]),
+            number("count", 7),
+            pairwise("pref", "left"),
+        ],
+        annotation_id=20,
+    )
+    b.annotation(
+        PROJECT,
+        task,
+        3,
+        [
+            {"control_name": "tags", "result_type": "choices"},
+            {"control_name": "notes", "result_type": "textarea"},
+            {"control_name": "tax", "result_type": "taxonomy"},
+            {"control_name": "rank", "result_type": "ranker"},
+        ],
+        annotation_id=30,
+    )
+    b.prediction(
+        PROJECT,
+        task,
+        "m1",
+        [choices("tags", "c", "c", "a"), textarea("notes", "x"), textarea("notes", "y")],
+    )
     # consensus medians (fct_control_agreement): an even and an odd number of values
     even = b.task(PROJECT)
     for annotation_id, stars, count in [(40, 1, 0.1), (41, 2, 0.7), (42, 4, 0.2), (43, 5, 0.9)]:
-        b.annotation(PROJECT, even, annotation_id, [rating("stars", stars), number("count", count)],
-                     annotation_id=annotation_id)
+        b.annotation(
+            PROJECT,
+            even,
+            annotation_id,
+            [rating("stars", stars), number("count", count)],
+            annotation_id=annotation_id,
+        )
     odd = b.task(PROJECT)
     for annotation_id, stars in [(50, 2), (51, 5), (52, 3)]:
-        b.annotation(PROJECT, odd, annotation_id, [rating("stars", stars)], annotation_id=annotation_id)
+        b.annotation(
+            PROJECT, odd, annotation_id, [rating("stars", stars)], annotation_id=annotation_id
+        )
     b.annotation(PROJECT, odd, 53, [choices("tags", "a")], annotation_id=53)
     root = tmp_path_factory.mktemp("judgment_values_grouping")
     db = root / "warehouse.duckdb"
@@ -108,12 +167,21 @@ def test_values_equal_list_aggregation_of_every_group(warehouse) -> None:
     # controls answered by annotations 10, 20, 30, the prediction, and the median tasks
     assert n_model == 8 + 8 + 4 + 2 + 4 * 2 + 3 + 1
     for left, right in ((model, reference), (reference, model)):
-        assert query_dicts(warehouse, f"select * from ({left}) except all select * from ({right})") == []
+        assert (
+            query_dicts(warehouse, f"select * from ({left}) except all select * from ({right})")
+            == []
+        )
 
 
 def test_several_results_hand_worked(warehouse) -> None:
-    rows = {r["control_name"]: r for r in query_dicts(warehouse, """
-        select * from intermediate.int_agreement_judgment_values where judgment_id = 'annotation:10'""")}
+    rows = {
+        r["control_name"]: r
+        for r in query_dicts(
+            warehouse,
+            """
+        select * from intermediate.int_agreement_judgment_values where judgment_id = 'annotation:10'""",
+        )
+    }
     assert rows["notes"]["text_lines"] == ["first", "second", "third"]
     assert rows["tags"]["choice_set"] == ["a", "b", "c"]
     assert rows["stars"]["number_value"] == 3.5
@@ -126,20 +194,42 @@ def test_several_results_hand_worked(warehouse) -> None:
 
 
 def test_one_result_hand_worked(warehouse) -> None:
-    rows = {r["control_name"]: r for r in query_dicts(warehouse, """
-        select * from intermediate.int_agreement_judgment_values where judgment_id = 'annotation:30'""")}
+    rows = {
+        r["control_name"]: r
+        for r in query_dicts(
+            warehouse,
+            """
+        select * from intermediate.int_agreement_judgment_values where judgment_id = 'annotation:30'""",
+        )
+    }
     # a result without a value list: an empty list, as list aggregation of a NULL gives
-    assert {name: (r["choice_set"], r["text_lines"], r["ranker_order"], r["taxonomy_paths"], r["n_results"])
-            for name, r in rows.items()} == {name: ([], [], [], [], 1) for name in ("tags", "notes", "tax", "rank")}
-    prediction = {r["control_name"]: r for r in query_dicts(warehouse, """
-        select * from intermediate.int_agreement_judgment_values where judgment_kind = 'prediction'""")}
+    assert {
+        name: (
+            r["choice_set"],
+            r["text_lines"],
+            r["ranker_order"],
+            r["taxonomy_paths"],
+            r["n_results"],
+        )
+        for name, r in rows.items()
+    } == {name: ([], [], [], [], 1) for name in ("tags", "notes", "tax", "rank")}
+    prediction = {
+        r["control_name"]: r
+        for r in query_dicts(
+            warehouse,
+            """
+        select * from intermediate.int_agreement_judgment_values where judgment_kind = 'prediction'""",
+        )
+    }
     assert prediction["tags"]["choice_set"] == ["a", "c"]
     assert prediction["notes"]["text_lines"] == ["x", "y"]
 
 
 def test_consensus_median_equals_median_aggregate(warehouse) -> None:
     # fct_control_agreement computes the median by rank (median() states cannot spill to disk)
-    rows = query_dicts(warehouse, """
+    rows = query_dicts(
+        warehouse,
+        """
         select consensus.task_id, consensus.control_name, consensus.consensus_number, reference.median_number
         from marts.fct_control_agreement as consensus
         inner join (
@@ -149,7 +239,8 @@ def test_consensus_median_equals_median_aggregate(warehouse) -> None:
             group by task_id, control_name
         ) as reference
             on consensus.task_id = reference.task_id and consensus.control_name = reference.control_name
-        where consensus.control_type in ('rating', 'number')""")
+        where consensus.control_type in ('rating', 'number')""",
+    )
     assert len(rows) == 2 + 2 + 1
     assert all(r["consensus_number"] == r["median_number"] for r in rows)
     by_value = sorted(r["consensus_number"] for r in rows)

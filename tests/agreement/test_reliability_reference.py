@@ -53,7 +53,11 @@ def _make_dataset(rng: random.Random, shape: str) -> dict[str, object]:
 
 
 def _shape(index: int) -> str:
-    return ["ragged", "two_annotators", "balanced", "ragged", "ragged"][index % 5] if index % 37 else "degenerate"
+    return (
+        ["ragged", "two_annotators", "balanced", "ragged", "ragged"][index % 5]
+        if index % 37
+        else "degenerate"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +97,18 @@ def reliability(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict]:
 # the R vignette runs the same call), interval alpha 0.84911 (irrCAC, quadratic weights).
 GWET_PROJECT = 10_000
 CAC_RAW4RATERS = [
-    (1, 1, None, 1), (2, 2, 3, 2), (3, 3, 3, 3), (3, 3, 3, 3), (2, 2, 2, 2), (1, 2, 3, 4),
-    (4, 4, 4, 4), (1, 1, 2, 1), (2, 2, 2, 2), (None, 5, 5, 5), (None, None, 1, 1), (None, None, 3, None),
+    (1, 1, None, 1),
+    (2, 2, 3, 2),
+    (3, 3, 3, 3),
+    (3, 3, 3, 3),
+    (2, 2, 2, 2),
+    (1, 2, 3, 4),
+    (4, 4, 4, 4),
+    (1, 1, 2, 1),
+    (2, 2, 2, 2),
+    (None, 5, 5, 5),
+    (None, None, 1, 1),
+    (None, None, 3, None),
 ]
 
 
@@ -105,7 +119,12 @@ def _add_gwet_example(builder: Builder) -> None:
         task_id = builder.task(GWET_PROJECT)
         for rater, value in enumerate(ratings):
             if value is not None:
-                builder.annotation(GWET_PROJECT, task_id, rater + 1, [choices("cat", str(value)), rating("score", value)])
+                builder.annotation(
+                    GWET_PROJECT,
+                    task_id,
+                    rater + 1,
+                    [choices("cat", str(value)), rating("score", value)],
+                )
 
 
 def test_gwet_published_example(reliability) -> None:
@@ -117,13 +136,21 @@ def test_gwet_published_example(reliability) -> None:
         assert row["alpha_nominal"] == pytest.approx(0.74342, abs=5e-6)
         assert row["n_units"] == 12 and row["n_coincident_units"] == 11 and row["n_values"] == 41
         # raters rate 2-4 units each: Fleiss needs equal counts, Cohen two raters
-        assert row["fleiss_kappa"] is None and row["fleiss_reason"].startswith("units have unequal numbers")
-        assert row["cohen_kappa"] is None and row["cohen_reason"] == "needs exactly two annotators (found 4)"
+        assert row["fleiss_kappa"] is None and row["fleiss_reason"].startswith(
+            "units have unequal numbers"
+        )
+        assert (
+            row["cohen_kappa"] is None
+            and row["cohen_reason"] == "needs exactly two annotators (found 4)"
+        )
     score = rows[(GWET_PROJECT, "score")]
     assert score["gwet_ac2"] == pytest.approx(0.914, abs=5e-6)
     assert score["alpha_interval"] == pytest.approx(0.84911, abs=5e-6)
     cat = rows[(GWET_PROJECT, "cat")]
-    assert cat["gwet_ac2"] is None and cat["gwet_reason"] == "AC2 needs ordered (numeric) categories; AC1 given"
+    assert (
+        cat["gwet_ac2"] is None
+        and cat["gwet_reason"] == "AC2 needs ordered (numeric) categories; AC1 given"
+    )
 
 
 def _matrix(data: dict, which: int, encode) -> np.ndarray:
@@ -169,7 +196,14 @@ def test_alpha_matches_krippendorff_package(reliability) -> None:
         for control, level, expected in expectations:
             row = rows[(project_id, control)]
             actual = row[f"alpha_{level}"]
-            assert _close(actual, expected), (project_id, control, level, actual, expected, row["alpha_reason"])
+            assert _close(actual, expected), (
+                project_id,
+                control,
+                level,
+                actual,
+                expected,
+                row["alpha_reason"],
+            )
             if expected is not None:
                 checked[level] += 1
             else:
@@ -201,7 +235,13 @@ def test_fleiss_matches_statsmodels(reliability) -> None:
             if table is not None:
                 value = fleiss_kappa(table, method="fleiss")
                 expected = None if math.isnan(value) or math.isinf(value) else float(value)
-            assert _close(row["fleiss_kappa"], expected), (project_id, control, row["fleiss_kappa"], expected, row["fleiss_reason"])
+            assert _close(row["fleiss_kappa"], expected), (
+                project_id,
+                control,
+                row["fleiss_kappa"],
+                expected,
+                row["fleiss_reason"],
+            )
             if expected is None:
                 assert row["fleiss_reason"], (project_id, control)
             else:
@@ -215,15 +255,24 @@ def test_cohen_matches_scikit_learn(reliability) -> None:
     for project_id, data in datasets.items():
         for control, which in (("cat", 0), ("score", 1)):
             row = rows[(project_id, control)]
-            annotators = sorted({a for values in data["units"].values() for a, v in values.items() if v[which] is not None})
+            annotators = sorted(
+                {
+                    a
+                    for values in data["units"].values()
+                    for a, v in values.items()
+                    if v[which] is not None
+                }
+            )
             expected = None
             if len(annotators) == 2:
                 first, second = annotators
                 shared = [
                     (values[first][which], values[second][which])
                     for values in data["units"].values()
-                    if first in values and second in values
-                    and values[first][which] is not None and values[second][which] is not None
+                    if first in values
+                    and second in values
+                    and values[first][which] is not None
+                    and values[second][which] is not None
                 ]
                 if shared:
                     y1 = [str(a) for a, _ in shared]
@@ -231,7 +280,13 @@ def test_cohen_matches_scikit_learn(reliability) -> None:
                     with np.errstate(all="ignore"):
                         value = cohen_kappa_score(y1, y2)
                     expected = None if math.isnan(value) else float(value)
-            assert _close(row["cohen_kappa"], expected), (project_id, control, row["cohen_kappa"], expected, row["cohen_reason"])
+            assert _close(row["cohen_kappa"], expected), (
+                project_id,
+                control,
+                row["cohen_kappa"],
+                expected,
+                row["cohen_reason"],
+            )
             if expected is None:
                 assert row["cohen_reason"], (project_id, control)
             else:
@@ -242,8 +297,12 @@ def test_cohen_matches_scikit_learn(reliability) -> None:
 def test_counts_and_single_annotation_units(reliability) -> None:
     datasets, rows = reliability
     for project_id, data in datasets.items():
-        values = [v[0] for unit in data["units"].values() for v in unit.values() if v[0] is not None]
-        per_unit = [sum(1 for v in unit.values() if v[0] is not None) for unit in data["units"].values()]
+        values = [
+            v[0] for unit in data["units"].values() for v in unit.values() if v[0] is not None
+        ]
+        per_unit = [
+            sum(1 for v in unit.values() if v[0] is not None) for unit in data["units"].values()
+        ]
         row = rows[(project_id, "cat")]
         assert row["n_values"] == len(values)
         assert row["n_units"] == sum(1 for n in per_unit if n >= 1)

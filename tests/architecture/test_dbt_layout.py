@@ -34,7 +34,8 @@ def test_every_mart_has_an_enforced_contract_with_typed_columns():
     ]
     assert untyped == []
     switched_off = [
-        name for name, model in models.items()
+        name
+        for name, model in models.items()
         if ((model.get("config") or {}).get("contract") or {}).get("enforced") is False
     ]
     assert switched_off == []

@@ -48,6 +48,8 @@ def test_the_scan_finds_an_unused_macro(tmp_path, monkeypatch):
     planted = REPO / "macros" / "utils" / "zz_concord_unused_probe.sql"
     planted.write_text("{% macro zz_concord_unused_probe() -%}1{%- endmacro %}\n", encoding="utf-8")
     try:
-        assert unused_macros() == ["zz_concord_unused_probe (macros/utils/zz_concord_unused_probe.sql)"]
+        assert unused_macros() == [
+            "zz_concord_unused_probe (macros/utils/zz_concord_unused_probe.sql)"
+        ]
     finally:
         planted.unlink()

@@ -65,7 +65,10 @@ def test_the_wheel_holds_every_module_the_demo_data_and_the_dbt_project(wheel):
     assert demo - names == set()
     dbt = {"concord/dbt_project/" + p for p in ("dbt_project.yml", "profiles.yml")}
     for folder in ("models", "macros", "seeds", "tests/dbt"):
-        dbt |= {"concord/dbt_project/" + p for p in _source_files(folder, (".sql", ".yml", ".csv", ".md"))}
+        dbt |= {
+            "concord/dbt_project/" + p
+            for p in _source_files(folder, (".sql", ".yml", ".csv", ".md"))
+        }
     assert dbt - names == set()
     assert not [n for n in names if n.startswith(("tests/", "scripts/"))]
 
@@ -75,14 +78,31 @@ def test_concord_demo_runs_from_the_installed_wheel(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-         "--no-deps", "-q", str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(venv / "bin" / "python"),
+            "install",
+            "--no-deps",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
-    site = Path(subprocess.check_output(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        text=True,
-    ).strip())
+    site = Path(
+        subprocess.check_output(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            text=True,
+        ).strip()
+    )
     # the dependencies (dbt, duckdb, GX, ...) from this environment, after the venv's own
     # packages: a plain path entry, so this environment's editable `concord` is not seen
     (site / "zz_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
@@ -91,12 +111,18 @@ def test_concord_demo_runs_from_the_installed_wheel(wheel, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CONCORD_DB", "DBT_"))}
     result = subprocess.run(
         [str(venv / "bin" / "concord"), "demo", "--db", str(work / "demo.duckdb")],
-        cwd=work, env=env, capture_output=True, text=True, timeout=900, check=False,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     located = subprocess.check_output(
         [str(venv / "bin" / "python"), "-c", "import concord.paths as p; print(p.DBT_PROJECT_DIR)"],
-        text=True, cwd=work,
+        text=True,
+        cwd=work,
     ).strip()
     assert located == str(site / "concord" / "dbt_project")  # not the checkout
     assert "tasks:               54" in result.stdout

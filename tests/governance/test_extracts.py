@@ -424,7 +424,9 @@ def test_label_and_min_posterior_hand_worked():
     # the label: majority keeps consensus_value; weighted takes the Dawid-Skene label on the
     # categorical control and leaves the other controls alone
     by_control = {"controls": ("label", "rating"), **base}
-    majority = {(r["task_id"], r["control_name"]): r["consensus_value"] for r in _rows(con, **by_control)}
+    majority = {
+        (r["task_id"], r["control_name"]): r["consensus_value"] for r in _rows(con, **by_control)
+    }
     weighted = {
         (r["task_id"], r["control_name"]): r["consensus_value"]
         for r in _rows(con, label="weighted", **by_control)
@@ -441,7 +443,10 @@ def test_label_and_min_posterior_hand_worked():
     ]  # fmt: skip
     # task grain: the label object follows --label; every categorical control must pass
     assert [r["labels_json"] for r in _rows(con, **base)][:2] == ["majority:1", "majority:2"]
-    assert [r["labels_json"] for r in _rows(con, label="weighted", **base)][:2] == ["weighted:1", "weighted:2"]
+    assert [r["labels_json"] for r in _rows(con, label="weighted", **base)][:2] == [
+        "weighted:1",
+        "weighted:2",
+    ]
     assert _ids(con, min_posterior=0.65, **base) == [1, 5, 7]  # 7: no categorical control
     assert _ids(con, label="weighted", min_posterior=0.65, **base) == [1, 4, 5, 7]
     assert _ids(con, label="weighted", min_posterior=0.96, **base) == [5, 7]
@@ -468,7 +473,11 @@ def test_weighted_extract_is_the_dbt_model_and_is_recorded(warehouse, tmp_path):
     out = tmp_path / "weighted"
     result = write_extract(con, out, options)
     rows = sorted(
-        (r for split in ("train", "validation", "test") for r in read_extract_rows(out / f"{split}.parquet")),
+        (
+            r
+            for split in ("train", "validation", "test")
+            for r in read_extract_rows(out / f"{split}.parquet")
+        ),
         key=lambda r: r["task_id"],
     )
     cursor = con.execute("select * from marts.fct_training_examples order by task_id")
@@ -477,7 +486,9 @@ def test_weighted_extract_is_the_dbt_model_and_is_recorded(warehouse, tmp_path):
     assert result.manifest["options"]["label"] == "weighted"
     assert result.manifest["options"]["min_posterior"] == 0.9
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["options"]["label"] == "weighted" and manifest["options"]["min_posterior"] == 0.9
+    assert (
+        manifest["options"]["label"] == "weighted" and manifest["options"]["min_posterior"] == 0.9
+    )
     # the posterior gate removed something, and the weighted labels differ from the majority
     # somewhere in the demo data, or this test would not tell the options apart
     n_candidates = con.execute(
@@ -496,10 +507,16 @@ def test_weighted_extract_is_the_dbt_model_and_is_recorded(warehouse, tmp_path):
     out = tmp_path / "weighted_by_control"
     write_extract(con, out, replace(options, controls=controls))
     rows = sorted(
-        (r for split in ("train", "validation", "test") for r in read_extract_rows(out / f"{split}.parquet")),
+        (
+            r
+            for split in ("train", "validation", "test")
+            for r in read_extract_rows(out / f"{split}.parquet")
+        ),
         key=lambda r: (r["task_id"], r["control_name"]),
     )
-    cursor = con.execute("select * from marts.fct_training_examples_by_control order by task_id, control_name")
+    cursor = con.execute(
+        "select * from marts.fct_training_examples_by_control order by task_id, control_name"
+    )
     names = [d[0] for d in cursor.description]
     assert rows == [dict(zip(names, r)) for r in cursor.fetchall()]
     con.close()

@@ -145,13 +145,17 @@ EXPORT_CASES += [
     ("nested_too_deep_first_task.json", ", task 901: nested deeper than 100 levels (the limit)"),
     (
         "completed_by_string.json",
-        (", task 902: annotation 9002: 'completed_by' must be a user id, a user object or null, "
-        'got string "bob"'),
+        (
+            ", task 902: annotation 9002: 'completed_by' must be a user id, a user object or null, "
+            'got string "bob"'
+        ),
     ),
     (
         "task_id_beyond_bigint.json",
-        (": record 2: task 'id' must be an integer, got integer beyond the 64-bit range "
-        "9223372036854775808"),
+        (
+            ": record 2: task 'id' must be an integer, got integer beyond the 64-bit range "
+            "9223372036854775808"
+        ),
     ),
     (
         "annotation_id_beyond_bigint.json",
@@ -183,7 +187,10 @@ CONFIG_CASES = [
     ),
     ("config_max_rating_not_number.xml", ": <Rating name='r'>: maxRating='ten' is not a number"),
     ("config_duplicate_names.xml", ": two tags are named 'c' (<Choices> and <Rating>)"),
-    ("config_header_named_like_control.xml", ": two tags are named 'label' (<Header> and <Choices>)"),
+    (
+        "config_header_named_like_control.xml",
+        ": two tags are named 'label' (<Header> and <Choices>)",
+    ),
     (
         "config_is_an_export.json",
         (
@@ -373,7 +380,9 @@ def test_unknown_control_types_are_accepted_and_reported(good_warehouse, tmp_pat
         "  result types without typed staging columns, kept as raw value_json: "
         "brushlabels (1), mycustomtag (2)"
     ) in done.stdout.splitlines()
-    (task_json,) = rows(db, "select to_json(task) from raw_label_studio.tasks where task_id = 901")[0]
+    (task_json,) = rows(db, "select to_json(task) from raw_label_studio.tasks where task_id = 901")[
+        0
+    ]
     types = [r["type"] for r in json.loads(task_json)["annotations"][0]["result"]]
     assert types == ["brushlabels", "mycustomtag", "mycustomtag", "choices"]
 
@@ -396,7 +405,8 @@ def test_csv_with_newlines_in_cells_loads_exactly(good_warehouse, tmp_path):
     tasks = {
         tid: without_nulls(json.loads(tj))
         for tid, tj in rows(
-            db, "select task_id, to_json(task) from raw_label_studio.tasks where task_id in (901, 902)"
+            db,
+            "select task_id, to_json(task) from raw_label_studio.tasks where task_id in (901, 902)",
         )
     }
     assert tasks[901]["data"] == {"text": 'first\ntext with "quotes"\n'}
@@ -433,7 +443,9 @@ def test_enormous_string_field_loads(tmp_path):
     ]
     path.write_text(json.dumps(tasks), encoding="utf-8")
     db = tmp_path / "w.duckdb"
-    refused = run_concord("ingest", "export", str(path), db=db, env={"CONCORD_MEMORY_LIMIT": "600MB"})
+    refused = run_concord(
+        "ingest", "export", str(path), db=db, env={"CONCORD_MEMORY_LIMIT": "600MB"}
+    )
     assert refused.returncode == 1
     assert refused.stderr.splitlines()[-1] == (
         f"concord: error: {path}: a task of up to 47.7 MB needs a DuckDB memory limit of about "

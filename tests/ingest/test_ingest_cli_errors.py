@@ -20,11 +20,18 @@ BYOS = FIXTURES / "byos_text"
 def locked_db(tmp_path):
     """A warehouse held open read-write by another process (as a running ingest or build)."""
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, sys, time; con = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(600)"],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; con = duckdb.connect({str(db)!r}); print('ready', flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "ready"
     yield db, holder.pid
     holder.kill()
@@ -73,11 +80,16 @@ def test_glob_characters_in_file_names_are_literal(tmp_path):
     for name, task_id in (("exp[1].json", 1), ("x*.json", 3)):
         done = run_concord("ingest", "export", str(tmp_path / name), db=db)
         assert done.returncode == 0, done.stderr
-        assert rows(db, "select task_id from raw_label_studio.tasks where load_id = "
-                        "(select load_id from raw_label_studio.loads order by loaded_at desc limit 1)") == [(task_id,)]
+        assert rows(
+            db,
+            "select task_id from raw_label_studio.tasks where load_id = "
+            "(select load_id from raw_label_studio.loads order by loaded_at desc limit 1)",
+        ) == [(task_id,)]
     (tmp_path / "s*.csv").write_text("task_id,score\n1,0.5\n")
     (tmp_path / "sa.csv").write_text("task_id,score\n2,0.7\n")
-    done = run_concord("ingest", "scores", str(tmp_path / "s*.csv"), "--name", "s", "--key", "task_id", db=db)
+    done = run_concord(
+        "ingest", "scores", str(tmp_path / "s*.csv"), "--name", "s", "--key", "task_id", db=db
+    )
     assert done.returncode == 0, done.stderr
     assert rows(db, "select key_value from raw_scores.score_rows") == [("1",)]
 
@@ -91,14 +103,20 @@ def test_csv_width_is_linear(tmp_path):
     path = tmp_path / "wide.csv"
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC)
-        writer.writerow(["annotation_id", "annotator", "id", "label"] + [f"c{i:06d}" for i in range(n)])
+        writer.writerow(
+            ["annotation_id", "annotator", "id", "label"] + [f"c{i:06d}" for i in range(n)]
+        )
         for t in range(3):
             writer.writerow([100 + t, "2", 1 + t, "positive"] + [f"v{t}"] * n)
     started = time.monotonic()
     row_iter, renamed = _csv_rows(path, str(path))
-    n_rows, tasks, _ = _regroup(row_iter, _Controls(None, "inferred"), str(path), fmt="csv", csv_renamed=renamed)
+    n_rows, tasks, _ = _regroup(
+        row_iter, _Controls(None, "inferred"), str(path), fmt="csv", csv_renamed=renamed
+    )
     elapsed = time.monotonic() - started
-    assert n_rows == 3 and len(tasks) == 3 and len(tasks[1]["data"]) == n + 1  # label: one value per task, so data
+    assert (
+        n_rows == 3 and len(tasks) == 3 and len(tasks[1]["data"]) == n + 1
+    )  # label: one value per task, so data
     assert elapsed < 30, f"{n} columns took {elapsed:.1f} s"
 
 
@@ -121,12 +139,19 @@ def test_out_of_memory_names_the_limit_and_a_value(tmp_path):
 def test_deep_nesting_anywhere_is_one_line(tmp_path):
     deep = "[" * 3000 + "]" * 3000
     min_first = tmp_path / "min_deep.json"  # the first record, read to tell JSON_MIN from JSON
-    min_first.write_text('[{"text": "a", "id": 1, "label": "x", "annotator": 2, "annotation_id": 5, '
-                         f'"tree": {deep}}}]')
+    min_first.write_text(
+        '[{"text": "a", "id": 1, "label": "x", "annotator": 2, "annotation_id": 5, '
+        f'"tree": {deep}}}]'
+    )
     csv_deep = tmp_path / "deep.csv"  # a nested JSON cell past Python's recursion: kept as text
-    csv_deep.write_text('"annotation_id","annotator","id","label","tree"\n5,"2",1,"x","' + deep + '"\n')
+    csv_deep.write_text(
+        '"annotation_id","annotator","id","label","tree"\n5,"2",1,"x","' + deep + '"\n'
+    )
     db = tmp_path / "w.duckdb"
     done = run_concord("ingest", "export", str(min_first), "--project-id", "2", db=db)
-    assert done.stderr == f"concord: error: {min_first}, task 1: nested deeper than 100 levels (the limit)\n"
+    assert (
+        done.stderr
+        == f"concord: error: {min_first}, task 1: nested deeper than 100 levels (the limit)\n"
+    )
     done = run_concord("ingest", "export", str(csv_deep), "--project-id", "2", db=db)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

@@ -323,7 +323,9 @@ def test_full_snapshot_of_a_file_loaded_before_still_marks_absent_tasks(tmp_path
     done = run_concord("ingest", "export", str(partial), "--full-snapshot", db=db)
     assert done.returncode == 0, done.stderr
     assert "same sha256): nothing to do; 27 marked deleted (--full-snapshot)" in done.stdout
-    deleted = {r[0] for r in rows(db, "select task_id from raw_label_studio.tasks where is_deleted")}
+    deleted = {
+        r[0] for r in rows(db, "select task_id from raw_label_studio.tasks where is_deleted")
+    }
     assert deleted == set(range(4, 31))
     # and again: the same state, nothing more changes
     before = snapshot(db)

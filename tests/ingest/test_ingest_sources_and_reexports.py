@@ -16,18 +16,23 @@ SERVER = "http://127.0.0.1:8081"
 
 
 def _objects(db: Path) -> tuple:
-    return rows(db, """
+    return rows(
+        db,
+        """
         select
             (select count(*) filter (where json_type(p) = 'OBJECT') from
                 (select unnest(task.predictions) as p from raw_label_studio.tasks)),
             (select count(*) filter (where json_type(a.completed_by) = 'OBJECT') from
                 (select unnest(task.annotations) as a from raw_label_studio.tasks)),
-            (select coalesce(sum(len(task.drafts)), 0) from raw_label_studio.tasks)""")[0]
+            (select coalesce(sum(len(task.drafts)), 0) from raw_label_studio.tasks)""",
+    )[0]
 
 
 def test_sync_reexport_keeps_prediction_and_user_objects(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     assert _objects(db) == (39, 63, 2)
     done = run_concord("ingest", "export", str(BYOS / "export.json"), "--full-snapshot", db=db)
     assert done.returncode == 0, done.stderr
@@ -43,7 +48,9 @@ def test_sync_reexport_keeps_prediction_and_user_objects(tmp_path):
 
 def test_export_without_drafts_keeps_them_and_deletions_are_dropped(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     tasks = json.loads((BYOS / "export.json").read_text(encoding="utf-8"))
     for task in tasks:
         task.pop("drafts", None)  # an export made without drafts
@@ -67,7 +74,9 @@ def test_an_edited_reexport_counts_what_changed_apart_from_what_did_not(tmp_path
     """One annotation edited and one prediction re-scored in Label Studio: the note counts those
     two as changed and every other element as unchanged (it once called all 63 'replaced')."""
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     tasks = json.loads((BYOS / "export_snapshot.json").read_text(encoding="utf-8"))
     first = tasks[0]
     first["annotations"][0]["result"][1]["value"]["rating"] = 1
@@ -82,23 +91,35 @@ def test_an_edited_reexport_counts_what_changed_apart_from_what_did_not(tmp_path
         "1 annotations, 0 drafts; unchanged: 38 predictions, 62 annotations, 2 drafts; "
         "dropped (no longer in this export): 0 predictions, 0 annotations, 0 drafts"
     )
-    assert "1 replaced" in done.stdout.splitlines()[0] and "29 unchanged" in done.stdout.splitlines()[0]
+    assert (
+        "1 replaced" in done.stdout.splitlines()[0]
+        and "29 unchanged" in done.stdout.splitlines()[0]
+    )
 
 
 def test_loads_record_their_source(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
-    assert run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER,
-                       db=db).returncode == 0
-    assert rows(db, "select project_id, source from raw_label_studio.loads order by project_id") == [
-        (1, f"file:{(BYOS / 'export_snapshot.json').resolve()}"), (3, SERVER)]
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
+    assert (
+        run_concord(
+            "ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER, db=db
+        ).returncode
+        == 0
+    )
+    assert rows(
+        db, "select project_id, source from raw_label_studio.loads order by project_id"
+    ) == [(1, f"file:{(BYOS / 'export_snapshot.json').resolve()}"), (3, SERVER)]
     # another file of the same project: files without a known instance count as one source
     assert run_concord("ingest", "export", str(BYOS / "export.json"), db=db).returncode == 0
 
 
 def test_project_from_another_source_is_refused(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     before = snapshot(db)
     done = run_concord("ingest", "export", str(BYOS / "export.json"), "--source", SERVER, db=db)
     assert done.returncode == 1
@@ -109,8 +130,16 @@ def test_project_from_another_source_is_refused(tmp_path):
     )
     assert snapshot(db) == before
     # mapped to a new project id, its task ids still collide with the file's: refused too
-    done = run_concord("ingest", "export", str(BYOS / "export.json"), "--source", SERVER,
-                       "--as-project-id", "101", db=db)
+    done = run_concord(
+        "ingest",
+        "export",
+        str(BYOS / "export.json"),
+        "--source",
+        SERVER,
+        "--as-project-id",
+        "101",
+        db=db,
+    )
     assert done.returncode == 1
     assert done.stderr == (
         f"concord: error: {BYOS / 'export.json'}: task id 1 is already stored from "
@@ -134,11 +163,16 @@ def test_as_project_id_maps_a_project(tmp_path):
     other.write_text(json.dumps(tasks), encoding="utf-8")
     refused = run_concord("ingest", "export", str(other), "--source", SERVER, db=db)
     assert refused.returncode == 1 and "project 3 was loaded from file:" in refused.stderr
-    done = run_concord("ingest", "export", str(other), "--source", SERVER, "--as-project-id", "103", db=db)
+    done = run_concord(
+        "ingest", "export", str(other), "--source", SERVER, "--as-project-id", "103", db=db
+    )
     assert done.returncode == 0, done.stderr
-    assert rows(db, "select project_id, count(*) from raw_label_studio.tasks group by 1 order by 1") == [
-        (3, 24), (103, 24)]
-    assert rows(db, "select source from raw_label_studio.loads where project_id = 103") == [(SERVER,)]
+    assert rows(
+        db, "select project_id, count(*) from raw_label_studio.tasks group by 1 order by 1"
+    ) == [(3, 24), (103, 24)]
+    assert rows(db, "select source from raw_label_studio.loads where project_id = 103") == [
+        (SERVER,)
+    ]
 
 
 def test_a_warehouse_without_the_relation_keys_is_widened(tmp_path):
@@ -151,7 +185,9 @@ def test_a_warehouse_without_the_relation_keys_is_widened(tmp_path):
     from ingest import schema
 
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     old_shape = copy.deepcopy(schema.RAW_TASK_SHAPE)
     for kind in ("annotations", "drafts"):
         for key in ("from_id", "to_id", "direction", "labels"):
@@ -161,12 +197,21 @@ def test_a_warehouse_without_the_relation_keys_is_widened(tmp_path):
     # a warehouse from before migration 6 (ingest/warehouse.py) has no record of it
     con.execute("delete from concord_meta.schema_migrations where version >= 6")
     con.close()
-    cv = Path(__file__).resolve().parents[1] / "fixtures" / "synthetic" / "cv_boxes" / "export_snapshot.json"
+    cv = (
+        Path(__file__).resolve().parents[1]
+        / "fixtures"
+        / "synthetic"
+        / "cv_boxes"
+        / "export_snapshot.json"
+    )
     done = run_concord("ingest", "export", str(cv), db=db)
     assert done.returncode == 0, done.stderr
-    assert rows(db, """
+    assert rows(
+        db,
+        """
         select count(*) from (select unnest(task.annotations) as a from raw_label_studio.tasks)
-        where list_contains(list_transform(a.result, lambda r: r.from_id is not null), true)""") == [(1,)]
+        where list_contains(list_transform(a.result, lambda r: r.from_id is not null), true)""",
+    ) == [(1,)]
 
 
 def test_a_task_id_under_another_project_is_refused(tmp_path):
@@ -174,7 +219,9 @@ def test_a_task_id_under_another_project_is_refused(tmp_path):
     instance's project 2 reuses task ids 1..30. It must not silently move project 1's tasks into
     project 2 (30 'replaced', project 1 emptied)."""
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     before = snapshot(db)
     tasks = json.loads((BYOS / "export_snapshot.json").read_text(encoding="utf-8"))
     for task in tasks:
@@ -195,7 +242,9 @@ def test_an_annotation_id_stored_in_another_task_is_refused(tmp_path):
     """Another instance's project 3 with other task ids but the same annotation ids: loading it
     made `concord build` red (unique annotation_id). Refused, naming both tasks."""
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     before = snapshot(db)
     tasks = json.loads((BYOS / "export_snapshot.json").read_text(encoding="utf-8"))
     for task in tasks:
@@ -217,10 +266,13 @@ def test_as_project_id_onto_a_loaded_project_is_refused(tmp_path):
     """`--as-project-id 1` for the NER project (3) when project 1 (BYOS) is loaded silently merged
     the two into one project of 54 tasks under two labeling configs."""
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    assert (
+        run_concord("ingest", "export", str(BYOS / "export_snapshot.json"), db=db).returncode == 0
+    )
     before = snapshot(db)
-    done = run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "1",
-                       db=db)
+    done = run_concord(
+        "ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "1", db=db
+    )
     assert done.returncode == 1
     assert done.stderr == (
         f"concord: error: {NER / 'export_snapshot.json'}: project 1 already holds tasks of "
@@ -230,23 +282,35 @@ def test_as_project_id_onto_a_loaded_project_is_refused(tmp_path):
     )
     assert snapshot(db) == before
     # an unused id loads, and so does the same mapping again
-    assert run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "103",
-                       db=db).returncode == 0
-    done = run_concord("ingest", "export", str(NER / "export.json"), "--as-project-id", "103", db=db)
+    assert (
+        run_concord(
+            "ingest", "export", str(NER / "export_snapshot.json"), "--as-project-id", "103", db=db
+        ).returncode
+        == 0
+    )
+    done = run_concord(
+        "ingest", "export", str(NER / "export.json"), "--as-project-id", "103", db=db
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_the_same_bytes_from_another_source_are_refused_not_skipped(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER,
-                       db=db).returncode == 0
+    assert (
+        run_concord(
+            "ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER, db=db
+        ).returncode
+        == 0
+    )
     before = snapshot(db)
-    again = run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER,
-                        db=db)
+    again = run_concord(
+        "ingest", "export", str(NER / "export_snapshot.json"), "--source", SERVER, db=db
+    )
     assert again.returncode == 0 and "nothing to do" in again.stdout  # same source: a no-op
     other = "http://10.0.0.9:8080"
-    done = run_concord("ingest", "export", str(NER / "export_snapshot.json"), "--source", other,
-                       db=db)
+    done = run_concord(
+        "ingest", "export", str(NER / "export_snapshot.json"), "--source", other, db=db
+    )
     assert done.returncode == 1
     load_id = rows(db, "select load_id from raw_label_studio.loads")[0][0]
     assert done.stderr == (

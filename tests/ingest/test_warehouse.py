@@ -80,7 +80,9 @@ def test_read_only_commands_never_migrate_and_writers_migrate_once(tmp_path):
     assert "task_json" in columns and "task" not in columns  # untouched
     assert version == 0  # no migrations table either
 
-    first = run_concord("ingest", "config", str(BYOS / "labeling_config.xml"), "--project-id", "1", db=db)
+    first = run_concord(
+        "ingest", "config", str(BYOS / "labeling_config.xml"), "--project-id", "1", db=db
+    )
     assert first.returncode == 0, first.stderr
     assert first.stderr.strip() == (
         f"{db}: raw_label_studio.tasks converted from task JSON text to the typed task struct "
@@ -99,8 +101,16 @@ def test_read_only_commands_never_migrate_and_writers_migrate_once(tmp_path):
     con.close()
     assert applied == [(m.version, m.name) for m in warehouse.MIGRATIONS]
 
-    again = run_concord("ingest", "scores", str(DEMO_SCORES / "byos_text_scores.csv"),
-                        "--name", "s", "--key", "data.ext_id", db=db)
+    again = run_concord(
+        "ingest",
+        "scores",
+        str(DEMO_SCORES / "byos_text_scores.csv"),
+        "--name",
+        "s",
+        "--key",
+        "data.ext_id",
+        db=db,
+    )
     assert again.returncode == 0, again.stderr
     assert "upgrade" not in again.stderr
     con = duckdb.connect(str(db), read_only=True)
@@ -118,8 +128,12 @@ def test_migrate_is_a_no_op_on_a_current_warehouse(tmp_path):
         assert len(stamps) == len(warehouse.MIGRATIONS)
         assert warehouse.migrate(con) == []
         assert con.execute("select * from concord_meta.schema_migrations").fetchall() == stamps
-        for relation in ("raw_label_studio.tasks", "raw_scores.score_rows", "concord_meta.extracts",
-                         "concord_meta.ls_pulls"):
+        for relation in (
+            "raw_label_studio.tasks",
+            "raw_scores.score_rows",
+            "concord_meta.extracts",
+            "concord_meta.ls_pulls",
+        ):
             assert warehouse.relation_exists(con, relation), relation
     finally:
         con.close()
@@ -151,7 +165,9 @@ def test_a_locked_warehouse_is_one_line_naming_the_file(tmp_path):
     )
     holder = subprocess.Popen(
         [sys.executable, "-c", hold],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -192,18 +208,43 @@ def test_build_vars_are_recorded_and_read_back(tmp_path):
 @pytest.mark.slow
 def test_concord_check_uses_the_ranges_the_build_ran_with(tmp_path):
     db = tmp_path / "w.duckdb"
-    loaded = run_concord("ingest", "scores", str(DEMO_SCORES / "byos_text_scores.csv"),
-                         "--name", "s", "--key", "data.ext_id", db=db)
+    loaded = run_concord(
+        "ingest",
+        "scores",
+        str(DEMO_SCORES / "byos_text_scores.csv"),
+        "--name",
+        "s",
+        "--key",
+        "data.ext_id",
+        db=db,
+    )
     assert loaded.returncode == 0, loaded.stderr
     env = {"DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
-    built = run_concord("build", "--select", "stg_label_studio__loads", "--indirect-selection", "cautious",
-                        "--vars", "{concord_external_score_range: [0, 0.5]}", db=db, env=env)
+    built = run_concord(
+        "build",
+        "--select",
+        "stg_label_studio__loads",
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        "{concord_external_score_range: [0, 0.5]}",
+        db=db,
+        env=env,
+    )
     assert built.returncode == 0, built.stdout + built.stderr
     check = run_concord("check", "--layer", "raw", db=db)
     # the demo scores reach 0.9074: outside the build's [0, 0.5], inside the file's (null) range
     assert check.returncode == 1, check.stdout
     assert "FAIL  raw_scores.score_rows.score_in_range: score within [0.0, 0.5]" in check.stdout
-    rebuilt = run_concord("build", "--select", "stg_label_studio__loads", "--indirect-selection", "cautious", db=db, env=env)
+    rebuilt = run_concord(
+        "build",
+        "--select",
+        "stg_label_studio__loads",
+        "--indirect-selection",
+        "cautious",
+        db=db,
+        env=env,
+    )
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     check = run_concord("check", "--layer", "raw", db=db)
     assert check.returncode == 0, check.stdout

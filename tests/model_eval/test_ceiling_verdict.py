@@ -13,7 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 
 _spec = importlib.util.spec_from_file_location(
-    "bootstrap_reference", Path(__file__).resolve().parent.parent / "agreement" / "bootstrap_reference.py"
+    "bootstrap_reference",
+    Path(__file__).resolve().parent.parent / "agreement" / "bootstrap_reference.py",
 )
 _reference = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_reference)
@@ -41,12 +42,14 @@ def test_ceiling_intervals_and_verdicts(built_warehouse, query) -> None:
         cell[1] += agreement or 0.0
     tasks_of = defaultdict(set)
     for project_id, control, version, task_id in query(
-        built_warehouse, "select distinct project_id, control_name, model_version, task_id from marts.fct_model_agreement"
+        built_warehouse,
+        "select distinct project_id, control_name, model_version, task_id from marts.fct_model_agreement",
     ):
         tasks_of[(project_id, control, version)].add(task_id)
     human = defaultdict(lambda: [0, 0.0])
     for project_id, control, task_id, agreement in query(
-        built_warehouse, "select project_id, control_name, task_id, agreement from marts.fct_pair_agreement"
+        built_warehouse,
+        "select project_id, control_name, task_id, agreement from marts.fct_pair_agreement",
     ):
         human[(project_id, control, task_id)][0] += 1
         human[(project_id, control, task_id)][1] += agreement
@@ -66,7 +69,8 @@ def test_ceiling_intervals_and_verdicts(built_warehouse, query) -> None:
         tasks = sorted(tasks_of[key])
         assert row["n_tasks"] == len(tasks)
         for got, want in zip(
-            (row["model_human_agreement"], row["human_human_agreement"], row["agreement_gap"]), ceiling[key]
+            (row["model_human_agreement"], row["human_human_agreement"], row["agreement_gap"]),
+            ceiling[key],
         ):
             assert (got is None and want is None) or abs(got - want) <= TOLERANCE
         replicates = []
@@ -83,11 +87,25 @@ def test_ceiling_intervals_and_verdicts(built_warehouse, query) -> None:
             assert row["agreement_gap_lower"] is None
             seen.add("insufficient_data")
             continue
-        for index, name in enumerate(("model_human_agreement", "human_human_agreement", "agreement_gap")):
+        for index, name in enumerate(
+            ("model_human_agreement", "human_human_agreement", "agreement_gap")
+        ):
             lower, upper = percentile_interval([v[index] for v in replicates], 0.95)
-            assert abs(row[f"{name}_lower"] - lower) <= TOLERANCE, (key, name, row[f"{name}_lower"], lower)
-            assert abs(row[f"{name}_upper"] - upper) <= TOLERANCE, (key, name, row[f"{name}_upper"], upper)
-        expected = "below_human_ceiling" if row["agreement_gap_upper"] < 0 else "within_human_ceiling"
+            assert abs(row[f"{name}_lower"] - lower) <= TOLERANCE, (
+                key,
+                name,
+                row[f"{name}_lower"],
+                lower,
+            )
+            assert abs(row[f"{name}_upper"] - upper) <= TOLERANCE, (
+                key,
+                name,
+                row[f"{name}_upper"],
+                upper,
+            )
+        expected = (
+            "below_human_ceiling" if row["agreement_gap_upper"] < 0 else "within_human_ceiling"
+        )
         assert row["verdict"] == expected and row["ci_reason"] is None, row
         seen.add(expected)
     assert "within_human_ceiling" in seen, seen

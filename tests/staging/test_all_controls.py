@@ -25,7 +25,11 @@ def controls_warehouse(tmp_path_factory):
 
 
 def result_row(db, result_id, columns):
-    rows = query(db, f"select {columns} from {S}annotation_results where annotation_result_id = ?", [result_id])
+    rows = query(
+        db,
+        f"select {columns} from {S}annotation_results where annotation_result_id = ?",
+        [result_id],
+    )
     assert len(rows) == 1
     return rows[0]
 
@@ -43,15 +47,27 @@ def test_every_control_type_typed(controls_warehouse):
     assert result_row(db, "9001-3", "number_value") == (0.0,)
     assert result_row(db, "9002-3", "number_value") == (7.0,)
     assert result_row(db, "9001-4", "texts, span_text") == (["line 1\nline 2", "second text"], None)
-    assert result_row(db, "9001-5", "span_start, span_end, span_text, region_labels, texts") == (3, 9, "Nestlé", ["ORG"], None)
+    assert result_row(db, "9001-5", "span_start, span_end, span_text, region_labels, texts") == (
+        3,
+        9,
+        "Nestlé",
+        ["ORG"],
+        None,
+    )
     assert result_row(db, "9001-6", "pairwise_selected, to_name") == ("right", "pref")
     assert result_row(db, "9001-7", "ranker_order") == (["i2", "i3", "i1"],)
     order, raw = result_row(db, "9001-8", "ranker_order, ranker_json")
     assert order is None and json.loads(raw) == {"good": ["i1"], "bad": ["i3"], "_": ["i2"]}
-    assert result_row(db, "9001-9", "taxonomy_paths") == ([["Safety", "Violence", "Threat"], ["Integrity", "Spam"]],)
+    assert result_row(db, "9001-9", "taxonomy_paths") == (
+        [["Safety", "Violence", "Threat"], ["Integrity", "Spam"]],
+    )
     # a typed column is null for every other control type
-    assert query(db, f"select count(*) from {S}annotation_results where rating is not null") == [(2,)]
-    assert query(db, f"select count(*) from {S}annotation_results where choices is not null") == [(2,)]
+    assert query(db, f"select count(*) from {S}annotation_results where rating is not null") == [
+        (2,)
+    ]
+    assert query(db, f"select count(*) from {S}annotation_results where choices is not null") == [
+        (2,)
+    ]
     # the text of the task: offsets are code points
     text = query(db, f"select data_json->>'text' from {S}tasks")[0][0]
     assert text[3:9] == "Nestlé"
@@ -76,7 +92,18 @@ def test_controls_inferred_then_from_config(controls_warehouse):
         f"select control_name, control_type, to_name, choices, labels, is_multiple, max_rating, min_value, max_value, is_inferred "
         f"from {S}controls order by control_name",
     )
-    assert [r[0] for r in inferred] == ["box", "count", "flags", "ner", "notes", "pref", "rank", "sort", "stars", "topic"]
+    assert [r[0] for r in inferred] == [
+        "box",
+        "count",
+        "flags",
+        "ner",
+        "notes",
+        "pref",
+        "rank",
+        "sort",
+        "stars",
+        "topic",
+    ]
     by_name = {r[0]: r for r in inferred}
     assert all(r[-1] is True for r in inferred)
     assert by_name["flags"][1:6] == ("choices", "text", ["harassment", "violence"], None, True)
@@ -85,7 +112,9 @@ def test_controls_inferred_then_from_config(controls_warehouse):
     # numbers 0..7 were entered here)
     assert by_name["stars"][6] is None
     assert by_name["count"][7:9] == (None, None)
-    assert query(controls_warehouse, f"select has_config, score_field from {S}projects") == [(False, "score")]
+    assert query(controls_warehouse, f"select has_config, score_field from {S}projects") == [
+        (False, "score")
+    ]
 
     # ingesting the config switches the project to its configured controls (views: no rebuild)
     from ingest.configs import ingest_config
@@ -97,9 +126,22 @@ def test_controls_inferred_then_from_config(controls_warehouse):
         f"from {S}controls order by control_name",
     )
     by_name = {r[0]: r for r in configured}
-    assert set(by_name) == {"box", "count", "flags", "ner", "notes", "pref", "rank", "sort", "stars", "topic"}
+    assert set(by_name) == {
+        "box",
+        "count",
+        "flags",
+        "ner",
+        "notes",
+        "pref",
+        "rank",
+        "sort",
+        "stars",
+        "topic",
+    }
     assert not any(r[-1] for r in configured)
     assert by_name["flags"][2:5] == (["violence", "harassment"], None, True)
     assert by_name["stars"][5] == 5
     assert by_name["count"][6:8] == (0.0, 10.0)
-    assert query(controls_warehouse, f"select has_config, has_score_banner from {S}projects") == [(True, True)]
+    assert query(controls_warehouse, f"select has_config, has_score_banner from {S}projects") == [
+        (True, True)
+    ]

@@ -22,7 +22,12 @@ def run_concord(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
     }
     env.pop("CONCORD_DB", None)
     return subprocess.run(
-        [str(CONCORD), *args], capture_output=True, text=True, timeout=900, env=env, cwd=tmp_path,
+        [str(CONCORD), *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+        cwd=tmp_path,
         check=False,
     )
 
@@ -30,7 +35,12 @@ def run_concord(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
 def test_build_passes_arguments_to_dbt(tmp_path):
     db = tmp_path / "w.duckdb"
     ingest = run_concord(
-        "ingest", "export", str(FIXTURES / "ner_spans" / "export.json"), "--db", str(db), tmp_path=tmp_path
+        "ingest",
+        "export",
+        str(FIXTURES / "ner_spans" / "export.json"),
+        "--db",
+        str(db),
+        tmp_path=tmp_path,
     )
     assert ingest.returncode == 0, ingest.stderr
     result = run_concord("build", "--db", str(db), "--select", "staging", tmp_path=tmp_path)
@@ -42,7 +52,9 @@ def test_build_passes_arguments_to_dbt(tmp_path):
 
 
 def test_build_failure_is_one_line(tmp_path):
-    result = run_concord("build", "--db", str(tmp_path / "w.duckdb"), "--threads", "zero", tmp_path=tmp_path)
+    result = run_concord(
+        "build", "--db", str(tmp_path / "w.duckdb"), "--threads", "zero", tmp_path=tmp_path
+    )
     assert result.returncode == 1
     # exactly one line on stderr, naming the dbt command and dbt's reason; nothing else printed
     assert result.stderr.splitlines() == [
@@ -82,7 +94,9 @@ def test_demo_runs_and_reruns(tmp_path):
         "score rows": "69",
         "DuckDB file": str(db),
     }
-    assert re.search(r"\d+ expectations on \d+ relations: \d+ passed, 0 failed, 0 errors", first.stdout)
+    assert re.search(
+        r"\d+ expectations on \d+ relations: \d+ passed, 0 failed, 0 errors", first.stdout
+    )
     # the printed example query works as printed
     lines = first.stdout.strip().splitlines()
     assert lines[-1].startswith("Report: ")  # the demo ends with the report's path

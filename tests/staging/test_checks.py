@@ -30,7 +30,11 @@ def run_concord(*args: str) -> subprocess.CompletedProcess:
 
 
 def failed_ids(stdout: str) -> set[str]:
-    return {line.split()[1].rstrip(":") for line in stdout.splitlines() if line.startswith(("FAIL ", "ERROR "))}
+    return {
+        line.split()[1].rstrip(":")
+        for line in stdout.splitlines()
+        if line.startswith(("FAIL ", "ERROR "))
+    }
 
 
 def test_clean_warehouse_passes(built_warehouse):
@@ -41,7 +45,9 @@ def test_clean_warehouse_passes(built_warehouse):
 
 
 def _edit_task(con: duckdb.DuckDBPyConnection, task_id: int, edit) -> None:
-    (text,) = con.execute("select to_json(task) from raw_label_studio.tasks where task_id = ?", [task_id]).fetchone()
+    (text,) = con.execute(
+        "select to_json(task) from raw_label_studio.tasks where task_id = ?", [task_id]
+    ).fetchone()
     task = json.loads(text)
     edit(task)
     con.execute(
@@ -112,7 +118,9 @@ def test_planted_defects_are_reported_exactly(built_warehouse, tmp_path):
     from concord.dbt import DbtError
 
     with pytest.raises(DbtError):
-        build_warehouse(db, tmp_path / "target", select=["stg_label_studio__annotations"], command="test")
+        build_warehouse(
+            db, tmp_path / "target", select=["stg_label_studio__annotations"], command="test"
+        )
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     failed = {r["unique_id"].split(".")[2] for r in results if r["status"] == "fail"}
     # the duplicate id, and (through it) the per-annotation result counts of the singular test

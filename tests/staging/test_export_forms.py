@@ -17,7 +17,9 @@ RESULT_COLUMNS = (
     "annotation_result_id, annotation_id, task_id, region_id, control_name, to_name, result_type, "
     "origin, choices, rating, number_value, texts, span_start, span_end, span_text, region_labels"
 )
-PREDICTION_COLUMNS = "prediction_id, task_id, project_id, model_version, prediction_score, n_results, created_at"
+PREDICTION_COLUMNS = (
+    "prediction_id, task_id, project_id, model_version, prediction_score, n_results, created_at"
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,9 @@ def test_same_annotations_int_completed_by(sync_warehouse, built_warehouse):
     assert rows(sync_warehouse, sql) == rows(built_warehouse, sql)
     # the sync export has user ids only: no email
     assert query(sync_warehouse, f"select count(annotator_email) from {S}annotations") == [(0,)]
-    assert query(built_warehouse, f"select count(*) = count(annotator_email) from {S}annotations") == [(True,)]
+    assert query(
+        built_warehouse, f"select count(*) = count(annotator_email) from {S}annotations"
+    ) == [(True,)]
 
 
 def test_same_annotation_results(sync_warehouse, built_warehouse):
@@ -56,7 +60,9 @@ def test_same_annotation_results(sync_warehouse, built_warehouse):
 
 def test_predictions_from_annotation_copies(sync_warehouse, built_warehouse):
     sync = rows(sync_warehouse, f"select {PREDICTION_COLUMNS} from {S}predictions")
-    snapshot = {r[0]: r for r in query(built_warehouse, f"select {PREDICTION_COLUMNS} from {S}predictions")}
+    snapshot = {
+        r[0]: r for r in query(built_warehouse, f"select {PREDICTION_COLUMNS} from {S}predictions")
+    }
     # only the predictions some annotation embedded survive in a sync export, deduplicated by id
     assert sync and len(sync) < len(snapshot)
     assert len({r[0] for r in sync}) == len(sync)
@@ -64,11 +70,15 @@ def test_predictions_from_annotation_copies(sync_warehouse, built_warehouse):
     # exactly the embedded ones
     embedded = {
         r[0]
-        for r in query(built_warehouse, f"select distinct embedded_prediction_id from {S}annotations")
+        for r in query(
+            built_warehouse, f"select distinct embedded_prediction_id from {S}annotations"
+        )
         if r[0] is not None
     }
     assert {r[0] for r in sync} == embedded
-    assert query(sync_warehouse, f"select distinct source from {S}predictions") == [("annotation.prediction",)]
+    assert query(sync_warehouse, f"select distinct source from {S}predictions") == [
+        ("annotation.prediction",)
+    ]
     # and their regions, with per-region scores
     sql = f"select prediction_result_id, region_id, control_name, region_score, choices, span_start, region_labels from {S}prediction_results"
     snapshot_results = {r[0]: r for r in query(built_warehouse, sql)}
@@ -76,5 +86,7 @@ def test_predictions_from_annotation_copies(sync_warehouse, built_warehouse):
 
 
 def test_same_drafts(sync_warehouse, built_warehouse):
-    sql = f"select draft_id, task_id, annotation_id, user_email, n_results, created_at from {S}drafts"
+    sql = (
+        f"select draft_id, task_id, annotation_id, user_email, n_results, created_at from {S}drafts"
+    )
     assert rows(sync_warehouse, sql) == rows(built_warehouse, sql)

@@ -15,7 +15,9 @@ RESULT_COLUMNS = (
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("export_name", ["export_min.json", "export.csv", "export_snapshot_min.json"])
+@pytest.mark.parametrize(
+    "export_name", ["export_min.json", "export.csv", "export_snapshot_min.json"]
+)
 def test_min_forms_stage_like_the_snapshot(export_name, built_warehouse, tmp_path):
     from ingest.configs import ingest_config
     from ingest.exports import ingest_exports
@@ -27,10 +29,15 @@ def test_min_forms_stage_like_the_snapshot(export_name, built_warehouse, tmp_pat
     build_warehouse(db, tmp_path / "target", select=["staging"])  # the staging dbt tests pass too
 
     ours = sorted(map(repr, query(db, f"select {RESULT_COLUMNS} from {S}annotation_results")))
-    snapshot = sorted(map(repr, query(built_warehouse, f"select {RESULT_COLUMNS} from {S}annotation_results")))
+    snapshot = sorted(
+        map(repr, query(built_warehouse, f"select {RESULT_COLUMNS} from {S}annotation_results"))
+    )
     assert ours == snapshot
     # the annotations they carry: every submitted one, none skipped
-    submitted = query(built_warehouse, f"select annotation_id, task_id from {S}annotations where not is_cancelled order by 1")
+    submitted = query(
+        built_warehouse,
+        f"select annotation_id, task_id from {S}annotations where not is_cancelled order by 1",
+    )
     assert query(db, f"select annotation_id, task_id from {S}annotations order by 1") == submitted
     assert query(db, f"select count(*) from {S}annotations where is_cancelled") == [(0,)]
     # tasks keep their data, score and external id
@@ -56,5 +63,9 @@ def test_snapshot_json_min_alone_builds_green_with_one_id_per_annotator(tmp_path
     build_warehouse(db, tmp_path / "target")  # the whole build, every test green
     assert query(db, f"select count(*) from {S}annotations where annotator_id is null") == [(0,)]
     assert query(
-        db, f"select count(distinct annotator_id), count(distinct annotator_email) from {S}annotations"
-    ) == query(db, f"select count(distinct annotator_email), count(distinct annotator_email) from {S}annotations")
+        db,
+        f"select count(distinct annotator_id), count(distinct annotator_email) from {S}annotations",
+    ) == query(
+        db,
+        f"select count(distinct annotator_email), count(distinct annotator_email) from {S}annotations",
+    )

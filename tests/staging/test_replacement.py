@@ -45,16 +45,30 @@ def replaced_warehouse(tmp_path_factory):
 def test_absent_task_is_flagged_deleted(replaced_warehouse):
     db = replaced_warehouse
     assert query(db, f"select is_deleted from {S}tasks where task_id = 1") == [(True,)]
-    for relation in ("annotations", "annotation_results", "predictions", "prediction_results", "drafts"):
-        assert query(db, f"select count(*) from {S}{relation} where task_id = 1") == [(0,)], relation
+    for relation in (
+        "annotations",
+        "annotation_results",
+        "predictions",
+        "prediction_results",
+        "drafts",
+    ):
+        assert query(db, f"select count(*) from {S}{relation} where task_id = 1") == [(0,)], (
+            relation
+        )
     assert query(db, f"select n_tasks, n_deleted_tasks from {S}projects") == [(29, 1)]
 
 
 def test_edited_and_deleted_annotations_follow_the_latest_export(replaced_warehouse):
     db = replaced_warehouse
-    assert query(db, f"select annotation_id from {S}annotations where task_id = 5 order by 1") == [(14,), (15,)]
+    assert query(db, f"select annotation_id from {S}annotations where task_id = 5 order by 1") == [
+        (14,),
+        (15,),
+    ]
     assert query(
-        db, f"select choices from {S}annotation_results where annotation_id = 15 and control_name = 'label'"
+        db,
+        f"select choices from {S}annotation_results where annotation_id = 15 and control_name = 'label'",
     ) == [(["positive"],)]
     assert query(db, f"select is_edited from {S}annotations where annotation_id = 15") == [(True,)]
-    assert query(db, f"select count(*) from {S}annotation_results where annotation_id = 16") == [(0,)]
+    assert query(db, f"select count(*) from {S}annotation_results where annotation_id = 16") == [
+        (0,)
+    ]

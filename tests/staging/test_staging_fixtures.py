@@ -21,7 +21,9 @@ def raw_annotations() -> dict[int, dict]:
     """Every annotation of both snapshot exports, by id, read straight from the fixture files."""
     out = {}
     for project in ("byos_text", "ner_spans"):
-        tasks = json.loads((FIXTURES / project / "export_snapshot.json").read_text(encoding="utf-8"))
+        tasks = json.loads(
+            (FIXTURES / project / "export_snapshot.json").read_text(encoding="utf-8")
+        )
         for task in tasks:
             for annotation in task["annotations"]:
                 out[annotation["id"]] = annotation
@@ -37,6 +39,7 @@ def scalar(db, sql, params=None):
 def test_counts_match_the_manifests(built_warehouse):
     for project, project_id in (("byos_text", 1), ("ner_spans", 3)):
         counts = manifest(project)["counts"]
+
         def q(rel, where="true", project_id=project_id):
             return scalar(
                 built_warehouse,
@@ -50,29 +53,53 @@ def test_counts_match_the_manifests(built_warehouse):
         assert q("drafts") == counts["drafts"]
         # Label Studio's own per-task counters agree with what staging unnested
         assert q("tasks", "total_annotations is not null") == counts["tasks"]
-        assert scalar(
-            built_warehouse,
-            f"select sum(total_annotations) + sum(cancelled_annotations) from {S}tasks where project_id = ?",
-            [project_id],
-        ) == counts["annotations_in_export"]
+        assert (
+            scalar(
+                built_warehouse,
+                f"select sum(total_annotations) + sum(cancelled_annotations) from {S}tasks where project_id = ?",
+                [project_id],
+            )
+            == counts["annotations_in_export"]
+        )
 
 
 def test_skips_are_flagged_and_have_no_results(built_warehouse):
-    skipped = {row[0] for row in query(built_warehouse, f"select annotation_id from {S}annotations where is_cancelled")}
+    skipped = {
+        row[0]
+        for row in query(
+            built_warehouse, f"select annotation_id from {S}annotations where is_cancelled"
+        )
+    }
     assert skipped == {28, 63, 64, 145}
-    assert scalar(
-        built_warehouse,
-        f"select count(*) from {S}annotation_results where annotation_id in (28, 63, 64, 145)",
-    ) == 0
+    assert (
+        scalar(
+            built_warehouse,
+            f"select count(*) from {S}annotation_results where annotation_id in (28, 63, 64, 145)",
+        )
+        == 0
+    )
     # task 27's only annotation is a skip: the task is still there, with its skip
-    assert query(built_warehouse, f"select annotation_id, is_empty from {S}annotations where task_id = 27") == [(64, True)]
+    assert query(
+        built_warehouse, f"select annotation_id, is_empty from {S}annotations where task_id = 27"
+    ) == [(64, True)]
 
 
 def test_ground_truth(built_warehouse):
-    truth = {row[0] for row in query(built_warehouse, f"select annotation_id from {S}annotations where is_ground_truth")}
+    truth = {
+        row[0]
+        for row in query(
+            built_warehouse, f"select annotation_id from {S}annotations where is_ground_truth"
+        )
+    }
     # 32-34 and 143-144 set by the admin; annotation 1 came inside the task import payload
     assert truth == {1, 32, 33, 34, 143, 144}
-    assert scalar(built_warehouse, f"select count(*) from {S}annotations where is_ground_truth group by task_id order by 1 desc limit 1") == 1
+    assert (
+        scalar(
+            built_warehouse,
+            f"select count(*) from {S}annotations where is_ground_truth group by task_id order by 1 desc limit 1",
+        )
+        == 1
+    )
 
 
 def test_import_payload_annotation(built_warehouse):
@@ -84,11 +111,21 @@ def test_import_payload_annotation(built_warehouse):
     n_results = len(raw_annotations()[1]["result"])
     assert n_results > 0
     assert row == [(23, 1, "admin@example.com", True, n_results, False)]
-    assert scalar(built_warehouse, f"select count(*) from {S}annotation_results where annotation_id = 1") == n_results
+    assert (
+        scalar(
+            built_warehouse, f"select count(*) from {S}annotation_results where annotation_id = 1"
+        )
+        == n_results
+    )
 
 
 def test_edited_annotations(built_warehouse):
-    edited = {row[0] for row in query(built_warehouse, f"select annotation_id from {S}annotations where is_edited")}
+    edited = {
+        row[0]
+        for row in query(
+            built_warehouse, f"select annotation_id from {S}annotations where is_edited"
+        )
+    }
     assert edited == {14, 124}  # every other annotation's updated_at is < 1 ms after created_at
     # alice changed 14 from negative to neutral: staging holds the edited version
     assert query(
@@ -105,9 +142,22 @@ def test_edited_annotations(built_warehouse):
 
 
 def test_deleted_annotation_is_absent(built_warehouse):
-    assert scalar(built_warehouse, f"select count(*) from {S}annotations where annotation_id = 60") == 0
-    assert scalar(built_warehouse, f"select count(*) from {S}annotation_results where annotation_id = 60") == 0
-    assert [r[0] for r in query(built_warehouse, f"select annotation_id from {S}annotations where task_id = 25")] == [61]
+    assert (
+        scalar(built_warehouse, f"select count(*) from {S}annotations where annotation_id = 60")
+        == 0
+    )
+    assert (
+        scalar(
+            built_warehouse, f"select count(*) from {S}annotation_results where annotation_id = 60"
+        )
+        == 0
+    )
+    assert [
+        r[0]
+        for r in query(
+            built_warehouse, f"select annotation_id from {S}annotations where task_id = 25"
+        )
+    ] == [61]
 
 
 def test_drafts_are_separate(built_warehouse):
@@ -121,12 +171,22 @@ def test_drafts_are_separate(built_warehouse):
         (4, 78, None, "chloe@example.com", 1),
     ]
     # draft-only tasks have no annotations
-    assert scalar(built_warehouse, f"select count(*) from {S}annotations where task_id in (30, 78)") == 0
+    assert (
+        scalar(built_warehouse, f"select count(*) from {S}annotations where task_id in (30, 78)")
+        == 0
+    )
 
 
 def test_prediction_only_and_bare_tasks(built_warehouse):
-    assert scalar(built_warehouse, f"select count(*) from {S}tasks where task_id in (28, 29, 77)") == 3
-    assert scalar(built_warehouse, f"select count(*) from {S}annotations where task_id in (28, 29, 77)") == 0
+    assert (
+        scalar(built_warehouse, f"select count(*) from {S}tasks where task_id in (28, 29, 77)") == 3
+    )
+    assert (
+        scalar(
+            built_warehouse, f"select count(*) from {S}annotations where task_id in (28, 29, 77)"
+        )
+        == 0
+    )
     predictions = query(
         built_warehouse,
         f"select prediction_id, model_version, prediction_score, n_results from {S}predictions "
@@ -135,10 +195,23 @@ def test_prediction_only_and_bare_tasks(built_warehouse):
     assert predictions[0][:2] == (28, "sentiment-v1") and predictions[0][3] == 1
     # sentiment-v2 prediction 29: result=[] and no score
     assert predictions[1] == (29, "sentiment-v2", None, 0)
-    assert scalar(built_warehouse, f"select count(*) from {S}prediction_results where prediction_id = 29") == 0
+    assert (
+        scalar(
+            built_warehouse, f"select count(*) from {S}prediction_results where prediction_id = 29"
+        )
+        == 0
+    )
     for bare in (29, 77):
-        assert scalar(built_warehouse, f"select count(*) from {S}predictions where task_id = ?", [bare]) == 0
-        assert scalar(built_warehouse, f"select count(*) from {S}drafts where task_id = ?", [bare]) == 0
+        assert (
+            scalar(
+                built_warehouse, f"select count(*) from {S}predictions where task_id = ?", [bare]
+            )
+            == 0
+        )
+        assert (
+            scalar(built_warehouse, f"select count(*) from {S}drafts where task_id = ?", [bare])
+            == 0
+        )
 
 
 def test_two_model_versions(built_warehouse):
@@ -153,7 +226,9 @@ def test_two_model_versions(built_warehouse):
     assert [v[0] for v in versions] == expected_tasks == [*range(1, 11), 28]
     assert all(v[1] == ["sentiment-v1", "sentiment-v2"] for v in versions)
     # predictions are task.predictions bodies (snapshot), deduplicated against annotation copies
-    assert query(built_warehouse, f"select distinct source from {S}predictions") == [("task.predictions",)]
+    assert query(built_warehouse, f"select distinct source from {S}predictions") == [
+        ("task.predictions",)
+    ]
 
 
 def test_predictions_started_from(built_warehouse):
@@ -184,14 +259,27 @@ def test_empty_results_and_null_lead_time(built_warehouse):
         if a["result"] == [] and not a["was_cancelled"]
     )
     assert rows == expected and {57, 147} <= {r[0] for r in rows}
-    assert scalar(built_warehouse, f"select lead_time_seconds from {S}annotations where annotation_id = 50") is None
+    assert (
+        scalar(
+            built_warehouse,
+            f"select lead_time_seconds from {S}annotations where annotation_id = 50",
+        )
+        is None
+    )
     # partial result: label only
-    assert [r[0] for r in query(built_warehouse, f"select control_name from {S}annotation_results where annotation_id = 55")] == ["label"]
+    assert [
+        r[0]
+        for r in query(
+            built_warehouse,
+            f"select control_name from {S}annotation_results where annotation_id = 55",
+        )
+    ] == ["label"]
 
 
 def test_completed_by_set_by_admin(built_warehouse):
     assert query(
-        built_warehouse, f"select annotator_id, annotator_email from {S}annotations where annotation_id = 59"
+        built_warehouse,
+        f"select annotator_id, annotator_email from {S}annotations where annotation_id = 59",
     ) == [(5, "dan@example.com")]
 
 
@@ -226,7 +314,9 @@ def test_long_text_is_intact(built_warehouse):
 def test_unicode_texts_round_trip(built_warehouse):
     raw = json.loads((FIXTURES / "byos_text" / "export_snapshot.json").read_text(encoding="utf-8"))
     for task in raw:
-        stored = scalar(built_warehouse, f"select data_json from {S}tasks where task_id = ?", [task["id"]])
+        stored = scalar(
+            built_warehouse, f"select data_json from {S}tasks where task_id = ?", [task["id"]]
+        )
         assert json.loads(stored) == task["data"]
 
 
@@ -257,7 +347,11 @@ def test_typed_result_columns(built_warehouse):
         f"select region_score, span_text, region_labels from {S}prediction_results "
         f"where prediction_id = 70 order by result_index",
     )
-    assert scores == [(0.9646, "Zoë Saldaña", ["PER"]), (0.9137, "São Paulo", ["LOC"]), (0.7188, "Nestlé", ["ORG"])]
+    assert scores == [
+        (0.9646, "Zoë Saldaña", ["PER"]),
+        (0.9137, "São Paulo", ["LOC"]),
+        (0.7188, "Nestlé", ["ORG"]),
+    ]
 
 
 def test_controls_and_projects(built_warehouse):
@@ -268,7 +362,16 @@ def test_controls_and_projects(built_warehouse):
     )
     assert controls == [
         (1, "human_rating", "rating", "text_data", None, None, 5, False),
-        (1, "label", "choices", "text_data", ["positive", "negative", "neutral"], None, None, False),
+        (
+            1,
+            "label",
+            "choices",
+            "text_data",
+            ["positive", "negative", "neutral"],
+            None,
+            None,
+            False,
+        ),
         (1, "rationale", "textarea", "text_data", None, None, None, False),
         (3, "ner", "labels", "text", None, ["PER", "ORG", "LOC"], None, False),
     ]
@@ -291,11 +394,14 @@ def test_external_scores(built_warehouse):
         ("byos_text_scores", "data_field", "ext_id", 30, 0),
     ]
     # every prediction-keyed score names a staged prediction
-    assert scalar(
-        built_warehouse,
-        f"select count(*) from staging.stg_scores__external_scores where key_kind = 'prediction_id' "
-        f"and key_prediction_id not in (select prediction_id from {S}predictions)",
-    ) == 0
+    assert (
+        scalar(
+            built_warehouse,
+            f"select count(*) from staging.stg_scores__external_scores where key_kind = 'prediction_id' "
+            f"and key_prediction_id not in (select prediction_id from {S}predictions)",
+        )
+        == 0
+    )
 
 
 def test_every_staging_column_is_described(built_warehouse):
@@ -308,7 +414,13 @@ def test_every_staging_column_is_described(built_warehouse):
         for model in yaml.safe_load(path.read_text(encoding="utf-8"))["models"]:
             assert model.get("description"), model["name"]
             documented[model["name"]] = model["columns"]
-    relations = {r[0] for r in query(built_warehouse, "select table_name from information_schema.tables where table_schema = 'staging'")}
+    relations = {
+        r[0]
+        for r in query(
+            built_warehouse,
+            "select table_name from information_schema.tables where table_schema = 'staging'",
+        )
+    }
     assert relations == set(documented)
     for name, columns in documented.items():
         actual = [r[0] for r in query(built_warehouse, f"describe staging.{name}")]
