@@ -1,6 +1,6 @@
 {#- The registry of agreement metrics: name -> metric_version, formula and source.
     Bump a metric's version whenever its definition (the macro named in `macro`) changes: the
-    version is written next to every score (int_judgment_pairs_scored.metric_version), so scores
+    version is written next to every score (int_agreement__judgment_pairs_scored.metric_version), so scores
     computed under different definitions are never mixed silently.
     "Enterprise" = Label Studio Enterprise's documented agreement metrics
     (docs.humansignal.com/guide/agreement_metrics and /guide/stats). -#}

@@ -10,7 +10,7 @@
 {%- set unit_values = ref('int_reliability__unit_values').include(database=False) %}
 {%- set pair_sums = ref('int_reliability__unit_pair_sums').include(database=False) %}
 {%- set controls = ref('int_reliability__controls').include(database=False) %}
-{%- set judgment_values = ref('int_agreement_judgment_values').include(database=False) %}
+{%- set judgment_values = ref('int_agreement__judgment_values').include(database=False) %}
 {%- set tasks = ref('stg_label_studio__tasks').include(database=False) %}
 {%- set chosen = 'unit_id in (select unnest(task_ids))' %}
 with

@@ -57,7 +57,7 @@ def pair_scores(db: Path, task_id: int, kind: str = "human_human") -> dict:
         db,
         f"""
         select annotator_id_a, annotator_id_b, model_version_a, score, agreement
-        from intermediate.int_judgment_pairs_scored
+        from intermediate.int_agreement__judgment_pairs_scored
         where task_id = {task_id} and control_name = 'bbox' and pair_kind = '{kind}'""",
     )
     if kind == "model_human":
@@ -93,8 +93,8 @@ def test_rotated_boxes(warehouse) -> None:
 
 def test_every_score_in_the_unit_interval(warehouse) -> None:
     for table, column in [
-        ("intermediate.int_judgment_pairs_scored", "score"),
-        ("intermediate.int_judgment_pairs_scored", "agreement"),
+        ("intermediate.int_agreement__judgment_pairs_scored", "score"),
+        ("intermediate.int_agreement__judgment_pairs_scored", "agreement"),
         ("marts.fct_model_agreement", "score"),
     ]:
         rows = query_dicts(

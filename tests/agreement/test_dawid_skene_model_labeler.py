@@ -39,7 +39,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {
         "votes": votes,
         "truth": truth,
-        "posteriors": query_dicts(db, "select * from intermediate.int_agreement_dawid_skene"),
+        "posteriors": query_dicts(db, "select * from intermediate.int_agreement__dawid_skene"),
         "labels": query_dicts(db, "select * from marts.fct_consensus_labels"),
         "quality": query_dicts(db, "select * from marts.fct_annotator_quality"),
     }

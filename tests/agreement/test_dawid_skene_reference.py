@@ -1,4 +1,4 @@
-"""Dawid-Skene in SQL (int_agreement_dawid_skene, fct_consensus_labels, fct_annotator_quality)
+"""Dawid-Skene in SQL (int_agreement__dawid_skene, fct_consensus_labels, fct_annotator_quality)
 against crowd-kit's `DawidSkene` (tests only), to 1e-6, on 60 random ragged datasets (each its own
 project: a single-choice control, a Rating control read as categories, a Pairwise control), all
 built in ONE dbt invocation with crowd-kit's defaults (100 iterations, tol 1e-5):
@@ -141,7 +141,7 @@ def consensus(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "datasets": datasets,
         "adversarial_truth": {task_ids[t]: label for t, label in truth.items()},
         "adversarial_votes": [(task_ids[t], w, label) for t, w, label in adversarial["votes"]],
-        "posteriors": query_dicts(db, "select * from intermediate.int_agreement_dawid_skene"),
+        "posteriors": query_dicts(db, "select * from intermediate.int_agreement__dawid_skene"),
         "labels": query_dicts(db, "select * from marts.fct_consensus_labels"),
         "quality": query_dicts(db, "select * from marts.fct_annotator_quality"),
     }

@@ -1,4 +1,4 @@
-"""int_agreement_judgment_values list-aggregates only the (judgment, control) groups with several
+"""int_agreement__judgment_values list-aggregates only the (judgment, control) groups with several
 results and projects one-result groups directly (list aggregation states cannot spill to disk).
 Both paths must give what list-aggregating every group gives: checked against that reference
 query on judgments mixing one-result and several-result controls of every value type, plus
@@ -51,7 +51,7 @@ select
     count(case when span_start is not null or rect_x is not null then 1 end) as n_regions,
     count(*) as n_results,
 from results
-inner join intermediate.int_agreement_judgments as judgments
+inner join intermediate.int_agreement__judgments as judgments
     on results.judgment_key = judgments.judgment_key
 where results.control_name is not null
 group by results.judgment_key, results.control_name
@@ -161,7 +161,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_values_equal_list_aggregation_of_every_group(warehouse) -> None:
-    model = f"select {COLUMNS} from intermediate.int_agreement_judgment_values"
+    model = f"select {COLUMNS} from intermediate.int_agreement__judgment_values"
     reference = f"select {COLUMNS} from ({REFERENCE})"
     n_model = query_dicts(warehouse, f"select count(*) as n from ({model})")[0]["n"]
     # controls answered by annotations 10, 20, 30, the prediction, and the median tasks
@@ -179,7 +179,7 @@ def test_several_results_hand_worked(warehouse) -> None:
         for r in query_dicts(
             warehouse,
             """
-        select * from intermediate.int_agreement_judgment_values where judgment_id = 'annotation:10'""",
+        select * from intermediate.int_agreement__judgment_values where judgment_id = 'annotation:10'""",
         )
     }
     assert rows["notes"]["text_lines"] == ["first", "second", "third"]
@@ -199,7 +199,7 @@ def test_one_result_hand_worked(warehouse) -> None:
         for r in query_dicts(
             warehouse,
             """
-        select * from intermediate.int_agreement_judgment_values where judgment_id = 'annotation:30'""",
+        select * from intermediate.int_agreement__judgment_values where judgment_id = 'annotation:30'""",
         )
     }
     # a result without a value list: an empty list, as list aggregation of a NULL gives
@@ -218,7 +218,7 @@ def test_one_result_hand_worked(warehouse) -> None:
         for r in query_dicts(
             warehouse,
             """
-        select * from intermediate.int_agreement_judgment_values where judgment_kind = 'prediction'""",
+        select * from intermediate.int_agreement__judgment_values where judgment_kind = 'prediction'""",
         )
     }
     assert prediction["tags"]["choice_set"] == ["a", "c"]
@@ -234,7 +234,7 @@ def test_consensus_median_equals_median_aggregate(warehouse) -> None:
         from marts.fct_control_agreement as consensus
         inner join (
             select task_id, control_name, median(number_value) as median_number
-            from intermediate.int_agreement_judgment_values
+            from intermediate.int_agreement__judgment_values
             where judgment_kind = 'annotation'
             group by task_id, control_name
         ) as reference

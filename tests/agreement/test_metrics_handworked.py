@@ -619,7 +619,7 @@ def test_model_human_pairs(warehouse) -> None:
         db,
         f"""
         select control_name, annotator_id_b, model_version_a, is_present_a, agreement
-        from intermediate.int_judgment_pairs_scored
+        from intermediate.int_agreement__judgment_pairs_scored
         where task_id = {task} and pair_kind = 'model_human' order by 1, 2""",
     )
     assert [

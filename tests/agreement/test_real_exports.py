@@ -208,10 +208,10 @@ def test_ner_new_york_vs_new_york_city(built_warehouse) -> None:
         built_warehouse,
         """
         select r.span_start, r.span_end, v.n_regions
-        from intermediate.int_agreement_judgment_regions as r
-        inner join intermediate.int_agreement_judgment_values as v
+        from intermediate.int_agreement__judgment_regions as r
+        inner join intermediate.int_agreement__judgment_values as v
             on r.judgment_id = v.judgment_id and r.control_name = v.control_name
-        inner join intermediate.int_agreement_judgments as j on r.judgment_id = j.judgment_id
+        inner join intermediate.int_agreement__judgments as j on r.judgment_id = j.judgment_id
         where r.task_id = 69 and j.annotator_id = ?""",
         [ALICE],
     )

@@ -42,7 +42,7 @@ def pairs(db: Path, task_id: int, control: str, kind: str = "human_human") -> di
         db,
         f"""
         select annotator_id_a, annotator_id_b, model_version_a, agreement
-        from intermediate.int_judgment_pairs_scored
+        from intermediate.int_agreement__judgment_pairs_scored
         where task_id = {task_id} and control_name = '{control}' and pair_kind = '{kind}'""",
     )
     if kind == "model_human":

@@ -1,6 +1,6 @@
 """fct_model_agreement, fct_agreement_ceiling and the exposure split, worked by hand.
 
-Built with the agreement engine itself (int_judgment_pairs_scored, fct_control_agreement) on
+Built with the agreement engine itself (int_agreement__judgment_pairs_scored, fct_control_agreement) on
 staging-shaped rows: the model-vs-human numbers use exactly the human-vs-human metric.
 
 Project 7: Choices `label` (exact match) and Rating `stars` (1 / (1 + |a - b|)), model version m.

@@ -9,4 +9,4 @@ select
         when control_type in ('rating', 'number') then 'numeric'
         when control_type = 'pairwise' or control_key = 'choices' then 'categorical'
     end as value_kind,
-from {{ ref('int_agreement_control_settings') }}
+from {{ ref('int_agreement__control_settings') }}

@@ -5,13 +5,13 @@ with
 
 judgments as (
     select judgment_id, annotator_id,
-    from {{ ref('int_agreement_judgments') }}
+    from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'annotation'
 ),
 
 judgment_values as (
     select judgment_id, task_id, project_id, control_name, number_value, value_key,
-    from {{ ref('int_agreement_judgment_values') }}
+    from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'annotation'
 ),
 

@@ -2,7 +2,7 @@
 with
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
 ),
 
 skipped as (

@@ -8,22 +8,22 @@ annotations as (
 ),
 
 judgment_values as (
-    select * from {{ ref('int_agreement_judgment_values') }}
+    select * from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'annotation'
 ),
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'annotation'
 ),
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
     where is_scored
 ),
 
 pairs as (
-    select * from {{ ref('int_judgment_pairs_scored') }}
+    select * from {{ ref('int_agreement__judgment_pairs_scored') }}
     where pair_kind = 'human_human'
 ),
 

@@ -4,7 +4,7 @@
 with
 
 pairs as (
-    select * from {{ ref('int_judgment_pairs_scored') }}
+    select * from {{ ref('int_agreement__judgment_pairs_scored') }}
     where pair_kind = 'human_human'
 ),
 

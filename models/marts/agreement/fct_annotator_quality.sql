@@ -11,19 +11,19 @@
 with
 
 votes as (
-    select * from {{ ref('int_agreement_categorical_votes') }}
+    select * from {{ ref('int_agreement__categorical_votes') }}
 ),
 
 posteriors as (
-    select * from {{ ref('int_agreement_dawid_skene') }}
+    select * from {{ ref('int_agreement__dawid_skene') }}
 ),
 
 errors as (
-    {{ ds_m_step(ref('int_agreement_categorical_votes'), ref('int_agreement_dawid_skene')) }}
+    {{ ds_m_step(ref('int_agreement__categorical_votes'), ref('int_agreement__dawid_skene')) }}
 ),
 
 priors as (
-    {{ ds_priors(ref('int_agreement_dawid_skene')) }}
+    {{ ds_priors(ref('int_agreement__dawid_skene')) }}
 ),
 
 -- narrow: key names

@@ -1,6 +1,6 @@
 -- One row per (task, categorical control) with at least one human vote: the majority label (every
 -- annotation counts the same) beside the annotator-weighted label of the Dawid-Skene EM
--- (int_agreement_dawid_skene, docs/agreement.md "Dawid-Skene").
+-- (int_agreement__dawid_skene, docs/agreement.md "Dawid-Skene").
 --   majority_label: the most frequent human label; NULL on a tie for first place
 --   weighted_label: the class with the highest posterior (ties: the first label in text order,
 --     as crowd-kit's idxmax); posterior_probability: that posterior; entropy: of the posterior, nats
@@ -11,11 +11,11 @@
 with
 
 votes as (
-    select * from {{ ref('int_agreement_categorical_votes') }}
+    select * from {{ ref('int_agreement__categorical_votes') }}
 ),
 
 posteriors as (
-    select * from {{ ref('int_agreement_dawid_skene') }}
+    select * from {{ ref('int_agreement__dawid_skene') }}
 ),
 
 human_votes as (

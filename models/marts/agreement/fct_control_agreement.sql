@@ -4,24 +4,24 @@
 with
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'annotation'
 ),
 
 -- narrow: referenced more than once, so DuckDB materialises it (the value lists stay out)
 judgment_values as (
     select task_id, project_id, control_name, number_value, value_key,
-    from {{ ref('int_agreement_judgment_values') }}
+    from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'annotation'
 ),
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
     where is_scored
 ),
 
 pairs as (
-    select * from {{ ref('int_judgment_pairs_scored') }}
+    select * from {{ ref('int_agreement__judgment_pairs_scored') }}
     where pair_kind = 'human_human'
 ),
 

@@ -20,7 +20,7 @@
 with
 
 ratings as (
-    select * from {{ ref('int_agreement_numeric_ratings') }}
+    select * from {{ ref('int_agreement__numeric_ratings') }}
 ),
 
 control_means as (

@@ -1,9 +1,9 @@
 -- One row per (task, control, pair of submitted annotations): the human-human part of
--- int_judgment_pairs_scored (annotation_id_a < annotation_id_b).
+-- int_agreement__judgment_pairs_scored (annotation_id_a < annotation_id_b).
 with
 
 pairs as (
-    select * from {{ ref('int_judgment_pairs_scored') }}
+    select * from {{ ref('int_agreement__judgment_pairs_scored') }}
     where pair_kind = 'human_human'
 ),
 

@@ -4,7 +4,7 @@
 with
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'annotation'
 ),
 

@@ -1,6 +1,6 @@
 -- Does the model agree with people as often as people agree with each other? One row per
 -- (project, control, model_version), human-human and model-human agreement side by side, both from
--- the agreement engine's pair scores (same metric, int_judgment_pairs_scored):
+-- the agreement engine's pair scores (same metric, int_agreement__judgment_pairs_scored):
 --   human_human_agreement     mean over human-human pairs on the tasks this model version
 --                             predicted the control on (the like-for-like human ceiling)
 --   human_human_agreement_all mean over every human-human pair of the control in the project
@@ -12,7 +12,7 @@
 with
 
 pairs as (
-    select * from {{ ref('int_judgment_pairs_scored') }}
+    select * from {{ ref('int_agreement__judgment_pairs_scored') }}
     where pair_kind = 'human_human'
 ),
 

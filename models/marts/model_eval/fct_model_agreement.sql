@@ -1,5 +1,5 @@
 -- Model-vs-human agreement with the same per-control metric as human-vs-human (the agreement
--- engine: int_judgment_pairs_scored, docs/agreement.md). One row per (task, control, prediction,
+-- engine: int_agreement__judgment_pairs_scored, docs/agreement.md). One row per (task, control, prediction,
 -- compared_with):
 --   comparison 'annotation' (compared_with 'annotation:<id>'): the engine's model_human pair score,
 --     for controls the prediction answers (is_present_a); an annotation that lacks the control
@@ -13,7 +13,7 @@
 with
 
 pairs as (
-    select * from {{ ref('int_judgment_pairs_scored') }}
+    select * from {{ ref('int_agreement__judgment_pairs_scored') }}
     where pair_kind = 'model_human'
         and is_present_a
 ),
@@ -23,17 +23,17 @@ control_agreement as (
 ),
 
 judgment_values as (
-    select * from {{ ref('int_agreement_judgment_values') }}
+    select * from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'prediction'
 ),
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'prediction'
 ),
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
 ),
 
 exposure as (

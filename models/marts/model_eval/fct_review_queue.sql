@@ -47,7 +47,7 @@ control_agreement as (
 ),
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
 ),
 
 anchoring as (

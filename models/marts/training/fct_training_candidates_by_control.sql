@@ -29,12 +29,12 @@ control_agreement as (
 ),
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'annotation'
 ),
 
 judgment_values as (
-    select * from {{ ref('int_agreement_judgment_values') }}
+    select * from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'annotation'
 ),
 

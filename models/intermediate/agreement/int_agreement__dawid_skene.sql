@@ -15,7 +15,7 @@
 ]) }}
 {%- if execute %}
     {%- do run_query('create schema if not exists ' ~ scratch) %}
-    {%- do run_query('create or replace table ' ~ scratch ~ '.' ~ prefix ~ '_votes as select dataset_id, task_id, worker_key, label_key from ' ~ ref('int_agreement_categorical_votes')) %}
+    {%- do run_query('create or replace table ' ~ scratch ~ '.' ~ prefix ~ '_votes as select dataset_id, task_id, worker_key, label_key from ' ~ ref('int_agreement__categorical_votes')) %}
     {%- do run_query('create or replace table ' ~ scratch ~ '.' ~ prefix ~ '_classes as select distinct dataset_id, label_key as class_key from ' ~ scratch ~ '.' ~ prefix ~ '_votes') %}
     {%- set last = ds_run_em(
         scratch ~ '.' ~ prefix ~ '_votes',
@@ -31,8 +31,8 @@
     {%- set posteriors = scratch ~ '.' ~ prefix ~ '_posteriors_final' %}
     {%- set status = scratch ~ '.' ~ prefix ~ '_status_final' %}
 {%- else %}
-    {%- set posteriors = ref('int_agreement_categorical_votes') %}
-    {%- set status = ref('int_agreement_categorical_votes') %}
+    {%- set posteriors = ref('int_agreement__categorical_votes') %}
+    {%- set status = ref('int_agreement__categorical_votes') %}
 {%- endif %}
 with
 
@@ -45,7 +45,7 @@ datasets as (
         control_type,
         label_key,
         label,
-    from {{ ref('int_agreement_categorical_votes') }}
+    from {{ ref('int_agreement__categorical_votes') }}
 ),
 
 final as (

@@ -11,13 +11,13 @@
 with
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
 ),
 
 -- which judgment answered which control (narrow: it goes through the pair joins)
 judgment_controls as (
     select judgment_key, task_id, project_id, control_name,
-    from {{ ref('int_agreement_judgment_values') }}
+    from {{ ref('int_agreement__judgment_values') }}
 ),
 
 judgment_values as (
@@ -27,15 +27,15 @@ judgment_values as (
         {%- for column in value_columns %}
         {{ column }},
         {%- endfor %}
-    from {{ ref('int_agreement_judgment_values') }}
+    from {{ ref('int_agreement__judgment_values') }}
 ),
 
 regions as (
-    select * from {{ ref('int_agreement_judgment_regions') }}
+    select * from {{ ref('int_agreement__judgment_regions') }}
 ),
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
     where is_scored
 ),
 

@@ -1,11 +1,11 @@
 -- One row per (judgment, control) the judgment has at least one result for: the judgment's value
 -- for that control in canonical form (label set, number, text lines, order, taxonomy keys) and its
 -- value_key (what exact match and consensus compare). Region controls keep their regions in
--- int_agreement_judgment_regions; here they carry n_regions.
+-- int_agreement__judgment_regions; here they carry n_regions.
 with
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
 ),
 
 annotation_results as (
@@ -17,7 +17,7 @@ prediction_results as (
 ),
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
 ),
 
 {%- set result_columns -%}

@@ -17,7 +17,7 @@ judgments as (
         annotation_id,
         annotator_id,
         model_version,
-    from {{ ref('int_agreement_judgments') }}
+    from {{ ref('int_agreement__judgments') }}
     {%- if not model_as_labeler %}
     where judgment_kind = 'annotation'
     {%- endif %}
@@ -30,7 +30,7 @@ judgment_values as (
         project_id,
         control_name,
         value_key,
-    from {{ ref('int_agreement_judgment_values') }}
+    from {{ ref('int_agreement__judgment_values') }}
     where value_key is not null
 ),
 
@@ -39,7 +39,7 @@ categorical_controls as (
         project_id,
         control_name,
         control_type,
-    from {{ ref('int_agreement_control_settings') }}
+    from {{ ref('int_agreement__control_settings') }}
     where (control_type = 'choices' and not is_multiple)
         or control_type = 'pairwise'
         {%- if rating_controls | length > 0 %}

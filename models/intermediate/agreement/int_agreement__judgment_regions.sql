@@ -4,7 +4,7 @@
 with
 
 judgments as (
-    select * from {{ ref('int_agreement_judgments') }}
+    select * from {{ ref('int_agreement__judgments') }}
 ),
 
 annotation_results as (
@@ -16,7 +16,7 @@ prediction_results as (
 ),
 
 control_settings as (
-    select * from {{ ref('int_agreement_control_settings') }}
+    select * from {{ ref('int_agreement__control_settings') }}
     where is_scored and is_region_metric
 ),
 

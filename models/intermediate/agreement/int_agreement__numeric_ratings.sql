@@ -8,7 +8,7 @@ judgments as (
         judgment_id,
         annotation_id,
         annotator_id,
-    from {{ ref('int_agreement_judgments') }}
+    from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'annotation'
 ),
 
@@ -20,7 +20,7 @@ judgment_values as (
         control_name,
         control_type,
         number_value,
-    from {{ ref('int_agreement_judgment_values') }}
+    from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'annotation'
         and control_type in ('rating', 'number')
         and number_value is not null
