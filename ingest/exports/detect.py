@@ -245,6 +245,11 @@ def count_tasks(path: Path) -> int:
 AUDIT_RECORDS = 200
 
 
+def _listed(value) -> list:
+    """A list as it is; anything else (a wrong type, which validation names) as no elements."""
+    return value if isinstance(value, list) else []
+
+
 def _audit_keys(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
     """Keys the raw task struct does not keep, found in the file's first AUDIT_RECORDS tasks, go
     into the load's notes (a newer Label Studio may add some): the typed reader drops them."""
@@ -269,18 +274,18 @@ def _audit_keys(con: duckdb.DuckDBPyConnection, prep: _Prepared) -> None:
         see("task", task)
         if not isinstance(task, dict):
             continue
-        for ann in task.get("annotations") or []:
+        for ann in _listed(task.get("annotations")):
             see("annotation", ann)
             if isinstance(ann, dict):
                 see("prediction", ann.get("prediction"))
-                for item in ann.get("result") or []:
+                for item in _listed(ann.get("result")):
                     see("result", item)
-        for pred in task.get("predictions") or []:
+        for pred in _listed(task.get("predictions")):
             see("prediction", pred)
             if isinstance(pred, dict):
-                for item in pred.get("result") or []:
+                for item in _listed(pred.get("result")):
                     see("result", item)
-        for draft in task.get("drafts") or []:
+        for draft in _listed(task.get("drafts")):
             see("draft", draft)
     if unknown:
         listed = ", ".join(f"{key} ({n})" for key, n in sorted(unknown.items())[:12])
