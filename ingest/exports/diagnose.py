@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.errors import ExportFormatError
+from ingest.exports.rules import _is_int, _kind, first_broken
 from ingest.loading import MAX_DEPTH
 
 _DUCKDB_JSON_ERROR = re.compile(
@@ -183,86 +184,21 @@ def value_problem(text: str) -> str | None:
 
 
 # --- precise diagnosis of one bad record (a single task object, never the whole file) ----------
+# The rules themselves are in ingest.exports.rules (the SQL checks are generated from them too);
+# this walk visits the parts of a task in order and reports the first rule broken.
 
 
-_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
-
-
-def _kind(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        if not _BIGINT_MIN <= value <= _BIGINT_MAX:
-            return "integer beyond the 64-bit range"
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    return "object"
-
-
-def _is_int(value) -> bool:
-    """An integer the warehouse can store (a BIGINT), as the SQL checks require."""
-    return (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and _BIGINT_MIN <= value <= _BIGINT_MAX
-    )
-
-
-def _completed_by_ok(value) -> bool:
-    """null (imported annotations, deleted users), a user id, or a user object with an integer id
-    or an email (the snapshot JSON_MIN): staging derives the annotator from these only."""
-    if value is None or _is_int(value):
-        return True
-    return isinstance(value, dict) and (
-        _is_int(value.get("id")) or isinstance(value.get("email"), str)
-    )
-
-
-def _check_results(items, where: str, shown: str, task_id) -> None:
-    if not isinstance(items, list):
-        raise ExportFormatError(
-            f"{where}: 'result' must be a list, got {_kind(items)}", file=shown, task_id=task_id
-        )
+def _results_problem(items: list, place: dict) -> str | None:
+    """The first broken rule of a result list's items (`place['where']`: whose list it is)."""
     for index, item in enumerate(items):
-        here = f"{where}: result[{index}]"
+        here = f"{place['where']}: result[{index}]"
         if not isinstance(item, dict):
-            raise ExportFormatError(
-                f"{here} must be an object, got {_kind(item)}", file=shown, task_id=task_id
-            )
-        if item.get("type") == "relation":  # links two regions: no value, no from_name
-            for key in ("from_id", "to_id"):
-                if not isinstance(item.get(key), str):
-                    got = "none" if key not in item else _kind(item[key])
-                    raise ExportFormatError(
-                        f"{here}: relation needs a string '{key}' (got {got})",
-                        file=shown,
-                        task_id=task_id,
-                    )
-            continue
-        if "value" not in item:
-            raise ExportFormatError(f"{here} has no 'value'", file=shown, task_id=task_id)
-        if not isinstance(item["value"], dict):
-            raise ExportFormatError(
-                f"{here}: 'value' must be an object, got {_kind(item['value'])}",
-                file=shown,
-                task_id=task_id,
-            )
-        for key in ("from_name", "type"):
-            if key not in item:
-                raise ExportFormatError(f"{here} has no '{key}'", file=shown, task_id=task_id)
-            if not isinstance(item[key], str):
-                raise ExportFormatError(
-                    f"{here}: '{key}' must be a string, got {_kind(item[key])}",
-                    file=shown,
-                    task_id=task_id,
-                )
+            return f"{here} must be an object, got {_kind(item)}"
+        part = "relation" if item.get("type") == "relation" else "item"  # relation: no value
+        problem = first_broken(part, item, {"here": here}, _results_problem)
+        if problem is not None:
+            return problem
+    return None
 
 
 def diagnose_task(task_json: str, record_no: int, shown: str) -> ExportFormatError:
@@ -272,97 +208,34 @@ def diagnose_task(task_json: str, record_no: int, shown: str) -> ExportFormatErr
         return ExportFormatError(
             f"record {record_no} is a JSON {_kind(task)}, not a task object", file=shown
         )
-    if "id" not in task:
-        return ExportFormatError(f"record {record_no}: task has no 'id'", file=shown)
-    task_id = task["id"]
-    if not _is_int(task_id):
-        return ExportFormatError(
-            f"record {record_no}: task 'id' must be an integer, got {_kind(task_id)} "
-            f"{json.dumps(task_id)[:40]}",
-            file=shown,
-        )
-    project = task.get("project")
-    if project is not None and not _is_int(project):
-        return ExportFormatError(
-            f"'project' must be an integer, got {_kind(project)}", file=shown, task_id=task_id
-        )
-    if task.get("data") is not None and not isinstance(task["data"], dict):
-        return ExportFormatError(
-            f"'data' must be an object, got {_kind(task['data'])}", file=shown, task_id=task_id
-        )
-    for key in ("annotations", "predictions", "drafts"):
-        if task.get(key) is not None and not isinstance(task[key], list):
-            return ExportFormatError(
-                f"'{key}' must be a list, got {_kind(task[key])}", file=shown, task_id=task_id
-            )
-    try:
-        for index, ann in enumerate(task.get("annotations") or []):
-            if not isinstance(ann, dict):
-                raise ExportFormatError(
-                    f"annotations[{index}] must be an object, got {_kind(ann)}",
-                    file=shown,
-                    task_id=task_id,
-                )
-            if not _is_int(ann.get("id")):
-                got = "none" if "id" not in ann else _kind(ann["id"])
-                raise ExportFormatError(
-                    f"annotations[{index}] has no integer 'id' (got {got})",
-                    file=shown,
-                    task_id=task_id,
-                )
-            where = f"annotation {ann['id']}"
-            if not _completed_by_ok(ann.get("completed_by")):
-                cb = ann["completed_by"]
-                raise ExportFormatError(
-                    f"{where}: 'completed_by' must be a user id, a user object or null, got "
-                    f"{_kind(cb)} {json.dumps(cb)[:40]}",
-                    file=shown,
-                    task_id=task_id,
-                )
-            if "result" not in ann:
-                raise ExportFormatError(f"{where} has no 'result'", file=shown, task_id=task_id)
-            _check_results(ann["result"], where, shown, task_id)
-            embedded = ann.get("prediction")
-            if embedded is not None and not isinstance(embedded, dict):
-                raise ExportFormatError(
-                    f"{where}: 'prediction' must be an object, got {_kind(embedded)}",
-                    file=shown,
-                    task_id=task_id,
-                )
-        for index, pred in enumerate(task.get("predictions") or []):
-            if _is_int(pred):
-                continue
-            if not isinstance(pred, dict):
-                raise ExportFormatError(
-                    f"predictions[{index}] must be an id or an object, got {_kind(pred)}",
-                    file=shown,
-                    task_id=task_id,
-                )
-            if not _is_int(pred.get("id")):
-                raise ExportFormatError(
-                    f"predictions[{index}] has no integer 'id'", file=shown, task_id=task_id
-                )
-            if "result" not in pred:
-                raise ExportFormatError(
-                    f"prediction {pred['id']} has no 'result'", file=shown, task_id=task_id
-                )
-            _check_results(pred["result"], f"prediction {pred['id']}", shown, task_id)
-        for index, draft in enumerate(task.get("drafts") or []):
-            if not isinstance(draft, dict):
-                raise ExportFormatError(
-                    f"drafts[{index}] must be an object, got {_kind(draft)}",
-                    file=shown,
-                    task_id=task_id,
-                )
-            if not _is_int(draft.get("id")):
-                raise ExportFormatError(
-                    f"drafts[{index}] has no integer 'id'", file=shown, task_id=task_id
-                )
-            if "result" not in draft:
-                raise ExportFormatError(
-                    f"draft {draft['id']} has no 'result'", file=shown, task_id=task_id
-                )
-            _check_results(draft["result"], f"draft {draft['id']}", shown, task_id)
-    except ExportFormatError as err:
-        return err
-    return ExportFormatError("malformed task", file=shown, task_id=task_id)
+    # a broken 'id' is named by the record number: the task id only once it is an integer
+    task_id = task["id"] if _is_int(task.get("id")) else None
+    problem = first_broken("task", task, {"record_no": record_no}, _results_problem)
+    if problem is None:
+        problem = _parts_problem(task)
+    return ExportFormatError(problem or "malformed task", file=shown, task_id=task_id)
+
+
+def _parts_problem(task: dict) -> str | None:
+    """The first broken rule of the task's annotations, predictions and drafts (lists by now)."""
+    for index, ann in enumerate(task.get("annotations") or []):
+        if not isinstance(ann, dict):
+            return f"annotations[{index}] must be an object, got {_kind(ann)}"
+        place = {"index": index, "where": f"annotation {ann.get('id')}"}
+        if problem := first_broken("annotation", ann, place, _results_problem):
+            return problem
+    for index, pred in enumerate(task.get("predictions") or []):
+        if _is_int(pred):  # a sync export holds the prediction ids only
+            continue
+        if not isinstance(pred, dict):
+            return f"predictions[{index}] must be an id or an object, got {_kind(pred)}"
+        place = {"index": index, "where": f"prediction {pred.get('id')}"}
+        if problem := first_broken("prediction", pred, place, _results_problem):
+            return problem
+    for index, draft in enumerate(task.get("drafts") or []):
+        if not isinstance(draft, dict):
+            return f"drafts[{index}] must be an object, got {_kind(draft)}"
+        place = {"index": index, "where": f"draft {draft.get('id')}"}
+        if problem := first_broken("draft", draft, place, _results_problem):
+            return problem
+    return None

@@ -15,6 +15,7 @@ import duckdb
 from ingest.errors import ExportFormatError, IngestError
 from ingest.exports.detect import _json_source, _Prepared
 from ingest.exports.diagnose import _too_deep, diagnose_task, value_problem
+from ingest.exports.rules import _INT, _is_int_json, rules_sql
 from ingest.exports.write import COMMAND
 from ingest.loading import MAX_DEPTH, LoadResult, connect
 from ingest.warehouse import migrate
@@ -34,23 +35,6 @@ TYPED_RESULT_TYPES = frozenset(
         "relation",  # staged in stg_label_studio__annotation_relations, never as a control
     }
 )
-
-
-_INT = "('UBIGINT', 'BIGINT')"
-
-
-def _completed_by_ok_sql(expr: str) -> str:
-    """SQL twin of _completed_by_ok: `expr` (JSON) is null, an integer fitting a BIGINT, or an
-    object with such an integer 'id' or a string 'email'."""
-    return (
-        f"(coalesce(json_type({expr}), 'NULL') = 'NULL' "
-        f"or coalesce(regexp_full_match({expr}::varchar, '-?[0-9]+') "
-        f"and try_cast({expr}::varchar as bigint) is not null, false) "
-        f"or coalesce(json_type({expr}) = 'OBJECT' and ("
-        f"(json_type({expr}, '$.id') in {_INT} "
-        f"and try_cast(json_extract_string({expr}, '$.id') as bigint) is not null) "
-        f"or json_type({expr}, '$.email') = 'VARCHAR'), false))"
-    )
 
 
 # JSON text that may hold what strict JSON forbids (NaN / Infinity tokens, a number that overflows
@@ -75,52 +59,27 @@ _ITEM = '{"from_name": "JSON", "type": "JSON", "value": "JSON", "from_id": "JSON
 
 # the parts of a task that validation needs, parsed in ONE json_transform per task (missing keys
 # and wrong shapes come out as NULL; non-object list elements as all-NULL structs). Sub-documents
-# are not copied out (only "data", to check it is an object): the pass stays close to one parse.
+# are not copied out (only "data" and an annotation's "prediction", to check they are objects):
+# the pass stays close to one parse. Every key a rule of ingest.exports.rules names is here.
 _SHAPE = (
     '{"id": "JSON", "project": "JSON", "data": "JSON", '
     '"annotations": [{"id": "JSON", "completed_by": "JSON", "was_cancelled": "JSON", '
-    f'"result": [{_ITEM}]}}], '
+    f'"result": [{_ITEM}], "prediction": "JSON"}}], '
     f'"predictions": [{{"id": "JSON", "result": [{_ITEM}]}}], '
     f'"drafts": [{{"id": "JSON", "result": [{_ITEM}]}}]}}'
 )
-
-
-# A relation item links two regions: {"type": "relation", "from_id", "to_id", "direction",
-# "labels"}, with no value and no from_name (real exports hold them; issue #11). It is checked for
-# its two region ids instead.
-def _items_ok(items: str) -> str:
-    """SQL: `items` (a transformed result list) is a list of well-formed result items."""
-    return (
-        f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
-        "case when r.type ->> '$' = 'relation' "
-        "then coalesce(json_type(r.from_id), '') = 'VARCHAR' "
-        "and coalesce(json_type(r.to_id), '') = 'VARCHAR' "
-        "else r.value is not null and json_type(r.value) = 'OBJECT' "
-        "and coalesce(json_type(r.from_name), '') = 'VARCHAR' "
-        "and coalesce(json_type(r.type), '') = 'VARCHAR' end)), true))"
-    )
 
 
 def _all(items: str, condition: str, var: str) -> str:
     return f"coalesce(list_bool_and(list_transform({items}, lambda {var}: {condition})), true)"
 
 
-def _container_ok(key: str) -> str:
-    """A list, or absent / JSON null (checked on the raw task only when the transform gave NULL)."""
-    return f"(s.{key} is not null or coalesce(json_type(task_json, '$.{key}'), 'NULL') = 'NULL')"
-
-
-_ANNOTATION_OK = (
-    f"coalesce(json_type(a.id), '') in {_INT} and {_items_ok('a.result')} "
-    f"and {_completed_by_ok_sql('a.completed_by')}"
-)
+# the checks of each part of a task come from the rule table (ingest.exports.rules)
+_ANNOTATION_OK = rules_sql("annotation", "a")
 
 
 # a prediction is an id (sync export: an all-NULL struct here) or an object with id and result
-_PREDICTION_OK = (
-    f"(q.id is null and q.result is null) "
-    f"or (coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')})"
-)
+_PREDICTION_OK = f"(q.id is null and q.result is null) or ({rules_sql('prediction', 'q')})"
 
 
 # the all-NULL elements must really be integer ids: checked on the raw task, only where present
@@ -134,7 +93,7 @@ _PREDICTION_IDS_OK = (
 )
 
 
-_DRAFT_OK = f"coalesce(json_type(d.id), '') in {_INT} and {_items_ok('d.result')}"
+_DRAFT_OK = rules_sql("draft", "d")
 
 
 def _check_sql(source: str) -> str:
@@ -152,8 +111,8 @@ with parsed as (
 select
     record_no,
     task_json,
-    case when json_type(s.id) in {_INT} then s.id::varchar::bigint end as task_id,
-    case when json_type(s.project) in {_INT} then s.project::varchar::bigint end as project_id,
+    case when {_is_int_json("s.id")} then s.id::varchar::bigint end as task_id,
+    case when {_is_int_json("s.project")} then s.project::varchar::bigint end as project_id,
     coalesce(len(s.annotations), 0) as n_annotations,
     coalesce(len(list_filter(s.annotations, lambda a: a.was_cancelled::varchar = 'true')), 0)
         as n_cancelled,
@@ -176,12 +135,7 @@ select
     ) as result_types,
     list_transform(s.annotations, lambda a: try_cast(a.id::varchar as bigint)) as annotation_ids,
     regexp_matches(task_json::varchar, '{_SUSPECT_RECORD}') as needs_value_check,
-    coalesce(json_type(s.id), '') in {_INT}
-    and coalesce(json_type(s.project), 'NULL') in ('UBIGINT', 'BIGINT', 'NULL')
-    and coalesce(json_type(s.data), 'NULL') in ('OBJECT', 'NULL')
-    and {_container_ok("annotations")}
-    and {_container_ok("predictions")}
-    and {_container_ok("drafts")}
+    {rules_sql("task", "s")}
     and {_all("s.annotations", _ANNOTATION_OK, "a")}
     and {_all("s.predictions", _PREDICTION_OK, "q")}
     and {_PREDICTION_IDS_OK}
@@ -192,17 +146,6 @@ from parsed
 
 
 # --- the fast path: checks on the typed struct the reader produced ----------------------------
-
-_INT_TEXT = "'-?[0-9]+'"
-
-
-def _is_int_json(expr: str) -> str:
-    """SQL: the JSON scalar `expr` is an integer that fits a BIGINT (JSON text like 42, never
-    "42", 4.2 or 99999999999999999999)."""
-    return (
-        f"coalesce(regexp_full_match({expr}::varchar, {_INT_TEXT}) "
-        f"and try_cast({expr}::varchar as bigint) is not null, false)"
-    )
 
 
 # The reader turns a number, boolean, object or array into text where the shape says VARCHAR
@@ -225,18 +168,6 @@ def _suspect_items(items: str) -> str:
     )
 
 
-def _typed_items_ok(items: str) -> str:
-    """SQL: `items` (a typed result list) is a list of result items with an object `value` and a
-    `from_name` and `type` (the reader gives NULL for absent keys and JSON nulls)."""
-    return (
-        f"({items} is not null and coalesce(list_bool_and(list_transform({items}, lambda r: "
-        "r is not null and case when r.type = 'relation' "
-        "then r.from_id is not null and r.to_id is not null "
-        "else r.from_name is not null and r.type is not null "
-        "and coalesce(starts_with(r.value::varchar, '{'), false) end)), true))"
-    )
-
-
 # snapshot-form prediction objects, parsed for their checks (sync exports hold plain ids here)
 _PREDICTION_SHAPE = f'{{"id": "JSON", "result": [{_ITEM}]}}'
 
@@ -252,7 +183,7 @@ _TYPED_PREDICTIONS_OK = (
     f"coalesce(starts_with(p::varchar, '{{'), false) or {_is_int_json('p')})), true) and "
     + _all(
         _PREDICTION_OBJECTS,
-        f"coalesce(json_type(q.id), '') in {_INT} and {_items_ok('q.result')}",
+        rules_sql("prediction", "q"),
         "q",
     )
 )
@@ -303,11 +234,8 @@ def _typed_check_sql(source: str) -> str:
     """A SELECT validating every task of `source` (record_no, task): the same columns as
     _check_sql gives `_concord_checked`, but `task` (the struct) in place of `task_json`. Cheap: no
     JSON parsing but of snapshot-form prediction objects. Runs in the same pass as the read."""
-    annotation_ok = (
-        f"a is not null and {_is_int_json('a.id')} and {_typed_items_ok('a.result')} "
-        f"and {_completed_by_ok_sql('a.completed_by')}"
-    )
-    draft_ok = f"d is not null and {_is_int_json('d.id')} and {_typed_items_ok('d.result')}"
+    annotation_ok = f"a is not null and {rules_sql('annotation', 'a', typed=True)}"
+    draft_ok = f"d is not null and {rules_sql('draft', 'd', typed=True)}"
     return f"""
 select
     record_no,
@@ -335,9 +263,7 @@ select
     ) as result_types,
     list_transform(task.annotations, lambda a: try_cast(a.id::varchar as bigint)) as annotation_ids,
     {_TYPED_SUSPECT} as needs_value_check,
-    {_is_int_json("task.id")}
-    and (task.project is null or {_is_int_json("task.project")})
-    and (task.data is null or starts_with(task.data::varchar, '{{'))  -- JSON null reads as NULL
+    {rules_sql("task", "task", typed=True)}
     and {_all("task.annotations", annotation_ok, "a")}
     and {_TYPED_PREDICTIONS_OK}
     and {_all("task.drafts", draft_ok, "d")}
