@@ -35,11 +35,11 @@ def run_dbt(
 
     db_path = resolve_db(db)
     if db_path.exists():
-        # a warehouse locked by another process: DuckDB's IOException here becomes the CLI's one
-        # line (concord.cli.one_line) instead of a dbt error buried in its log
-        import duckdb
+        # a warehouse locked by another process: the one-line error of ingest.warehouse.connect
+        # here, instead of a dbt error buried in its log
+        from ingest.warehouse import connect
 
-        duckdb.connect(str(db_path), read_only=True).close()
+        connect(db_path, read_only=True).close()
     os.environ["CONCORD_DB"] = str(db_path)
     full_args = [
         *args,

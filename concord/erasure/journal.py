@@ -45,7 +45,9 @@ from ingest.erased import (
     setting,
     write_key_file,
 )
+from ingest.errors import WarehouseError
 from ingest.loading import pause_point
+from ingest.warehouse import connect
 
 COMPACT_SUFFIX = ".compact.tmp"
 
@@ -272,8 +274,8 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
     if not path.exists():
         return []
     try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error:
+        con = connect(path)
+    except WarehouseError:
         return []  # locked by another process (or not a warehouse): that process finishes
     lines = []
     try:

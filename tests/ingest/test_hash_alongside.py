@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from ingest_test_helpers import FIXTURES
 
-from ingest import exports
 from ingest.errors import IngestError
+from ingest.exports import load as exports  # the module that reads and hashes the files
 from ingest.loading import make_load_id
 
 EXPORT = FIXTURES / "byos_text" / "export.json"
