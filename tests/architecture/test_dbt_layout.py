@@ -57,3 +57,23 @@ def test_the_dimensions_analysts_join_to_exist():
     assert {"dim_tasks", "dim_annotators"} <= set(models)
     assert models["dim_tasks"]["columns"][0]["name"] == "task_id"
     assert models["dim_annotators"]["columns"][0]["name"] == "annotator_id"
+
+
+def test_models_are_named_for_their_layer_and_area():
+    """stg_<source>__<entity> and base_<source>__<entity> in staging, int_<area>__<entity> in
+    intermediate/<area>/, fct_ / dim_ in the marts: the name says where a model lives."""
+    layer_patterns = {
+        "staging": r"(stg|base)_[a-z0-9]+(_[a-z0-9]+)*__[a-z0-9_]+",
+        "marts": r"(fct|dim)_[a-z0-9_]+",
+    }
+    misnamed = []
+    for path in sorted((REPO / "models").rglob("*.sql")):
+        layer = path.relative_to(REPO / "models").parts[0]
+        if layer == "intermediate":
+            area = path.parent.name
+            pattern = rf"int_{re.escape(area.replace('-', '_'))}__[a-z0-9_]+"
+        else:
+            pattern = layer_patterns[layer]
+        if not re.fullmatch(pattern, path.stem):
+            misnamed.append(str(path.relative_to(REPO)))
+    assert misnamed == []
