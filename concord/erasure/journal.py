@@ -307,8 +307,8 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
                 unlink(leftover)
     if removed:
         lines.append(f"removed {len(removed)} orphaned temp file(s) of an interrupted command")
-    if owes_publish:
-        lines.append(publish_owed(path))
+    if owes_publish and (line := publish_owed(path)):
+        lines.append(line)
     if erased_values:
         hits = byte_residue(path, erased_values)
         if hits:
@@ -326,22 +326,23 @@ def _owes_publish(con: duckdb.DuckDBPyConnection) -> bool:
     )
 
 
-def publish_owed(db: Path) -> str:
+def publish_owed(db: Path) -> str | None:
     """Publish the analyst snapshot again after an erasure (the warehouse is compacted by now),
     then delete the `pending_publish` rows: a crash before that leaves them, and the next
     command publishes again, so an erased value never outlives the erasure in the snapshot.
+    No snapshot, nothing to rewrite (a warehouse never published: the rows just go).
     Raises PublishError when it cannot (the rows stay)."""
-    from concord.publish import publish
+    from concord.publish import analyst_path, publish
 
     sleep_hook("erase_before_publish")
-    result = publish(db)
+    result = publish(db) if analyst_path(db).exists() else None
     con = duckdb.connect(str(db))
     try:
         con.execute("delete from concord_meta.pending_publish")
         con.execute("checkpoint")
     finally:
         con.close()
-    return result.line()
+    return result.line() if result is not None else None
 
 
 def recover(db: str | os.PathLike[str]) -> list[str]:
