@@ -6,7 +6,7 @@ on file"). So analysts do not open the warehouse: every successful `ingest`, `bu
 `ls pull`, erasure and retention publishes `<warehouse stem>.analyst.duckdb` beside it
 ($CONCORD_ANALYST_DB overrides the path), and `concord publish` does it by hand.
 
-How (docs/architecture.md, "The analyst snapshot"):
+How (README, "Where analysts read"; docs/governance.md for erasure):
 - the relations analysts query are copied: every table and view of `marts` (facts and dims) and
   the documented `staging` models (`stg_*`; the internal `base_*` views are not). Views read the
   raw layer, which is not published (it is most of the file), so a view is published as a table
