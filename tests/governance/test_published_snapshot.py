@@ -8,6 +8,7 @@ open (inside one process DuckDB shares its instance cache, which would hide a lo
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 import os
 import subprocess
@@ -19,9 +20,10 @@ import pytest
 
 from concord.publish import analyst_path
 
-from .gov_helpers import FIXTURES, run_concord
+from .gov_helpers import FIXTURES, fixture_tasks, run_concord
 from .test_erasure_bytes import grep_count
 from .test_kill import kill_at_pause, spawn
+from .test_retention import _activity
 
 NEW_TASK = 90001
 NEW_EXT = "byos-9001"
@@ -252,3 +254,17 @@ def test_the_analyst_path_and_storage_version_are_configurable(warehouse, tmp_pa
         con.close()
     assert row == ("v1.2.0",)
     assert not analyst_path(warehouse).exists()
+
+
+def test_retention_rewrites_the_snapshot(warehouse, published):
+    """A retention purge goes through the erasure's machinery: the snapshot loses the tasks."""
+    tasks = fixture_tasks("byos_text") + fixture_tasks("ner_spans")
+    cutoff = sorted(_activity(t) for t in tasks)[6]  # the 6 earliest-touched tasks go
+    gone = sorted(t["id"] for t in tasks if _activity(t) < cutoff)
+    query = f"select count(*) from marts.dim_tasks where task_id in ({','.join(map(str, gone))})"
+    assert fresh(published, query) == [(6,)]
+    as_of = (cutoff + dt.timedelta(days=90)).isoformat()
+    out = run_concord("retention", "--older-than", "90d", "--as-of", as_of, db=warehouse)
+    assert out.returncode == 0, out.stderr
+    assert f"analyst snapshot: {published}" in out.stdout
+    assert fresh(published, query) == [(0,)]
