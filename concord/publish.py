@@ -241,8 +241,8 @@ def publish(db: str | os.PathLike[str]) -> PublishResult:
         if isinstance(err, duckdb.Error | OSError):
             first = (str(err).strip().splitlines() or [type(err).__name__])[0]
             raise PublishError(
-                f"analyst snapshot {target} not published ({first}); the warehouse is unchanged"
-                " and analysts keep the previous snapshot"
+                f"analyst snapshot {target} not published ({first}); the warehouse is intact"
+                " and analysts keep the previous snapshot: `concord publish` tries again"
             ) from None
         raise
     return PublishResult(
