@@ -6,10 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 LS_VENV := .venv-ls
 LS_VERSION := 1.23.2
+# the oldest DuckDB analysts' tools may bundle (the analyst snapshot's storage version, v1.4.0)
+DUCKDB14_VENV := .venv-duckdb14
+DUCKDB14_VERSION := 1.4.*
 FIXTURES := tests/fixtures/label_studio
 export CONCORD_DB ?= $(CURDIR)/concord.duckdb
 
-.PHONY: demo test install install-test install-ls install-chromium lint clean
+.PHONY: demo test install install-test install-ls install-duckdb14 install-chromium lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +33,16 @@ $(LS_VENV)/.installed:
 	$(LS_VENV)/bin/pip install -q "label-studio==$(LS_VERSION)"
 	touch $@
 
+# DuckDB 1.4 in its own venv: tests open the analyst snapshot with it, as an analyst's tool would
+$(DUCKDB14_VENV)/.installed:
+	$(PYTHON) -m venv $(DUCKDB14_VENV)
+	$(DUCKDB14_VENV)/bin/pip install -q "duckdb==$(DUCKDB14_VERSION)"
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 install-ls: $(LS_VENV)/.installed
+install-duckdb14: $(DUCKDB14_VENV)/.installed
 # the report's browser test opens it in Debian's chromium (CI runs as root)
 install-chromium:
 	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
@@ -41,8 +51,9 @@ demo: install
 	$(BIN)/concord demo
 
 # the lint runs first: CI (.ci/run) runs exactly `make test`, as the README says
-test: install-test install-ls install-chromium lint
-	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) $(BIN)/python -m pytest -q --durations=25
+test: install-test install-ls install-duckdb14 install-chromium lint
+	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) DUCKDB14_VENV=$(CURDIR)/$(DUCKDB14_VENV) \
+		$(BIN)/python -m pytest -q --durations=25
 
 # `make test` runs the lint first: ruff's rules and its formatter (sqlfluff is not wired in yet)
 PY_SOURCES := concord ingest tests scripts setup.py
@@ -51,4 +62,4 @@ lint: install-test
 	$(BIN)/ruff format --check $(PY_SOURCES)
 
 clean:
-	rm -rf target logs concord.duckdb concord.duckdb.wal report.html
+	rm -rf target logs concord.duckdb concord.duckdb.wal concord.analyst.duckdb report.html

@@ -321,6 +321,13 @@ create table if not exists concord_meta.pending_compaction (
     requested_at timestamp not null
 );
 
+-- an erasure committed but the analyst snapshot (concord/publish.py) not yet published again
+-- without its tasks: deleted once the new snapshot is renamed into place
+create table if not exists concord_meta.pending_publish (
+    erasure_id varchar primary key,
+    requested_at timestamp not null
+);
+
 -- extract files rewritten by an erasure: written to temp_path before the commit, renamed after;
 -- rows left here mean a crash between commit and rename (`complete_pending_rewrites` finishes)
 create table if not exists concord_meta.pending_file_rewrites (

@@ -23,6 +23,10 @@ child, which covers DuckDB and dbt running inside it):
                     dim_reliability_macros` (B = concord_bootstrap_replicates, default 1000);
                     fct_model_ceiling_verdict is built with the other marts (it reads model_eval)
   other marts       `dbt build --select +marts --exclude staging +marts.agreement` (when present)
+  publish           `concord publish`: the analyst snapshot (marts + stg_ models, written in the
+                    analysts' storage version and renamed into place, concord/publish.py), timed
+                    apart from the refresh it follows (after the marts; after staging when the
+                    marts are not built). `concord ingest` publishes too: its step includes it
   report            `concord report` on the built warehouse, with the HTML size (targets: 60 s, 5 MB)
 
 rows/s is always flattened annotation-result rows per second of that step, so steps compare.
@@ -329,6 +333,20 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
         )
         return ok
 
+    def publish_step(after: str) -> None:
+        snapshot = run_dir / "concord.analyst.duckdb"
+        m = measure(
+            [str(VENV_BIN / "concord"), "publish", "--db", str(db)], env, run_dir / "publish.log"
+        )
+        size_mb = snapshot.stat().st_size / 1e6 if snapshot.exists() else 0.0
+        warehouse_mb = db.stat().st_size / 1e6 if db.exists() else 0.0
+        record(
+            "publish",
+            m,
+            f"concord publish after {after}: analyst snapshot {size_mb:.0f} MB"
+            f" (warehouse {warehouse_mb:.0f} MB)",
+        )
+
     def count_note(result_file: Path, m: Measured) -> str:
         if m.rc != 0:
             return ""
@@ -448,6 +466,8 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 "the same without the staging tests",
             )
 
+    if ok and (size < opts.marts_min_size or opts.marts == "none"):
+        publish_step("staging")
     # (c) agreement marts, (d) other marts
     if ok and size >= opts.marts_min_size:
         if has_models("marts/agreement") and opts.marts != "none":
@@ -500,6 +520,8 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 run_dir / "other_marts.log",
             )
             record("other marts", m, "dbt build: " + ", ".join(others))
+        if opts.marts != "none":
+            publish_step("the marts")
         # (e) the offline HTML report of the built warehouse (#15: within 60 s, HTML < 5 MB)
         if opts.marts == "all" and has_models("marts/reporting"):
             report = run_dir / "report.html"
@@ -527,7 +549,11 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 env,
                 run_dir / "erase.log",
             )
-            record("erase", m, f"concord erase --task-id {','.join(erased)}")
+            record(
+                "erase",
+                m,
+                f"concord erase --task-id {','.join(erased)} (compaction and republish included)",
+            )
             m = measure(concord + ["verify-erasure", "--db", str(db)], env, run_dir / "verify.log")
             note = "concord verify-erasure (every table, view and extract)"
             flagged = re.search(r"(\d+) location\(s\) still hold", m.tail)
@@ -541,7 +567,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
             m = measure(concord + ["check", "--db", str(db)], env, run_dir / "check_after.log")
             record("check after erase", m, "concord check with an erasure logged")
     if not opts.keep_db:
-        for path in run_dir.glob("concord.duckdb*"):
+        for path in run_dir.glob("concord*.duckdb*"):  # the analyst snapshot too
             path.unlink()
     return steps
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from concord.options import db_option, migrate_before_writing
+from concord.options import db_option, migrate_before_writing, publish_after
 from concord.paths import DEMO_DATA_DIR, resolve_db
 
 # package data (concord/demo_data/), so that an installed `concord demo` needs no checkout; the
@@ -41,6 +41,7 @@ def build_cmd(ctx: click.Context, db) -> None:
 
     migrate_before_writing(db)
     run_dbt(["build", *ctx.args], resolve_db(db))
+    publish_after(db, require_marts=True)
 
 
 @click.command("check")
@@ -149,18 +150,21 @@ def demo_cmd(db, report_path: str | None) -> None:
     click.echo("dbt build ...")
     run_dbt(["build"], db_path, quiet=True)
     click.echo("dbt build: ok")
+    from concord.publish import publish
+
+    published = publish(db_path)
     report = _run_checks(db_path)
     from concord.report import build_report
 
     html = build_report(
         db_path, Path(report_path) if report_path else db_path.with_name("report.html")
     )
-    _print_summary(db_path, html.path)
+    _print_summary(db_path, html.path, published.path)
     if not report.ok:
         sys.exit(1)
 
 
-def _print_summary(db_path: Path, report_path: Path) -> None:
+def _print_summary(db_path: Path, report_path: Path, analyst_db: Path) -> None:
     from ingest.warehouse import connect
 
     con = connect(db_path, read_only=True)
@@ -184,6 +188,12 @@ def _print_summary(db_path: Path, report_path: Path) -> None:
     for name, value in counts.items():
         click.echo(f"  {name + ':':<21}{value}")
     click.echo(f"  {'DuckDB file:':<21}{db_path}")
+    click.echo(f"  {'analysts open:':<21}{analyst_db}")
+    click.echo(
+        "  (read-only snapshot of the marts and staging, republished by every ingest, build"
+        " and erasure: open it in notebooks, the DuckDB CLI >= 1.4, BI tools; never the"
+        " warehouse, whose readers would block the next refresh)"
+    )
     from concord.report.headline import MART_QUERY, headline_lines
 
     click.echo("")
@@ -197,10 +207,24 @@ def _print_summary(db_path: Path, report_path: Path) -> None:
     click.echo("from Python:")
     click.echo(
         f'  {Path(sys.executable)} -c "import duckdb; '
-        f"print(duckdb.connect('{db_path}', read_only=True).sql('{MART_QUERY}'))\""
+        f"print(duckdb.connect('{analyst_db}', read_only=True).sql('{MART_QUERY}'))\""
     )
     click.echo("")
     click.echo(f"Report: {report_path}")
 
 
-COMMANDS: list = [build_cmd, check_cmd, demo_cmd]
+@click.command("publish")
+@db_option
+def publish_cmd(db) -> None:
+    """Publish the analyst snapshot now (every ingest, build and erasure does it too)."""
+    from concord.publish import publish
+
+    path = resolve_db(db)
+    if not path.exists():
+        from ingest.errors import ConcordError
+
+        raise ConcordError(f"{path}: no warehouse here: run `concord ingest` first")
+    click.echo(publish(path).line())
+
+
+COMMANDS: list = [build_cmd, check_cmd, demo_cmd, publish_cmd]

@@ -13,7 +13,8 @@ The steps of one erasure, in order (docs/governance.md, "Ordering"):
    `concord_meta.pending_compaction`;
 6. COMMIT; rename the extract temp files (fsynced, then their directory) and clear their rows;
 7. compact: copy the live data into a fresh file and swap it in (concord/erasure/journal.py),
-   so no byte of an erased value stays in the DuckDB file, its WAL or the spill directory; then
+   so no byte of an erased value stays in the DuckDB file, its WAL or the spill directory;
+   publish the analyst snapshot again (`concord_meta.pending_publish`, concord/publish.py); then
    check the files byte by byte for the erased values (`ErasureOutcome`).
 
 Any failure before the commit rolls everything back and deletes the temp files. A crash after
@@ -348,6 +349,9 @@ def erase_footprints(
         if db is not None:
             con.execute(
                 "insert into concord_meta.pending_compaction values (?, ?)", [erasure_id, _now()]
+            )
+            con.execute(
+                "insert into concord_meta.pending_publish values (?, ?)", [erasure_id, _now()]
             )
         _fault("after_extract_temp")
         journal.sleep_hook("erase_before_commit")

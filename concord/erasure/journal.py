@@ -1,7 +1,8 @@
 """The erasure journal: finishing what a committed erasure owes the files, and crash recovery.
 
-A committed erasure still owes two things to the file system, both noted in the warehouse inside
-the erasure's own transaction, so a crash at any point leaves a note the next command acts on:
+A committed erasure still owes three things to the file system, all noted in the warehouse
+inside the erasure's own transaction, so a crash at any point leaves a note the next command
+acts on:
 
 - `concord_meta.pending_file_rewrites`: extract files written again without the erased tasks, to
   temp files. Each is fsynced, renamed over its original, and the directory fsynced BEFORE its
@@ -13,12 +14,16 @@ the erasure's own transaction, so a crash at any point leaves a note the next co
   fresh copy, the copy is fsynced and renamed over the warehouse and the directory fsynced. The
   note disappears exactly when the swap lands: before the rename the old file still has it (and
   the next command compacts again), after it the new file never had it.
+- `concord_meta.pending_publish`: the analyst snapshot (concord/publish.py) is published again
+  from the compacted warehouse, and only then is the row deleted, so a crash before leaves the
+  row and the next command publishes again.
 
-`recover(db)` runs at the start of every command (concord/options.py): it finishes both, moves a
-legacy in-file key out of the warehouse, and removes orphaned temp files a killed process left:
-DuckDB spill files in `<db>.tmp/`, a partial `<db>.compact.tmp`, `*.tmp` files in registered
-extract folders, partial `ls pull` downloads. It acts only when it can take the warehouse's write
-lock, i.e. when no other process has the warehouse open (so nothing it removes is in use).
+`recover(db)` runs at the start of every command (concord/options.py): it finishes all three,
+moves a legacy in-file key out of the warehouse, and removes orphaned temp files a killed process
+left: DuckDB spill files in `<db>.tmp/`, a partial `<db>.compact.tmp`, `*.tmp` files in
+registered extract folders, partial `ls pull` downloads, temp files of a killed publish (dead
+pid). It acts only when it can take the warehouse's write lock, i.e. when no other process has
+the warehouse open (so nothing it removes is in use).
 """
 
 from __future__ import annotations
@@ -257,6 +262,9 @@ def clean_orphans(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
                 if str(path) not in pending:
                     unlink(path)
                     removed.append(str(path))
+    from concord.publish import analyst_path, clean_stale
+
+    removed += [str(p) for p in clean_stale(analyst_path(db))]  # a killed publish's temp file
     ls_exports = db.parent / "ls_exports"  # `ls pull`'s default download folder
     if ls_exports.is_dir():
         for path in sorted(ls_exports.iterdir()):
@@ -282,6 +290,7 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
         from ingest.warehouse import memory_limit
 
         con.execute(f"set memory_limit = '{memory_limit()}'")
+        owes_publish = _owes_publish(con)
         done = complete_pending_rewrites(con)
         lines += [f"finished an interrupted extract rewrite: {p}" for p in done]
         note = migrate_legacy_key(con, path)
@@ -300,6 +309,8 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
                 unlink(leftover)
     if removed:
         lines.append(f"removed {len(removed)} orphaned temp file(s) of an interrupted command")
+    if owes_publish and (line := publish_owed(path)):
+        lines.append(line)
     if erased_values:
         hits = byte_residue(path, erased_values)
         if hits:
@@ -311,10 +322,41 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
     return lines
 
 
+def _owes_publish(con: duckdb.DuckDBPyConnection) -> bool:
+    return _table_exists(con, "pending_publish") and bool(
+        con.execute("select count(*) from concord_meta.pending_publish").fetchone()[0]
+    )
+
+
+def publish_owed(db: Path) -> str | None:
+    """Publish the analyst snapshot again after an erasure (the warehouse is compacted by now),
+    then delete the `pending_publish` rows: a crash before that leaves them, and the next
+    command publishes again, so an erased value never outlives the erasure in the snapshot.
+    No snapshot, nothing to rewrite (a warehouse never published: the rows just go).
+    Raises PublishError when it cannot (the rows stay)."""
+    from concord.publish import analyst_path, publish
+
+    sleep_hook("erase_before_publish")
+    result = publish(db) if analyst_path(db).exists() else None
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("delete from concord_meta.pending_publish")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return result.line() if result is not None else None
+
+
 def recover(db: str | os.PathLike[str]) -> list[str]:
     """Run at the start of every command: `finish` without values (nothing to print if there
-    was nothing to do)."""
-    return finish(db)
+    was nothing to do). A snapshot an erasure still owes that cannot be published is said, not
+    raised: the command goes on, and the next one tries again."""
+    from concord.publish import PublishError
+
+    try:
+        return finish(db)
+    except PublishError as err:
+        return [f"warning: an erasure's analyst snapshot is still owed: {err}"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,13 +365,19 @@ def recover(db: str | os.PathLike[str]) -> list[str]:
 
 def owned_files(db: Path | None, extract_dirs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Every file Concord owns that can hold a copy of warehouse data: the DuckDB file, its
-    WAL, its spill files and every file in the extract folders (temp files included)."""
+    WAL, its spill files, the analyst snapshot (its WAL and temp files of a publish included)
+    and every file in the extract folders (temp files included)."""
+    from concord.publish import analyst_path, temp_files
+
     files: list[Path] = []
     if db is not None:
         files += [p for p in (db, Path(f"{db}.wal")) if p.is_file()]
         spill = spill_dir(db)
         if spill.is_dir():
             files += sorted(p for p in spill.rglob("*") if p.is_file())
+        snapshot = analyst_path(db)
+        files += [p for p in (snapshot, Path(f"{snapshot}.wal")) if p.is_file()]
+        files += [p for p in temp_files(snapshot) if p.is_file()]
     for directory in extract_dirs:
         folder = Path(directory)
         if folder.is_dir():

@@ -420,26 +420,27 @@ def _erased_hash_set(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 
 def warehouse_relations(
-    con: duckdb.DuckDBPyConnection, *, include_views: bool
+    con: duckdb.DuckDBPyConnection, *, include_views: bool, catalog: str | None = None
 ) -> list[tuple[str, str, str]]:
-    """(schema, name, table_type) of every table (and view) outside concord_meta, sorted."""
+    """(schema, name, table_type) of every table (and view) outside concord_meta, sorted; of the
+    warehouse, or of the attached database `catalog`."""
     types = ("BASE TABLE", "VIEW") if include_views else ("BASE TABLE",)
     return con.execute(
         "select table_schema, table_name, table_type from information_schema.tables"
-        " where table_catalog = current_database()"
+        " where table_catalog = coalesce(?, current_database())"
         " and table_schema not in ('concord_meta', 'information_schema', 'pg_catalog')"
         " and list_contains(?, table_type)"
         " order by 1, 2",
-        [list(types)],
+        [catalog, list(types)],
     ).fetchall()
 
 
 def relation_columns(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, catalog: str | None = None
 ) -> list[tuple[str, str]]:
     return con.execute(
         "select column_name, data_type from information_schema.columns"
-        " where table_catalog = current_database() and table_schema = ? and table_name = ?"
-        " order by ordinal_position",
-        [schema, table],
+        " where table_catalog = coalesce(?, current_database()) and table_schema = ?"
+        " and table_name = ? order by ordinal_position",
+        [catalog, schema, table],
     ).fetchall()

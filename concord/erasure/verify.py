@@ -1,12 +1,14 @@
 """verify-erasure: look for any trace of an erased task, in the tables and views and in the bytes
 of every file Concord owns.
 
-1. Tables and views: the distinct leaves of every column are collected in DuckDB; ids and ext ids
+1. Tables and views, of the warehouse and of the analyst snapshot (concord/publish.py, attached
+   read-only as `concord_analyst`): the distinct leaves of every column are collected in DuckDB; ids and ext ids
    are hashed IN DuckDB (HMAC from two sha256 calls, ingest/erased.py) and joined to the log;
    only leaves long enough to be a text fingerprint go to Python (word normalisation, shingles).
    Columns holding a suspect leaf are then located and judged value by value.
 2. Extract files: every row of every registered (and given) extract folder.
-3. Raw bytes: the DuckDB file, its WAL, the spill directory `<db>.tmp/` and every file in the
+3. Raw bytes: the DuckDB file, its WAL, the spill directory `<db>.tmp/`, the analyst snapshot
+   and every file in the
    extract folders (temp files included) are read as bytes; every run of text in them is tested
    against the log (ext ids and emails as tokens, texts whole and by shingles). Deleted rows stay
    in a DuckDB file's bytes until the file is rewritten, so this is where an uncompacted erasure
@@ -291,14 +293,17 @@ class _Column:
     integer: bool
     expr: str
     container: bool = False  # a struct, list or map: to_json makes an object or array
+    catalog: str | None = None  # the analyst snapshot's alias; None: the warehouse
+    label: str = ""  # how a location in the snapshot is named ("<path>: ")
 
     @property
     def qualified(self) -> str:
-        return f"{_qi(self.schema)}.{_qi(self.table)}"
+        prefix = f"{_qi(self.catalog)}." if self.catalog else ""
+        return f"{prefix}{_qi(self.schema)}.{_qi(self.table)}"
 
     @property
     def where(self) -> str:
-        return f"{self.schema}.{self.table}.{self.column}"
+        return f"{self.label}{self.schema}.{self.table}.{self.column}"
 
     def leaves_sql(self) -> str:
         # to_json of a struct, list or map is always a valid object or array; any other value
@@ -310,19 +315,28 @@ class _Column:
 
 
 def _scan_columns(
-    con: duckdb.DuckDBPyConnection, relation: int, schema: str, table: str, first_id: int
+    con: duckdb.DuckDBPyConnection,
+    relation: int,
+    schema: str,
+    table: str,
+    first_id: int,
+    catalog: str | None = None,
+    label: str = "",
 ) -> tuple[int, list[_Column]]:
     """(number of columns counted as scanned, the columns to collect) of one relation, by the
     same type rules as always: task-like integer columns; text, JSON, list, struct, ...."""
     n_columns = 0
     columns = []
-    for column, data_type in relation_columns(con, schema, table):
+    where = {"catalog": catalog, "label": label}
+    for column, data_type in relation_columns(con, schema, table, catalog):
         upper = data_type.upper()
         if upper in INTEGER_TYPES:
             n_columns += 1
             if _task_like(column):
                 columns.append(
-                    _Column(first_id + len(columns), relation, schema, table, column, True, "")
+                    _Column(
+                        first_id + len(columns), relation, schema, table, column, True, "", **where
+                    )
                 )
             continue
         if upper.startswith(UNSCANNED_PREFIXES):
@@ -337,7 +351,15 @@ def _scan_columns(
         )
         columns.append(
             _Column(
-                first_id + len(columns), relation, schema, table, column, False, expr, container
+                first_id + len(columns),
+                relation,
+                schema,
+                table,
+                column,
+                False,
+                expr,
+                container,
+                **where,
             )
         )
     return n_columns, columns
@@ -472,14 +494,18 @@ def _scan_relations(
         columns: list[_Column] = []
         broken: dict[int, Residue] = {}
         n_columns = 0
-        for index, (schema, table, _type) in enumerate(relations):
+        for index, (schema, table, _type, *where) in enumerate(relations):
+            # a relation of the analyst snapshot: (schema, table, type, catalog, label)
+            catalog, label = (where[0], where[1]) if where else (None, "")
             try:
-                n, cols = _scan_columns(con, index, schema, table, len(columns))
+                n, cols = _scan_columns(con, index, schema, table, len(columns), catalog, label)
                 for col in cols:
                     _collect(con, col)
             except duckdb.Error as err:  # a broken view proves nothing: say so, do not pass
                 first_line = str(err).splitlines()[0]
-                broken[index] = Residue(f"{schema}.{table}", f"could not be scanned ({first_line})")
+                broken[index] = Residue(
+                    f"{label}{schema}.{table}", f"could not be scanned ({first_line})"
+                )
                 con.execute("delete from _verify_leaves where col_id >= ?", [len(columns)])
                 continue
             n_columns += n
@@ -501,6 +527,25 @@ def _scan_relations(
         con.execute("drop table if exists _verify_leaves")
         con.execute("drop table if exists _verify_hits")
     return n_columns, [r for index in sorted(residues) for r in residues[index]]
+
+
+SNAPSHOT_ALIAS = "concord_analyst"
+
+
+def _attach_snapshot(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The analyst snapshot, attached read-only (readers holding it open do not matter), or
+    None when the warehouse has none."""
+    from concord.publish import analyst_path
+
+    db = warehouse_path(con)
+    if db is None:
+        return None
+    path = analyst_path(db)
+    if not path.is_file():
+        return None
+    literal = str(path).replace("'", "''")
+    con.execute(f"attach '{literal}' as {SNAPSHOT_ALIAS} (read_only)")
+    return path
 
 
 def verify_erasure(
@@ -537,7 +582,19 @@ def verify_erasure(
         raise missing_key_error(warehouse_path(con))
     matcher = _Matcher(con, key)
     relations = warehouse_relations(con, include_views=True)
-    n_columns, residues = _scan_relations(con, matcher, relations, texts=texts)
+    snapshot = _attach_snapshot(con)
+    if snapshot is not None:
+        relations += [
+            (schema, table, kind, SNAPSHOT_ALIAS, f"{snapshot}: ")
+            for schema, table, kind in warehouse_relations(
+                con, include_views=True, catalog=SNAPSHOT_ALIAS
+            )
+        ]
+    try:
+        n_columns, residues = _scan_relations(con, matcher, relations, texts=texts)
+    finally:
+        if snapshot is not None:
+            con.execute(f"detach {SNAPSHOT_ALIAS}")
     dirs = list(dict.fromkeys([*registered_extract_dirs(con), *(str(d) for d in extract_dirs)]))
     n_files = 0
     for directory in dirs:

@@ -93,7 +93,9 @@ def test_demo_runs_and_reruns(tmp_path):
         "controls": "4",
         "score rows": "69",
         "DuckDB file": str(db),
+        "analysts open": str(tmp_path / "demo.analyst.duckdb"),
     }
+    assert (tmp_path / "demo.analyst.duckdb").is_file()  # the snapshot analysts open (#16)
     assert re.search(
         r"\d+ expectations on \d+ relations: \d+ passed, 0 failed, 0 errors", first.stdout
     )
