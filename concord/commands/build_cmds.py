@@ -190,8 +190,8 @@ def _print_summary(db_path: Path, report_path: Path, analyst_db: Path) -> None:
     click.echo(f"  {'DuckDB file:':<21}{db_path}")
     click.echo(f"  {'analysts open:':<21}{analyst_db}")
     click.echo(
-        "  (read-only snapshot of the marts and staging, republished by every ingest, build"
-        " and erasure: open it in notebooks, the DuckDB CLI >= 1.4, BI tools; never the"
+        "  (read-only snapshot of the marts and staging as the last build left them, republished"
+        " by every build and erasure: open it in notebooks, the DuckDB CLI >= 1.4, BI tools; never the"
         " warehouse, whose readers would block the next refresh)"
     )
     from concord.report.headline import MART_QUERY, headline_lines
@@ -216,7 +216,7 @@ def _print_summary(db_path: Path, report_path: Path, analyst_db: Path) -> None:
 @click.command("publish")
 @db_option
 def publish_cmd(db) -> None:
-    """Publish the analyst snapshot now (every ingest, build and erasure does it too)."""
+    """Publish the analyst snapshot now (every build and erasure does it too)."""
     from concord.publish import publish
 
     path = resolve_db(db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from concord.options import db_option, migrate_before_writing, publish_after
+from concord.options import db_option, migrate_before_writing
 from ingest.warehouse import resolve_db
 
 
@@ -80,7 +80,6 @@ def export_cmd(paths, config, project_id, full_snapshot, source, as_project_id, 
     if skipped:
         summary += f", {skipped} already loaded (no-op)"
     click.echo(f"{summary} into {db_path}")
-    publish_after(db_path)
 
 
 @ingest_group.command("config")
@@ -98,7 +97,6 @@ def config_cmd(path, project_id, db) -> None:
     result = ingest_config(db_path, path, project_id)
     for line in result.lines():
         click.echo(line)
-    publish_after(db_path)
 
 
 @ingest_group.command("scores")
@@ -122,7 +120,6 @@ def scores_cmd(paths, name, key, db) -> None:
     result = ingest_scores(db_path, paths, name, key)
     for line in result.lines():
         click.echo(line)
-    publish_after(db_path)
 
 
 from concord.commands.status_cmd import status_cmd

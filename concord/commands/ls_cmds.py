@@ -134,7 +134,7 @@ def pull_cmd(
     """Export the project through the SDK (every task, predictions expanded) and ingest it."""
     from concord.labelstudio.client import connect
     from concord.labelstudio.pull import pull
-    from concord.options import migrate_before_writing, publish_after
+    from concord.options import migrate_before_writing
 
     migrate_before_writing(db)
     result = pull(
@@ -147,7 +147,6 @@ def pull_cmd(
         as_project_id=as_project_id,
     )
     click.echo(result.summary())
-    publish_after(db)
 
 
 @ls_group.command("push-flags")
