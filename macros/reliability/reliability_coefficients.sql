@@ -327,7 +327,7 @@ select
         else (pa_identity - pe_identity) / (1 - pe_identity)
     end as gwet_ac1,
     case
-        when value_kind is distinct from 'numeric' or n_coincident_units = 0 then null
+        when coalesce(value_kind, '') != 'numeric' or n_coincident_units = 0 then null
         when pe_quadratic is null or pe_quadratic >= 1 then null
         else (pa_quadratic - pe_quadratic) / (1 - pe_quadratic)
     end as gwet_ac2,

@@ -16,10 +16,10 @@ judgments as (
         judgment_kind,
         annotation_id,
         annotator_id,
-        model_version,
+        model_version
     from {{ ref('int_agreement__judgments') }}
     {%- if not model_as_labeler %}
-    where judgment_kind = 'annotation'
+        where judgment_kind = 'annotation'
     {%- endif %}
 ),
 
@@ -29,7 +29,7 @@ judgment_values as (
         task_id,
         project_id,
         control_name,
-        value_key,
+        value_key
     from {{ ref('int_agreement__judgment_values') }}
     where value_key is not null
 ),
@@ -38,11 +38,12 @@ categorical_controls as (
     select
         project_id,
         control_name,
-        control_type,
+        control_type
     from {{ ref('int_agreement__control_settings') }}
-    where (control_type = 'choices' and not is_multiple)
+    where
+        (control_type = 'choices' and not is_multiple)
         or control_type = 'pairwise'
-        {%- if rating_controls | length > 0 %}
+    {%- if rating_controls | length > 0 %}
         or (control_type = 'rating' and (
             {%- if 'rating' in rating_controls %} true {% else %} false {% endif -%}
             or control_name in ({% for name in rating_controls %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor %})
@@ -59,14 +60,15 @@ votes as (
         judgments.judgment_id,
         case
             when judgments.judgment_kind = 'prediction'
-                then 'model:' || coalesce(judgments.model_version, '{{ var("model_eval_unversioned_label") }}')
+                then
+                    'model:' || coalesce(judgments.model_version, '{{ var("model_eval_unversioned_label") }}')
             -- an annotation without an annotator id is its own labeler
             when judgments.annotator_id is null
                 then 'annotation:' || cast(judgments.annotation_id as {{ dbt.type_string() }})
             else 'annotator:' || cast(judgments.annotator_id as {{ dbt.type_string() }})
         end as labeler_id,
         case when judgments.judgment_kind = 'prediction' then 'model' else 'human' end as labeler_kind,
-        judgment_values.value_key as label,
+        judgment_values.value_key as label
     from judgment_values
     inner join judgments
         on judgment_values.judgment_id = judgments.judgment_id
@@ -80,7 +82,7 @@ final as (
         *,
         cast(dense_rank() over (order by project_id, control_name) as integer) as dataset_id,
         cast(dense_rank() over (order by labeler_id) as integer) as worker_key,
-        cast(dense_rank() over (partition by project_id, control_name order by label) as integer) as label_key,
+        cast(dense_rank() over (partition by project_id, control_name order by label) as integer) as label_key
     from votes
 )
 

@@ -25,27 +25,38 @@ settings as (
 
 metric_registry as (
     {%- for metric_name, metric in metrics.items() %}
-    {%- for control_key in metric['control_keys'] %}
-    select
-        '{{ metric_name }}' as metric_name,
-        '{{ control_key }}' as control_key,
-        {{ metric['metric_version'] }} as metric_version
+        {%- for control_key in metric['control_keys'] %}
+            select
+                '{{ metric_name }}' as metric_name,
+                '{{ control_key }}' as control_key,
+                {{ metric['metric_version'] }} as metric_version
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
     {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
 result_controls as (
-    select project_id, control_name, min(result_type) as result_type,
+    select
+        project_id,
+        control_name,
+        min(result_type) as result_type
     from (
-        select project_id, control_name, result_type, from annotation_results
+        select
+            project_id,
+            control_name,
+            result_type
+        from annotation_results
         union all
-        select project_id, control_name, result_type, from prediction_results
+        select
+            project_id,
+            control_name,
+            result_type
+        from prediction_results
     ) as all_results
     where control_name is not null
     group by project_id, control_name
@@ -61,7 +72,7 @@ all_controls as (
         cast(controls.min_value as double) as min_value,
         cast(controls.max_value as double) as max_value,
         coalesce(controls.is_inferred, false) as is_inferred,
-        false as is_missing_from_config,
+        false as is_missing_from_config
     from controls
     union all
     select
@@ -73,7 +84,7 @@ all_controls as (
         cast(null as double) as min_value,
         cast(null as double) as max_value,
         true as is_inferred,
-        true as is_missing_from_config,
+        true as is_missing_from_config
     from result_controls
     left join controls
         on result_controls.project_id = controls.project_id
@@ -87,7 +98,7 @@ keyed_controls as (
         case
             when control_type = 'choices' and is_multiple then 'choices_multiple'
             else control_type
-        end as control_key,
+        end as control_key
     from all_controls
 ),
 
@@ -106,17 +117,18 @@ setting_candidates as (
             else settings.metric_name
         end as metric_name,
         {%- else %}
-        settings.metric_name,
+            settings.metric_name,
         {%- endif %}
         cast(settings.threshold as double) as threshold,
         cast(settings.weight as double) as weight,
-        settings.match_on || case when settings.project_id is null then '' else ':project' end as settings_source,
+        settings.match_on
+        || case when settings.project_id is null then '' else ':project' end as settings_source,
         row_number() over (
             partition by keyed_controls.project_id, keyed_controls.control_name
             order by
                 case when settings.match_on = 'name' then 0 else 1 end,
                 case when settings.project_id is null then 1 else 0 end
-        ) as preference,
+        ) as preference
     from keyed_controls
     inner join settings
         on (
@@ -148,7 +160,7 @@ resolved as (
             else setting_candidates.threshold
         end as threshold,
         {%- else %}
-        setting_candidates.threshold,
+            setting_candidates.threshold,
         {%- endif %}
         coalesce(setting_candidates.weight, 1.0) as weight,
         case
@@ -168,9 +180,10 @@ resolved as (
             when setting_candidates.metric_name = 'none'
                 then 'disabled in control_metric_settings'
             when metric_registry.metric_name is null
-                then 'metric ' || setting_candidates.metric_name || ' does not apply to control type '
+                then
+                    'metric ' || setting_candidates.metric_name || ' does not apply to control type '
                     || keyed_controls.control_key
-        end as skip_reason,
+        end as skip_reason
     from keyed_controls
     left join setting_candidates
         on keyed_controls.project_id = setting_candidates.project_id
@@ -184,7 +197,7 @@ resolved as (
 final as (
     select
         *,
-        skip_reason is null as is_scored,
+        skip_reason is null as is_scored
     from resolved
 )
 

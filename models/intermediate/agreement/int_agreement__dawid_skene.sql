@@ -44,7 +44,7 @@ datasets as (
         control_name,
         control_type,
         label_key,
-        label,
+        label
     from {{ ref('int_agreement__categorical_votes') }}
 ),
 
@@ -60,7 +60,7 @@ final as (
         posteriors.posterior,
         status.n_iterations,
         status.is_done as is_converged,
-        status.elbo,
+        status.elbo
     from {{ posteriors }} as posteriors
     inner join datasets
         on posteriors.dataset_id = datasets.dataset_id

@@ -16,7 +16,11 @@ judgments as (
 
 -- which judgment answered which control (narrow: it goes through the pair joins)
 judgment_controls as (
-    select judgment_key, task_id, project_id, control_name,
+    select
+        judgment_key,
+        task_id,
+        project_id,
+        control_name
     from {{ ref('int_agreement__judgment_values') }}
 ),
 
@@ -25,7 +29,7 @@ judgment_values as (
         judgment_key,
         control_name,
         {%- for column in value_columns %}
-        {{ column }},
+            {{ column }},
         {%- endfor %}
     from {{ ref('int_agreement__judgment_values') }}
 ),
@@ -46,12 +50,13 @@ judgment_pairs as (
         judgment_a.task_id,
         judgment_a.project_id,
         judgment_a.judgment_key as judgment_key_a,
-        judgment_b.judgment_key as judgment_key_b,
+        judgment_b.judgment_key as judgment_key_b
     from judgments as judgment_a
     inner join judgments as judgment_b
         on judgment_a.task_id = judgment_b.task_id
         and judgment_a.annotation_id < judgment_b.annotation_id
-    where judgment_a.judgment_kind = 'annotation'
+    where
+        judgment_a.judgment_kind = 'annotation'
         and judgment_b.judgment_kind = 'annotation'
     union all
     select
@@ -59,11 +64,12 @@ judgment_pairs as (
         judgment_a.task_id,
         judgment_a.project_id,
         judgment_a.judgment_key as judgment_key_a,
-        judgment_b.judgment_key as judgment_key_b,
+        judgment_b.judgment_key as judgment_key_b
     from judgments as judgment_a
     inner join judgments as judgment_b
         on judgment_a.task_id = judgment_b.task_id
-    where judgment_a.judgment_kind = 'prediction'
+    where
+        judgment_a.judgment_kind = 'prediction'
         and judgment_b.judgment_kind = 'annotation'
 ),
 
@@ -72,7 +78,7 @@ task_controls as (
     select distinct
         judgment_controls.task_id,
         judgment_controls.control_name,
-        control_settings.is_region_metric,
+        control_settings.is_region_metric
     from judgment_controls
     inner join control_settings
         on judgment_controls.project_id = control_settings.project_id
@@ -86,7 +92,7 @@ pair_controls as (
         task_controls.control_name,
         task_controls.is_region_metric,
         values_a.judgment_key is not null as is_present_a,
-        values_b.judgment_key is not null as is_present_b,
+        values_b.judgment_key is not null as is_present_b
     from judgment_pairs
     inner join task_controls
         on judgment_pairs.task_id = task_controls.task_id
@@ -100,7 +106,10 @@ pair_controls as (
 ),
 
 region_pair_controls as (
-    select judgment_key_a, judgment_key_b, control_name,
+    select
+        judgment_key_a,
+        judgment_key_b,
+        control_name
     from pair_controls
     where is_region_metric and is_present_a and is_present_b
 ),
@@ -115,7 +124,8 @@ region_matches as (
         region_b.region_index as region_index_b,
         region_a.span_start is not null and region_b.span_start is not null as is_span_pair,
         region_a.rect_rotation = 0 and region_b.rect_rotation = 0 as is_axis_aligned,
-        {{ metric_span_iou('region_a.span_start', 'region_a.span_end', 'region_b.span_start', 'region_b.span_end') }} as span_iou,
+        {{ metric_span_iou('region_a.span_start', 'region_a.span_end', 'region_b.span_start', 'region_b.span_end') }}
+            as span_iou,
         {{ metric_box_iou_axis_aligned(
             'region_a.rect_x', 'region_a.rect_y', 'region_a.rect_width', 'region_a.rect_height',
             'region_b.rect_x', 'region_b.rect_y', 'region_b.rect_width', 'region_b.rect_height',
@@ -123,11 +133,14 @@ region_matches as (
         -- rotated boxes are intersected in pixels when both sides know the image size
         region_a.rect_width_px is not null and region_b.rect_width_px is not null as has_pixels,
         {%- for side in ['a', 'b'] %}
-        {%- for field in ['x', 'y', 'width', 'height'] %}
-        case when region_a.rect_width_px is not null and region_b.rect_width_px is not null
-            then region_{{ side }}.rect_{{ field }}_px else region_{{ side }}.rect_{{ field }} end as {{ side }}_{{ field[0] if field in ['width', 'height'] else field }},
-        {%- endfor %}
-        region_{{ side }}.rect_rotation as {{ side }}_rotation,
+            {%- for field in ['x', 'y', 'width', 'height'] %}
+                case
+                    when region_a.rect_width_px is not null and region_b.rect_width_px is not null
+                        then region_{{ side }}.rect_{{ field }}_px
+                    else region_{{ side }}.rect_{{ field }}
+                end as {{ side }}_{{ field[0] if field in ['width', 'height'] else field }},
+            {%- endfor %}
+            region_{{ side }}.rect_rotation as {{ side }}_rotation,
         {%- endfor %}
     from region_pair_controls
     inner join regions as region_a
@@ -141,8 +154,10 @@ region_matches as (
 
 rotated_box_pairs as (
     select
-        row_number() over (order by judgment_key_a, judgment_key_b, control_name, region_index_a, region_index_b) as box_pair_id,
-        *,
+        row_number()
+            over (order by judgment_key_a, judgment_key_b, control_name, region_index_a, region_index_b)
+            as box_pair_id,
+        *
     from region_matches
     where not is_span_pair and not is_axis_aligned
 ),
@@ -162,7 +177,7 @@ rotated_box_ious as (
             'rotated_box_intersections.intersection_area',
             'rotated_box_pairs.a_x', 'rotated_box_pairs.a_y', 'rotated_box_pairs.a_w', 'rotated_box_pairs.a_h', 'rotated_box_pairs.a_rotation',
             'rotated_box_pairs.b_x', 'rotated_box_pairs.b_y', 'rotated_box_pairs.b_w', 'rotated_box_pairs.b_h', 'rotated_box_pairs.b_rotation',
-        ) }} as iou,
+        ) }} as iou
     from rotated_box_pairs
     inner join rotated_box_intersections
         on rotated_box_pairs.box_pair_id = rotated_box_intersections.box_pair_id
@@ -179,7 +194,7 @@ region_ious as (
             when region_matches.is_span_pair then region_matches.span_iou
             when region_matches.is_axis_aligned then region_matches.axis_aligned_box_iou
             else rotated_box_ious.iou
-        end as iou,
+        end as iou
     from region_matches
     left join rotated_box_ious
         on region_matches.judgment_key_a = rotated_box_ious.judgment_key_a
@@ -191,17 +206,17 @@ region_ious as (
 
 {%- for side, other in [('a', 'b'), ('b', 'a')] %}
 
-best_for_regions_of_{{ side }} as (
-    select {{ pair_keys | join(', ') }}, region_index_{{ side }}, max(iou) as best_iou,
-    from region_ious
-    group by {{ pair_keys | join(', ') }}, region_index_{{ side }}
-),
+    best_for_regions_of_{{ side }} as (
+        select {{ pair_keys | join(', ') }}, region_index_{{ side }}, max(iou) as best_iou
+        from region_ious
+        group by {{ pair_keys | join(', ') }}, region_index_{{ side }}
+    ),
 
-sum_best_{{ side }} as (
-    select {{ pair_keys | join(', ') }}, sum(best_iou) as sum_best_iou,
-    from best_for_regions_of_{{ side }}
-    group by {{ pair_keys | join(', ') }}
-),
+    sum_best_{{ side }} as (
+        select {{ pair_keys | join(', ') }}, sum(best_iou) as sum_best_iou
+        from best_for_regions_of_{{ side }}
+        group by {{ pair_keys | join(', ') }}
+    ),
 {%- endfor %}
 
 region_scores as (
@@ -210,7 +225,7 @@ region_scores as (
         region_pair_controls.judgment_key_b,
         region_pair_controls.control_name,
         sum_best_a.sum_best_iou as sum_best_a,
-        sum_best_b.sum_best_iou as sum_best_b,
+        sum_best_b.sum_best_iou as sum_best_b
     from region_pair_controls
     left join sum_best_a
         on region_pair_controls.judgment_key_a = sum_best_a.judgment_key_a
@@ -234,12 +249,12 @@ pair_values as (
         control_settings.scale_min,
         control_settings.scale_max,
         {%- for column in side_columns %}
-        judgment_a.{{ column }} as {{ column }}_a,
-        judgment_b.{{ column }} as {{ column }}_b,
+            judgment_a.{{ column }} as {{ column }}_a,
+            judgment_b.{{ column }} as {{ column }}_b,
         {%- endfor %}
         {%- for column in value_columns %}
-        values_a.{{ column }} as {{ column }}_a,
-        values_b.{{ column }} as {{ column }}_b,
+            values_a.{{ column }} as {{ column }}_a,
+            values_b.{{ column }} as {{ column }}_b,
         {%- endfor %}
     from pair_controls
     inner join control_settings
@@ -267,20 +282,25 @@ scored as (
             when pair_controls.metric_name = 'choices_jaccard'
                 then {{ metric_jaccard('pair_controls.choice_set_a', 'pair_controls.choice_set_b') }}
             when pair_controls.metric_name = 'numeric_difference'
-                then {{ metric_numeric_difference('pair_controls.number_value_a', 'pair_controls.number_value_b') }}
+                then                                         {{ metric_numeric_difference('pair_controls.number_value_a', 'pair_controls.number_value_b') }}
             when pair_controls.metric_name = 'numeric_scaled'
-                then {{ metric_numeric_scaled('pair_controls.number_value_a', 'pair_controls.number_value_b', 'pair_controls.scale_min', 'pair_controls.scale_max') }}
+                then
+                    {{ metric_numeric_scaled('pair_controls.number_value_a', 'pair_controls.number_value_b', 'pair_controls.scale_min', 'pair_controls.scale_max') }}
             when pair_controls.metric_name = 'text_levenshtein'
                 then {{ metric_text_levenshtein('pair_controls.text_lines_a', 'pair_controls.text_lines_b') }}
             when pair_controls.metric_name = 'ranker_kendall_tau'
-                then {{ metric_ranker_kendall_tau('pair_controls.ranker_order_a', 'pair_controls.ranker_order_b') }}
+                then
+                    {{ metric_ranker_kendall_tau('pair_controls.ranker_order_a', 'pair_controls.ranker_order_b') }}
             when pair_controls.metric_name = 'taxonomy_jaccard'
-                then {{ metric_jaccard('pair_controls.taxonomy_path_keys_a', 'pair_controls.taxonomy_path_keys_b') }}
+                then
+                    {{ metric_jaccard('pair_controls.taxonomy_path_keys_a', 'pair_controls.taxonomy_path_keys_b') }}
             when pair_controls.metric_name = 'taxonomy_common_subtree'
-                then {{ metric_jaccard('pair_controls.taxonomy_node_keys_a', 'pair_controls.taxonomy_node_keys_b') }}
+                then
+                    {{ metric_jaccard('pair_controls.taxonomy_node_keys_a', 'pair_controls.taxonomy_node_keys_b') }}
             when pair_controls.is_region_metric
-                then {{ metric_region_match_mean('region_scores.sum_best_a', 'region_scores.sum_best_b', 'pair_controls.n_regions_a', 'pair_controls.n_regions_b') }}
-        end as score,
+                then
+                    {{ metric_region_match_mean('region_scores.sum_best_a', 'region_scores.sum_best_b', 'pair_controls.n_regions_a', 'pair_controls.n_regions_b') }}
+        end as score
     from pair_values as pair_controls
     left join region_scores
         on pair_controls.judgment_key_a = region_scores.judgment_key_a
@@ -298,10 +318,10 @@ final as (
         judgment_key_a,
         judgment_key_b,
         {%- for column in side_columns %}
-        {{ column }}_a,
+            {{ column }}_a,
         {%- endfor %}
         {%- for column in side_columns %}
-        {{ column }}_b,
+            {{ column }}_b,
         {%- endfor %}
         is_present_a,
         is_present_b,
@@ -309,7 +329,7 @@ final as (
         threshold,
         {{ metric_threshold('score', 'threshold') }} as agreement,
         metric_name,
-        metric_version,
+        metric_version
     from scored
 )
 

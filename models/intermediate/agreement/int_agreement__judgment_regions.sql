@@ -57,7 +57,8 @@ regions as (
         results.control_name,
         results.result_index as region_index,
         results.region_id,
-        coalesce({{ concord_to_json_text(concord_list_sorted_distinct('results.region_labels')) }}, '[]') as label_key,
+        coalesce({{ concord_to_json_text(concord_list_sorted_distinct('results.region_labels')) }}, '[]')
+            as label_key,
         results.span_start,
         results.span_end,
         results.rect_x,
@@ -70,7 +71,7 @@ regions as (
         results.rect_x * results.original_width / 100.0 as rect_x_px,
         results.rect_y * results.original_height / 100.0 as rect_y_px,
         results.rect_width * results.original_width / 100.0 as rect_width_px,
-        results.rect_height * results.original_height / 100.0 as rect_height_px,
+        results.rect_height * results.original_height / 100.0 as rect_height_px
     from results
     inner join judgments
         on results.judgment_key = judgments.judgment_key

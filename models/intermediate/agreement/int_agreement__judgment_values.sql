@@ -53,7 +53,7 @@ multi_result_groups as (
     select
         judgment_key,
         control_name,
-        count(*) as n_results,
+        count(*) as n_results
     from results
     where control_name is not null
     group by judgment_key, control_name
@@ -76,7 +76,7 @@ judgment_results as (
         results.ranker_order,
         results.taxonomy_paths,
         results.span_start is not null or results.rect_x is not null as is_region,
-        multi_result_groups.judgment_key is not null as is_multi_result,
+        multi_result_groups.judgment_key is not null as is_multi_result
     from results
     inner join judgments
         on results.judgment_key = judgments.judgment_key
@@ -102,7 +102,7 @@ single_result_values as (
         {{ concord_list_flatten(concord_list_of('ranker_order')) }} as ranker_order,
         {{ concord_list_flatten(concord_list_of('taxonomy_paths')) }} as taxonomy_paths,
         cast(case when is_region then 1 else 0 end as bigint) as n_regions,
-        cast(1 as bigint) as n_results,
+        cast(1 as bigint) as n_results
     from judgment_results
     where not is_multi_result
 ),
@@ -122,7 +122,7 @@ multi_result_values as (
         {{ concord_list_flatten(concord_list_agg('ranker_order', 'result_index')) }} as ranker_order,
         {{ concord_list_flatten(concord_list_agg('taxonomy_paths', 'result_index')) }} as taxonomy_paths,
         count(case when is_region then 1 end) as n_regions,
-        count(*) as n_results,
+        count(*) as n_results
     from judgment_results
     where is_multi_result
     group by judgment_key, project_id, control_name
@@ -139,12 +139,14 @@ with_keys as (
         aggregated.*,
         control_settings.control_type,
         control_settings.control_key,
-        case when control_settings.control_type = 'taxonomy'
-            then {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths') }}
+        case
+            when control_settings.control_type = 'taxonomy'
+                then {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths') }}
         end as taxonomy_path_keys,
-        case when control_settings.control_type = 'taxonomy'
-            then {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths', include_ancestors=true) }}
-        end as taxonomy_node_keys,
+        case
+            when control_settings.control_type = 'taxonomy'
+                then {{ concord_taxonomy_path_keys('aggregated.taxonomy_paths', include_ancestors=true) }}
+        end as taxonomy_node_keys
     from aggregated
     inner join control_settings
         on aggregated.project_id = control_settings.project_id
@@ -164,8 +166,10 @@ final as (
             when control_type = 'textarea' then {{ concord_to_json_text('text_lines') }}
             when control_type = 'pairwise' then pairwise_selected
             when control_type = 'ranker' then {{ concord_to_json_text('ranker_order') }}
-            when control_type = 'taxonomy' then {{ concord_to_json_text(concord_list_sorted_distinct('taxonomy_paths')) }}
-        end as value_key,
+            when
+                control_type = 'taxonomy'
+                then {{ concord_to_json_text(concord_list_sorted_distinct('taxonomy_paths')) }}
+        end as value_key
     from with_keys
 )
 

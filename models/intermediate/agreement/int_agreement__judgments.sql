@@ -27,7 +27,7 @@ annotation_judgments as (
         annotations.annotator_id,
         cast(null as {{ dbt.type_string() }}) as model_version,
         annotations.lead_time_seconds,
-        coalesce(annotations.is_ground_truth, false) as is_ground_truth,
+        coalesce(annotations.is_ground_truth, false) as is_ground_truth
     from annotations
     inner join tasks
         on annotations.task_id = tasks.task_id
@@ -48,7 +48,7 @@ prediction_judgments as (
         cast(null as bigint) as annotator_id,
         predictions.model_version,
         cast(null as double) as lead_time_seconds,
-        false as is_ground_truth,
+        false as is_ground_truth
     from predictions
     inner join tasks
         on predictions.task_id = tasks.task_id

@@ -7,7 +7,7 @@ judgments as (
     select
         judgment_id,
         annotation_id,
-        annotator_id,
+        annotator_id
     from {{ ref('int_agreement__judgments') }}
     where judgment_kind = 'annotation'
 ),
@@ -19,9 +19,10 @@ judgment_values as (
         project_id,
         control_name,
         control_type,
-        number_value,
+        number_value
     from {{ ref('int_agreement__judgment_values') }}
-    where judgment_kind = 'annotation'
+    where
+        judgment_kind = 'annotation'
         and control_type in ('rating', 'number')
         and number_value is not null
 ),
@@ -38,7 +39,7 @@ final as (
                 then 'annotation:' || cast(judgments.annotation_id as {{ dbt.type_string() }})
             else 'annotator:' || cast(judgments.annotator_id as {{ dbt.type_string() }})
         end as rater_id,
-        judgment_values.number_value,
+        judgment_values.number_value
     from judgment_values
     inner join judgments
         on judgment_values.judgment_id = judgments.judgment_id

@@ -22,7 +22,7 @@ classified as (
         end as exposure_evidence,
         (parent_prediction_id is not null or coalesce(has_prediction_origin, false)) as is_exposed,
         coalesce(is_ground_truth, false) as is_ground_truth,
-        coalesce(is_empty, false) as is_empty,
+        coalesce(is_empty, false) as is_empty
     from annotations
     where not coalesce(is_cancelled, false)
 ),
@@ -30,7 +30,7 @@ classified as (
 labelled as (
     select
         *,
-        case when is_exposed then 'exposed' else 'manual' end as exposure,
+        case when is_exposed then 'exposed' else 'manual' end as exposure
     from classified
 )
 

@@ -17,7 +17,7 @@ control_settings as (
         control_type,
         max_rating,
         min_value,
-        max_value,
+        max_value
     from controls
 )
 

@@ -30,7 +30,7 @@ task_data_keys as (
     select
         tasks.task_id,
         data_key_fields.key_field,
-        {{ model_eval_json_field_text('tasks.data_json', 'data_key_fields.key_field') }} as key_value,
+        {{ model_eval_json_field_text('tasks.data_json', 'data_key_fields.key_field') }} as key_value
     from tasks
     cross join data_key_fields
 ),
@@ -40,7 +40,7 @@ matched_on_task_id as (
         external_scores.*,
         tasks.task_id,
         cast(null as bigint) as prediction_id,
-        cast(null as {{ dbt.type_string() }}) as prediction_model_version,
+        cast(null as {{ dbt.type_string() }}) as prediction_model_version
     from external_scores
     inner join tasks
         on external_scores.key_kind = 'task_id'
@@ -52,7 +52,7 @@ matched_on_prediction_id as (
         external_scores.*,
         predictions.task_id,
         predictions.prediction_id,
-        predictions.model_version as prediction_model_version,
+        predictions.model_version as prediction_model_version
     from external_scores
     inner join predictions
         on external_scores.key_kind = 'prediction_id'
@@ -66,7 +66,7 @@ matched_on_data_field as (
         external_scores.*,
         task_data_keys.task_id,
         cast(null as bigint) as prediction_id,
-        cast(null as {{ dbt.type_string() }}) as prediction_model_version,
+        cast(null as {{ dbt.type_string() }}) as prediction_model_version
     from external_scores
     inner join task_data_keys
         on external_scores.key_kind = 'data_field'
@@ -99,7 +99,7 @@ resolved as (
             '{{ var("model_eval_unversioned_label") }}'
         ) as model_version,
         matched.scored_at,
-        matched.load_id,
+        matched.load_id
     from matched
     inner join tasks
         on matched.task_id = tasks.task_id

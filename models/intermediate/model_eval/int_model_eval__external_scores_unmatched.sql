@@ -7,7 +7,9 @@ external_scores as (
 ),
 
 matched as (
-    select distinct score_table_name, row_number
+    select distinct
+        score_table_name,
+        row_number
     from {{ ref('int_model_eval__external_scores_matched') }}
 ),
 
@@ -23,12 +25,16 @@ unmatched as (
         case
             when external_scores.key_kind not in ('task_id', 'prediction_id', 'data_field')
                 then 'unknown key_kind ' || coalesce(external_scores.key_kind, 'null')
-            when external_scores.key_kind in ('task_id', 'prediction_id')
+            when
+                external_scores.key_kind in ('task_id', 'prediction_id')
                 and try_cast(external_scores.key_value as bigint) is null
                 then 'key_value is not an integer id'
-            else 'no task with ' || external_scores.key_kind
-                || coalesce(' ' || external_scores.key_field, '') || ' = ' || coalesce(external_scores.key_value, 'null')
-        end as unmatched_reason,
+            else
+                'no task with ' || external_scores.key_kind
+                || coalesce(' ' || external_scores.key_field, '')
+                || ' = '
+                || coalesce(external_scores.key_value, 'null')
+        end as unmatched_reason
     from external_scores
     left join matched
         on external_scores.score_table_name = matched.score_table_name

@@ -19,7 +19,7 @@ judgments as (
         control_type,
         judgment_key,
         label_value,
-        human_value,
+        human_value
     from {{ ref('int_model_eval__human_judgments') }}
 ),
 
@@ -28,7 +28,7 @@ key_counts as (
         task_id,
         control_name,
         judgment_key,
-        count(*) as n_with_key,
+        count(*) as n_with_key
     from judgments
     where judgment_key is not null
     group by task_id, control_name, judgment_key
@@ -37,8 +37,10 @@ key_counts as (
 key_ranked as (
     select
         *,
-        row_number() over (partition by task_id, control_name order by n_with_key desc, judgment_key) as key_rank,
-        count(*) over (partition by task_id, control_name, n_with_key) as n_keys_with_same_count,
+        row_number()
+            over (partition by task_id, control_name order by n_with_key desc, judgment_key asc)
+            as key_rank,
+        count(*) over (partition by task_id, control_name, n_with_key) as n_keys_with_same_count
     from key_counts
 ),
 
@@ -49,7 +51,7 @@ modal_keys as (
         control_name,
         n_with_key as n_modal,
         n_keys_with_same_count as n_modal_keys,
-        judgment_key as modal_key,
+        judgment_key as modal_key
     from key_ranked
     where key_rank = 1
 ),
@@ -63,7 +65,7 @@ per_control as (
         count(*) as n_judgments,
         count(judgment_key) as n_keyed_judgments,
         count(human_value) as n_values,
-        avg(human_value) as mean_value,
+        avg(human_value) as mean_value
     from judgments
     group by task_id, control_name
 ),
@@ -72,7 +74,7 @@ control_annotators as (
     select distinct
         task_id,
         control_name,
-        annotator_id,
+        annotator_id
     from judgments
 ),
 
@@ -80,7 +82,7 @@ annotator_counts as (
     select
         task_id,
         control_name,
-        count(annotator_id) as n_annotators,
+        count(annotator_id) as n_annotators
     from control_annotators
     group by task_id, control_name
 ),
@@ -94,7 +96,7 @@ consensus_label_values as (
         task_id,
         control_name,
         judgment_key,
-        label_value,
+        label_value
     from judgments
 ),
 
@@ -116,7 +118,7 @@ consensus as (
             when per_control.control_type in ('rating', 'number')
                 then medians.median_value
         end as consensus_value,
-        per_control.mean_value,
+        per_control.mean_value
     from per_control
     inner join annotator_counts
         on per_control.task_id = annotator_counts.task_id

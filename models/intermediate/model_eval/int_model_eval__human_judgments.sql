@@ -35,7 +35,7 @@ results_typed as (
         row_number() over (
             partition by results.annotation_id, results.control_name
             order by results.result_index
-        ) as result_rank,
+        ) as result_rank
     from results
     left join controls
         on results.project_id = controls.project_id
@@ -44,7 +44,8 @@ results_typed as (
 
 first_scalar_results as (
     select * from results_typed
-    where result_rank = 1
+    where
+        result_rank = 1
         and control_type in ('rating', 'number', 'choices')
 ),
 
@@ -68,7 +69,7 @@ judgments_with_label_values as (
         first_scalar_results.min_value,
         first_scalar_results.max_value,
         annotations.is_exposed,
-        annotations.is_ground_truth,
+        annotations.is_ground_truth
     from first_scalar_results
     inner join annotations
         on first_scalar_results.annotation_id = annotations.annotation_id
@@ -110,14 +111,21 @@ normalised as (
             when control_type = 'rating' and not coalesce(max_rating > 1, false)
                 then 'no maxRating > 1 in the config'
             when control_type = 'rating' and not judgment_number between 1 and max_rating
-                then 'rating ' || cast(judgment_number as {{ dbt.type_string() }}) || ' outside 1..' || cast(max_rating as {{ dbt.type_string() }})
+                then
+                    'rating '
+                    || cast(judgment_number as {{ dbt.type_string() }})
+                    || ' outside 1..'
+                    || cast(max_rating as {{ dbt.type_string() }})
             when control_type = 'number' and not coalesce(max_value > min_value, false)
                 then 'no min < max declared in the config'
             when control_type = 'number' and not judgment_number between min_value and max_value
-                then 'number ' || cast(judgment_number as {{ dbt.type_string() }}) || ' outside the declared min..max'
+                then
+                    'number '
+                    || cast(judgment_number as {{ dbt.type_string() }})
+                    || ' outside the declared min..max'
         end as null_value_reason,
         is_exposed,
-        is_ground_truth,
+        is_ground_truth
     from judgments_with_label_values
 )
 

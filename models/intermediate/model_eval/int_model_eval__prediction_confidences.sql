@@ -26,7 +26,7 @@ external_per_prediction as (
         model_version,
         count(*) as n_observations,
         count(distinct score) as n_distinct_scores,
-        min(score) as min_score,
+        min(score) as min_score
     from external_scores
     group by prediction_id, score_table_name, model_version
 ),
@@ -43,7 +43,7 @@ from_prediction_score as (
         model_version,
         prediction_score as confidence,
         1 as n_observations,
-        false as has_conflict,
+        false as has_conflict
     from prediction_labels
     where prediction_score is not null
 ),
@@ -60,7 +60,7 @@ from_region_score as (
         model_version,
         region_score as confidence,
         1 as n_observations,
-        false as has_conflict,
+        false as has_conflict
     from prediction_labels
     where region_score is not null
 ),
@@ -75,9 +75,10 @@ from_external as (
         'external' as score_source,
         external_per_prediction.score_table_name as score_name,
         external_per_prediction.model_version,
-        case when external_per_prediction.n_distinct_scores = 1 then external_per_prediction.min_score end as confidence,
+        case when external_per_prediction.n_distinct_scores = 1 then external_per_prediction.min_score end
+            as confidence,
         external_per_prediction.n_observations,
-        external_per_prediction.n_distinct_scores > 1 as has_conflict,
+        external_per_prediction.n_distinct_scores > 1 as has_conflict
     from prediction_labels
     inner join external_per_prediction
         on prediction_labels.prediction_id = external_per_prediction.prediction_id

@@ -27,7 +27,7 @@ first_choice_results as (
         row_number() over (
             partition by prediction_results.prediction_id, prediction_results.control_name
             order by prediction_results.result_index
-        ) as result_rank,
+        ) as result_rank
     from prediction_results
     left join controls
         on prediction_results.project_id = controls.project_id
@@ -45,7 +45,7 @@ labelled as (
         first_choice_results.model_label,
         coalesce(project_values.label_value, global_values.label_value) as model_label_value,
         predictions.prediction_score,
-        first_choice_results.region_score,
+        first_choice_results.region_score
     from first_choice_results
     inner join predictions
         on first_choice_results.prediction_id = predictions.prediction_id
@@ -57,7 +57,8 @@ labelled as (
         on global_values.project_scope = 'all'
         and global_values.control_name = first_choice_results.control_name
         and global_values.label = first_choice_results.model_label
-    where first_choice_results.result_rank = 1
+    where
+        first_choice_results.result_rank = 1
         and first_choice_results.model_label is not null
 )
 

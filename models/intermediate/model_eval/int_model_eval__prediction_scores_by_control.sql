@@ -16,7 +16,7 @@ aggregated as (
         count(*) as n_regions,
         avg(region_score) as mean_region_score,
         min(region_score) as min_region_score,
-        max(region_score) as max_region_score,
+        max(region_score) as max_region_score
     from regions
     group by prediction_id, control_name
 )

@@ -17,7 +17,7 @@ scored_regions as (
         control_name,
         result_type,
         result_index,
-        region_score,
+        region_score
     from prediction_results
     where region_score is not null
 )

@@ -41,7 +41,7 @@ prediction_score_observations as (
         cast(null as {{ dbt.type_string() }}) as key_kind,
         cast(null as {{ dbt.type_string() }}) as key_field,
         cast(null as {{ dbt.type_string() }}) as key_value,
-        'prediction ' || cast(predictions.prediction_id as {{ dbt.type_string() }}) as provenance,
+        'prediction ' || cast(predictions.prediction_id as {{ dbt.type_string() }}) as provenance
     from predictions
     inner join tasks
         on predictions.task_id = tasks.task_id
@@ -61,7 +61,9 @@ region_score_observations as (
         cast(null as {{ dbt.type_string() }}) as key_field,
         cast(null as {{ dbt.type_string() }}) as key_value,
         'prediction ' || cast(region_scores.prediction_id as {{ dbt.type_string() }})
-            || ' mean of ' || cast(region_scores.n_regions as {{ dbt.type_string() }}) || ' region score(s)' as provenance,
+        || ' mean of '
+        || cast(region_scores.n_regions as {{ dbt.type_string() }})
+        || ' region score(s)' as provenance
     from region_scores
     inner join tasks
         on region_scores.task_id = tasks.task_id
@@ -72,7 +74,7 @@ task_score_fields as (
         tasks.task_id,
         tasks.project_id,
         tasks.data_json,
-        coalesce(projects.score_field, '{{ var("concord_score_field") }}') as score_field,
+        coalesce(projects.score_field, '{{ var("concord_score_field") }}') as score_field
     from tasks
     left join projects
         on tasks.project_id = projects.project_id
@@ -85,12 +87,13 @@ data_field_observations as (
         'data_field' as score_source,
         score_field as score_name,
         '{{ var("model_eval_unversioned_label") }}' as model_version,
-        try_cast({{ model_eval_json_field_text('data_json', 'score_field') }} as {{ concord.type_double() }}) as score,
+        try_cast({{ model_eval_json_field_text('data_json', 'score_field') }} as {{ concord.type_double() }})
+            as score,
         cast(null as bigint) as prediction_id,
         cast(null as {{ dbt.type_string() }}) as key_kind,
         cast(null as {{ dbt.type_string() }}) as key_field,
         cast(null as {{ dbt.type_string() }}) as key_value,
-        'task.data.' || score_field as provenance,
+        'task.data.' || score_field as provenance
     from task_score_fields
 ),
 
@@ -106,7 +109,10 @@ external_observations as (
         key_kind,
         key_field,
         key_value,
-        'score table ' || score_table_name || ' row ' || cast(row_number as {{ dbt.type_string() }}) as provenance,
+        'score table '
+        || score_table_name
+        || ' row '
+        || cast(row_number as {{ dbt.type_string() }}) as provenance
     from external_scores
 ),
 

@@ -8,5 +8,5 @@ select
     case
         when control_type in ('rating', 'number') then 'numeric'
         when control_type = 'pairwise' or control_key = 'choices' then 'categorical'
-    end as value_kind,
+    end as value_kind
 from {{ ref('int_agreement__control_settings') }}

@@ -8,7 +8,7 @@
 with
 
 tasks as (
-    select task_id, from {{ ref('stg_label_studio__tasks') }}
+    select task_id from {{ ref('stg_label_studio__tasks') }}
     where not coalesce(is_deleted, false)
 ),
 
@@ -18,7 +18,7 @@ annotations as (
         annotation_id,
         task_id,
         is_cancelled,
-        is_ground_truth,
+        is_ground_truth
     from {{ ref('stg_label_studio__annotations') }}
 ),
 
@@ -28,7 +28,7 @@ predictions as (
         prediction_id,
         task_id,
         created_at,
-        model_version,
+        model_version
     from {{ ref('stg_label_studio__predictions') }}
 ),
 
@@ -38,7 +38,7 @@ task_annotations as (
         count(case when not coalesce(is_cancelled, false) then 1 end) as n_submitted,
         count(*) as n_all,
         count(case when coalesce(is_ground_truth, false) and not coalesce(is_cancelled, false) then 1 end) > 0
-            as has_ground_truth,
+            as has_ground_truth
     from annotations
     group by task_id
 ),
@@ -46,7 +46,7 @@ task_annotations as (
 submitted_annotation_ids as (
     select
         task_id,
-        {{ concord_list_agg('annotation_id', 'annotation_id') }} as annotation_ids,
+        {{ concord_list_agg('annotation_id', 'annotation_id') }} as annotation_ids
     from annotations
     where not coalesce(is_cancelled, false)
     group by task_id
@@ -55,7 +55,7 @@ submitted_annotation_ids as (
 task_predictions as (
     select
         task_id,
-        {{ concord_list_agg('prediction_id', 'prediction_id') }} as prediction_ids,
+        {{ concord_list_agg('prediction_id', 'prediction_id') }} as prediction_ids
     from predictions
     group by task_id
 ),
@@ -68,7 +68,7 @@ latest_predictions as (
         row_number() over (
             partition by task_id
             order by created_at desc nulls last, prediction_id desc
-        ) as prediction_rank,
+        ) as prediction_rank
     from predictions
 ),
 
@@ -81,7 +81,7 @@ final as (
         submitted_annotation_ids.annotation_ids,
         task_predictions.prediction_ids,
         latest_predictions.prediction_id as latest_prediction_id,
-        latest_predictions.model_version as latest_model_version,
+        latest_predictions.model_version as latest_model_version
     from tasks
     left join task_annotations
         on tasks.task_id = task_annotations.task_id

@@ -5,16 +5,16 @@ with
 
 metrics as (
     {%- for metric_name, metric in metrics.items() %}
-    select
-        '{{ metric_name }}' as metric_name,
-        {{ metric['metric_version'] }} as metric_version,
-        '{{ metric['control_keys'] | join(', ') }}' as control_types,
-        '{{ metric['macro'] }}' as macro_name,
-        '{{ metric['formula'] | replace("'", "''") }}' as formula,
-        '{{ metric['source'] | replace("'", "''") }}' as source
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ metric_name }}' as metric_name,
+            {{ metric['metric_version'] }} as metric_version,
+            '{{ metric['control_keys'] | join(', ') }}' as control_types,
+            '{{ metric['macro'] }}' as macro_name,
+            '{{ metric['formula'] | replace("'", "''") }}' as formula,
+            '{{ metric['source'] | replace("'", "''") }}' as source
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

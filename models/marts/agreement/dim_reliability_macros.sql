@@ -8,4 +8,4 @@ select
         as description,
     cast({{ var('concord_bootstrap_replicates') }} as bigint) as n_replicates,
     cast({{ var('concord_bootstrap_level') }} as double) as ci_level,
-    cast({{ var('concord_bootstrap_seed') }} as bigint) as bootstrap_seed,
+    cast({{ var('concord_bootstrap_seed') }} as bigint) as bootstrap_seed

@@ -11,7 +11,7 @@ skipped as (
         control_name,
         control_type,
         metric_name,
-        skip_reason,
+        skip_reason
     from control_settings
     where not is_scored
 )

@@ -30,13 +30,23 @@ pairs as (
 -- each pair seen from both annotators' side
 pair_sides as (
     select
-        project_id, control_name, annotator_id_a as annotator_id, annotation_id_a as annotation_id,
-        is_ground_truth_a as is_own_ground_truth, is_ground_truth_b as is_other_ground_truth, agreement,
+        project_id,
+        control_name,
+        annotator_id_a as annotator_id,
+        annotation_id_a as annotation_id,
+        is_ground_truth_a as is_own_ground_truth,
+        is_ground_truth_b as is_other_ground_truth,
+        agreement
     from pairs
     union all
     select
-        project_id, control_name, annotator_id_b as annotator_id, annotation_id_b as annotation_id,
-        is_ground_truth_b as is_own_ground_truth, is_ground_truth_a as is_other_ground_truth, agreement,
+        project_id,
+        control_name,
+        annotator_id_b as annotator_id,
+        annotation_id_b as annotation_id,
+        is_ground_truth_b as is_own_ground_truth,
+        is_ground_truth_a as is_other_ground_truth,
+        agreement
     from pairs
 ),
 
@@ -48,7 +58,8 @@ pair_stats as (
         count(*) as n_pairs,
         avg(agreement) as agreement_with_others,
         count(case when is_other_ground_truth and not is_own_ground_truth then 1 end) as n_ground_truth_pairs,
-        avg(case when is_other_ground_truth and not is_own_ground_truth then agreement end) as agreement_with_ground_truth,
+        avg(case when is_other_ground_truth and not is_own_ground_truth then agreement end)
+            as agreement_with_ground_truth
     from pair_sides
     group by project_id, control_name, annotator_id
 ),
@@ -58,7 +69,7 @@ answered as (
         judgment_values.project_id,
         judgment_values.control_name,
         judgments.annotator_id,
-        count(*) as n_annotations_with_control,
+        count(*) as n_annotations_with_control
     from judgment_values
     inner join judgments
         on judgment_values.judgment_id = judgments.judgment_id
@@ -71,7 +82,8 @@ annotator_activity as (
         annotator_id,
         count(case when not coalesce(is_cancelled, false) then 1 end) as n_annotations,
         count(case when coalesce(is_cancelled, false) then 1 end) as n_skipped,
-        {{ concord_median('case when not coalesce(is_cancelled, false) then lead_time_seconds end') }} as median_lead_time_seconds,
+        {{ concord_median('case when not coalesce(is_cancelled, false) then lead_time_seconds end') }}
+            as median_lead_time_seconds
     from annotations
     group by project_id, annotator_id
 ),
@@ -80,7 +92,7 @@ annotator_controls as (
     select distinct
         annotator_activity.project_id,
         annotator_activity.annotator_id,
-        control_settings.control_name,
+        control_settings.control_name
     from annotator_activity
     inner join control_settings
         on annotator_activity.project_id = control_settings.project_id
@@ -98,7 +110,7 @@ final as (
         coalesce(pair_stats.n_pairs, 0) as n_pairs,
         pair_stats.agreement_with_others,
         coalesce(pair_stats.n_ground_truth_pairs, 0) as n_ground_truth_pairs,
-        pair_stats.agreement_with_ground_truth,
+        pair_stats.agreement_with_ground_truth
     from annotator_controls
     inner join annotator_activity
         on annotator_controls.project_id = annotator_activity.project_id

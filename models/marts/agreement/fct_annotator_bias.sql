@@ -18,12 +18,15 @@ ratings as (
 ),
 
 quantiles as (
-    select df, t_quantile, from {{ ref('student_t_quantiles') }}
+    select
+        df,
+        t_quantile
+    from {{ ref('student_t_quantiles') }}
     where abs(level - {{ level }}) < 1e-12
 ),
 
 normal_quantile as (
-    select t_quantile as z, from {{ ref('student_t_quantiles') }}
+    select t_quantile as z from {{ ref('student_t_quantiles') }}
     where abs(level - {{ level }}) < 1e-12 and df = 0
 ),
 
@@ -34,7 +37,7 @@ other_ratings as (
         own.annotation_id,
         own.rater_id,
         own.number_value as own_value,
-        other.number_value as other_value,
+        other.number_value as other_value
     from ratings as own
     inner join ratings as other
         on own.task_id = other.task_id
@@ -52,7 +55,7 @@ differences as (
         project_id,
         control_name,
         rater_id,
-        own_value - others_median as difference,
+        own_value - others_median as difference
     from loo_medians
 ),
 
@@ -62,7 +65,7 @@ rater_totals as (
         control_name,
         rater_id,
         min(control_type) as control_type,
-        count(*) as n_ratings,
+        count(*) as n_ratings
     from ratings
     group by project_id, control_name, rater_id
 ),
@@ -74,7 +77,7 @@ stats as (
         rater_id,
         count(*) as n_compared,
         avg(difference) as mean_bias,
-        stddev_samp(difference) as sd_difference,
+        stddev_samp(difference) as sd_difference
     from differences
     group by project_id, control_name, rater_id
 ),
@@ -89,11 +92,16 @@ with_t as (
                 normal_quantile.z
                 + (pow(normal_quantile.z, 3) + normal_quantile.z) / (4 * (stats.n_compared - 1))
                 + (5 * pow(normal_quantile.z, 5) + 16 * pow(normal_quantile.z, 3) + 3 * normal_quantile.z)
-                    / (96 * pow(stats.n_compared - 1, 2))
-                + (3 * pow(normal_quantile.z, 7) + 19 * pow(normal_quantile.z, 5) + 17 * pow(normal_quantile.z, 3)
-                    - 15 * normal_quantile.z) / (384 * pow(stats.n_compared - 1, 3))
+                / (96 * pow(stats.n_compared - 1, 2))
+                + (
+                    3 * pow(normal_quantile.z, 7)
+                    + 19 * pow(normal_quantile.z, 5)
+                    + 17 * pow(normal_quantile.z, 3)
+                    - 15 * normal_quantile.z
+                ) / (384 * pow(stats.n_compared - 1, 3)
+                )
             )
-        end as t_quantile,
+        end as t_quantile
     from stats
     cross join normal_quantile
     left join quantiles
@@ -110,17 +118,21 @@ final as (
         coalesce(with_t.n_compared, 0) as n_compared,
         with_t.mean_bias,
         with_t.sd_difference,
-        case when with_t.n_compared >= 2
-            then with_t.mean_bias - with_t.t_quantile * with_t.sd_difference / sqrt(with_t.n_compared) end
+        case
+            when with_t.n_compared >= 2
+                then with_t.mean_bias - with_t.t_quantile * with_t.sd_difference / sqrt(with_t.n_compared)
+        end
             as bias_ci_lower,
-        case when with_t.n_compared >= 2
-            then with_t.mean_bias + with_t.t_quantile * with_t.sd_difference / sqrt(with_t.n_compared) end
+        case
+            when with_t.n_compared >= 2
+                then with_t.mean_bias + with_t.t_quantile * with_t.sd_difference / sqrt(with_t.n_compared)
+        end
             as bias_ci_upper,
         cast({{ level }} as double) as ci_level,
         case
             when with_t.n_compared is null then 'no task rated by this annotator and another'
             when with_t.n_compared < 2 then 'fewer than 2 tasks shared with another annotator'
-        end as ci_null_reason,
+        end as ci_null_reason
     from rater_totals
     left join with_t
         on rater_totals.project_id = with_t.project_id

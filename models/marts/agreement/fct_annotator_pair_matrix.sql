@@ -9,10 +9,22 @@ pairs as (
 ),
 
 both_orders as (
-    select project_id, control_name, annotator_id_a as annotator_id_1, annotator_id_b as annotator_id_2, task_id, agreement,
+    select
+        project_id,
+        control_name,
+        annotator_id_a as annotator_id_1,
+        annotator_id_b as annotator_id_2,
+        task_id,
+        agreement
     from pairs
     union all
-    select project_id, control_name, annotator_id_b as annotator_id_1, annotator_id_a as annotator_id_2, task_id, agreement,
+    select
+        project_id,
+        control_name,
+        annotator_id_b as annotator_id_1,
+        annotator_id_a as annotator_id_2,
+        task_id,
+        agreement
     from pairs
 ),
 
@@ -24,7 +36,7 @@ final as (
         annotator_id_2,
         count(*) as n_pairs,
         count(distinct task_id) as n_shared_tasks,
-        avg(agreement) as agreement,
+        avg(agreement) as agreement
     from both_orders
     group by project_id, control_name, annotator_id_1, annotator_id_2
 )

@@ -28,12 +28,20 @@ priors as (
 
 -- narrow: key names
 labelers as (
-    select distinct worker_key, labeler_id, labeler_kind,
+    select distinct
+        worker_key,
+        labeler_id,
+        labeler_kind
     from votes
 ),
 
 labels as (
-    select distinct dataset_id, project_id, control_name, label_key, label,
+    select distinct
+        dataset_id,
+        project_id,
+        control_name,
+        label_key,
+        label
     from votes
 ),
 
@@ -41,11 +49,13 @@ weighted_labels as (
     select
         task_id,
         control_name,
-        class_label as weighted_label,
+        class_label as weighted_label
     from (
         select
             *,
-            row_number() over (partition by task_id, control_name order by posterior desc, class_key) as posterior_rank,
+            row_number()
+                over (partition by task_id, control_name order by posterior desc, class_key asc)
+                as posterior_rank
         from posteriors
     ) as ranked
     where posterior_rank = 1
@@ -58,7 +68,7 @@ vote_counts as (
         count(*) as n_votes,
         count(distinct votes.task_id) as n_tasks,
         avg(case when votes.label = weighted_labels.weighted_label then 1.0 else 0.0 end)
-            as agreement_with_weighted_label,
+            as agreement_with_weighted_label
     from votes
     inner join weighted_labels
         on votes.task_id = weighted_labels.task_id
@@ -70,8 +80,12 @@ accuracy as (
     select
         errors.dataset_id,
         errors.worker_key,
-        sum(case when errors.label_key = errors.class_key then errors.error_probability * priors.prior else 0 end)
-            as estimated_accuracy,
+        sum(
+            case
+                when errors.label_key = errors.class_key then errors.error_probability * priors.prior else 0
+            end
+        )
+            as estimated_accuracy
     from errors
     inner join priors
         on errors.dataset_id = priors.dataset_id
@@ -84,8 +98,13 @@ matrix_rows as (
         errors.dataset_id,
         errors.worker_key,
         true_labels.label as true_label,
-        '{' || string_agg(to_json(given_labels.label) || ':' || to_json(errors.error_probability), ',' order by given_labels.label) || '}'
-            as row_json,
+        '{'
+        || string_agg(
+            to_json(given_labels.label) || ':' || to_json(errors.error_probability),
+            ',' order by given_labels.label
+        )
+        || '}'
+            as row_json
     from errors
     inner join labels as true_labels
         on errors.dataset_id = true_labels.dataset_id
@@ -101,13 +120,16 @@ matrices as (
         dataset_id,
         worker_key,
         '{' || string_agg(to_json(true_label) || ':' || row_json, ',' order by true_label) || '}'
-            as confusion_matrix_json,
+            as confusion_matrix_json
     from matrix_rows
     group by dataset_id, worker_key
 ),
 
 datasets as (
-    select distinct dataset_id, project_id, control_name,
+    select distinct
+        dataset_id,
+        project_id,
+        control_name
     from labels
 ),
 
@@ -121,7 +143,7 @@ final as (
         vote_counts.n_tasks,
         accuracy.estimated_accuracy,
         vote_counts.agreement_with_weighted_label,
-        matrices.confusion_matrix_json,
+        matrices.confusion_matrix_json
     from accuracy
     inner join datasets
         on accuracy.dataset_id = datasets.dataset_id

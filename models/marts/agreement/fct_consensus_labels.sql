@@ -23,7 +23,7 @@ human_votes as (
         task_id,
         control_name,
         label,
-        count(*) as n_with_label,
+        count(*) as n_with_label
     from votes
     where labeler_kind = 'human'
     group by task_id, control_name, label
@@ -36,7 +36,7 @@ human_totals as (
         min(project_id) as project_id,
         min(control_type) as control_type,
         count(*) as n_votes,
-        count(distinct labeler_id) as n_annotators,
+        count(distinct labeler_id) as n_annotators
     from votes
     where labeler_kind = 'human'
     group by task_id, control_name
@@ -45,8 +45,10 @@ human_totals as (
 ranked_labels as (
     select
         *,
-        row_number() over (partition by task_id, control_name order by n_with_label desc, label) as label_rank,
-        count(*) over (partition by task_id, control_name, n_with_label) as n_labels_with_same_count,
+        row_number()
+            over (partition by task_id, control_name order by n_with_label desc, label asc)
+            as label_rank,
+        count(*) over (partition by task_id, control_name, n_with_label) as n_labels_with_same_count
     from human_votes
 ),
 
@@ -56,7 +58,7 @@ majority as (
         control_name,
         case when n_labels_with_same_count = 1 then label end as majority_label,
         n_labels_with_same_count > 1 as is_majority_tied,
-        n_with_label as n_with_top_label,
+        n_with_label as n_with_top_label
     from ranked_labels
     where label_rank = 1
 ),
@@ -64,9 +66,11 @@ majority as (
 ranked_posteriors as (
     select
         *,
-        row_number() over (partition by task_id, control_name order by posterior desc, class_key) as posterior_rank,
+        row_number()
+            over (partition by task_id, control_name order by posterior desc, class_key asc)
+            as posterior_rank,
         -sum(case when posterior > 0 then posterior * ln(posterior) else 0 end)
-            over (partition by task_id, control_name) as entropy,
+            over (partition by task_id, control_name) as entropy
     from posteriors
 ),
 
@@ -78,7 +82,7 @@ weighted as (
         posterior as posterior_probability,
         entropy,
         n_iterations,
-        is_converged,
+        is_converged
     from ranked_posteriors
     where posterior_rank = 1
 ),
@@ -102,7 +106,7 @@ final as (
             as labels_disagree,
         {{ 'true' if var('concord_consensus_model_as_labeler') else 'false' }} as includes_model_labeler,
         weighted.n_iterations,
-        weighted.is_converged,
+        weighted.is_converged
     from human_totals
     inner join majority
         on human_totals.task_id = majority.task_id

@@ -10,7 +10,12 @@ judgments as (
 
 -- narrow: referenced more than once, so DuckDB materialises it (the value lists stay out)
 judgment_values as (
-    select task_id, project_id, control_name, number_value, value_key,
+    select
+        task_id,
+        project_id,
+        control_name,
+        number_value,
+        value_key
     from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'annotation'
 ),
@@ -26,7 +31,9 @@ pairs as (
 ),
 
 task_annotation_counts as (
-    select task_id, count(*) as n_annotations,
+    select
+        task_id,
+        count(*) as n_annotations
     from judgments
     group by task_id
 ),
@@ -37,7 +44,7 @@ number_ranks as (
         control_name,
         number_value,
         row_number() over (partition by task_id, control_name order by number_value) as number_rank,
-        count(*) over (partition by task_id, control_name) as n_numbers,
+        count(*) over (partition by task_id, control_name) as n_numbers
     from judgment_values
     where number_value is not null
 ),
@@ -56,7 +63,7 @@ task_medians as (
                 max(case when number_rank * 2 = n_numbers then number_value end)
                 + max(case when number_rank * 2 = n_numbers + 2 then number_value end)
             ) / 2
-        end as median_number,
+        end as median_number
     from number_ranks
     group by task_id, control_name
 ),
@@ -66,7 +73,7 @@ task_control_counts as (
         judgment_values.task_id,
         judgment_values.project_id,
         judgment_values.control_name,
-        count(*) as n_annotations_with_control,
+        count(*) as n_annotations_with_control
     from judgment_values
     inner join control_settings
         on judgment_values.project_id = control_settings.project_id
@@ -77,7 +84,7 @@ task_control_counts as (
 task_controls as (
     select
         task_control_counts.*,
-        task_medians.median_number,
+        task_medians.median_number
     from task_control_counts
     left join task_medians
         on task_control_counts.task_id = task_medians.task_id
@@ -90,7 +97,7 @@ pair_stats as (
         control_name,
         count(*) as n_pairs,
         avg(agreement) as agreement,
-        min(agreement) as min_pair_agreement,
+        min(agreement) as min_pair_agreement
     from pairs
     group by task_id, control_name
 ),
@@ -100,7 +107,7 @@ value_counts as (
         task_id,
         control_name,
         value_key,
-        count(*) as n_with_value,
+        count(*) as n_with_value
     from judgment_values
     where value_key is not null
     group by task_id, control_name, value_key
@@ -109,8 +116,10 @@ value_counts as (
 ranked_values as (
     select
         *,
-        row_number() over (partition by task_id, control_name order by n_with_value desc, value_key) as value_rank,
-        count(*) over (partition by task_id, control_name, n_with_value) as n_values_with_same_count,
+        row_number()
+            over (partition by task_id, control_name order by n_with_value desc, value_key asc)
+            as value_rank,
+        count(*) over (partition by task_id, control_name, n_with_value) as n_values_with_same_count
     from value_counts
 ),
 
@@ -120,7 +129,7 @@ majority_values as (
         control_name,
         value_key as majority_value,
         n_with_value as n_with_majority_value,
-        n_values_with_same_count > 1 as is_majority_tied,
+        n_values_with_same_count > 1 as is_majority_tied
     from ranked_values
     where value_rank = 1
 ),
@@ -129,7 +138,7 @@ median_matches as (
     select
         judgment_values.task_id,
         judgment_values.control_name,
-        count(*) as n_equal_to_median,
+        count(*) as n_equal_to_median
     from judgment_values
     inner join task_controls
         on judgment_values.task_id = task_controls.task_id
@@ -164,12 +173,16 @@ final as (
         end as consensus_number,
         case
             when control_settings.control_type in ('rating', 'number')
-                then cast(coalesce(median_matches.n_equal_to_median, 0) as double) / task_annotation_counts.n_annotations
+                then
+                    cast(coalesce(median_matches.n_equal_to_median, 0) as double)
+                    / task_annotation_counts.n_annotations
             when majority_values.majority_value is not null
-                then cast(majority_values.n_with_majority_value as double) / task_annotation_counts.n_annotations
+                then
+                    cast(majority_values.n_with_majority_value as double)
+                    / task_annotation_counts.n_annotations
         end as consensus_share,
         coalesce(majority_values.is_majority_tied, false)
-            and control_settings.control_type not in ('rating', 'number') as is_consensus_tied,
+        and control_settings.control_type not in ('rating', 'number') as is_consensus_tied
     from task_controls
     inner join control_settings
         on task_controls.project_id = control_settings.project_id

@@ -31,7 +31,7 @@ control_means as (
         count(*) as n_ratings,
         count(distinct task_id) as n_tasks,
         count(distinct rater_id) as n_raters,
-        avg(number_value) as grand_mean,
+        avg(number_value) as grand_mean
     from ratings
     group by project_id, control_name
 ),
@@ -42,7 +42,7 @@ task_means as (
         control_name,
         task_id,
         count(*) as n_task_ratings,
-        avg(number_value) as task_mean,
+        avg(number_value) as task_mean
     from ratings
     group by project_id, control_name, task_id
 ),
@@ -52,7 +52,7 @@ rater_means as (
         project_id,
         control_name,
         rater_id,
-        avg(number_value) as rater_mean,
+        avg(number_value) as rater_mean
     from ratings
     group by project_id, control_name, rater_id
 ),
@@ -62,9 +62,14 @@ cells as (
         project_id,
         control_name,
         max(n_cell) as max_cell_ratings,
-        count(*) as n_cells,
+        count(*) as n_cells
     from (
-        select project_id, control_name, task_id, rater_id, count(*) as n_cell,
+        select
+            project_id,
+            control_name,
+            task_id,
+            rater_id,
+            count(*) as n_cell
         from ratings
         group by project_id, control_name, task_id, rater_id
     ) as cell_counts
@@ -76,8 +81,8 @@ designs as (
         control_means.*,
         -- every rater rated every task exactly once
         cells.max_cell_ratings = 1
-            and cells.n_cells = control_means.n_tasks * control_means.n_raters
-            as is_complete_design,
+        and cells.n_cells = control_means.n_tasks * control_means.n_raters
+            as is_complete_design
     from control_means
     inner join cells
         on control_means.project_id = cells.project_id
@@ -89,7 +94,7 @@ between_tasks as (
         task_means.project_id,
         task_means.control_name,
         sum(task_means.n_task_ratings * pow(task_means.task_mean - designs.grand_mean, 2)) as ss_tasks,
-        sum(pow(task_means.n_task_ratings, 2)) as sum_n_squared,
+        sum(pow(task_means.n_task_ratings, 2)) as sum_n_squared
     from task_means
     inner join designs
         on task_means.project_id = designs.project_id
@@ -101,7 +106,7 @@ within_tasks as (
     select
         ratings.project_id,
         ratings.control_name,
-        sum(pow(ratings.number_value - task_means.task_mean, 2)) as ss_within,
+        sum(pow(ratings.number_value - task_means.task_mean, 2)) as ss_within
     from ratings
     inner join task_means
         on ratings.project_id = task_means.project_id
@@ -115,7 +120,7 @@ between_raters as (
     select
         rater_means.project_id,
         rater_means.control_name,
-        sum(designs.n_tasks * pow(rater_means.rater_mean - designs.grand_mean, 2)) as ss_raters,
+        sum(designs.n_tasks * pow(rater_means.rater_mean - designs.grand_mean, 2)) as ss_raters
     from rater_means
     inner join designs
         on rater_means.project_id = designs.project_id
@@ -129,7 +134,7 @@ residuals as (
         ratings.project_id,
         ratings.control_name,
         sum(pow(ratings.number_value - task_means.task_mean - rater_means.rater_mean + designs.grand_mean, 2))
-            as ss_error,
+            as ss_error
     from ratings
     inner join designs
         on ratings.project_id = designs.project_id
@@ -155,16 +160,24 @@ mean_squares as (
         designs.n_tasks,
         designs.n_raters,
         designs.is_complete_design,
-        case when designs.is_complete_design then cast(designs.n_raters as double)
+        case
+            when designs.is_complete_design then cast(designs.n_raters as double)
             when designs.n_tasks > 1
-                then (designs.n_ratings - between_tasks.sum_n_squared / designs.n_ratings) / (designs.n_tasks - 1)
+                then
+                    (designs.n_ratings - between_tasks.sum_n_squared / designs.n_ratings)
+                    / (designs.n_tasks - 1)
         end as k,
         case when designs.n_tasks > 1 then between_tasks.ss_tasks / (designs.n_tasks - 1) end as ms_tasks,
-        case when designs.n_ratings > designs.n_tasks
-            then within_tasks.ss_within / (designs.n_ratings - designs.n_tasks) end as ms_within,
-        case when designs.n_raters > 1 then between_raters.ss_raters / (designs.n_raters - 1) end as ms_raters,
-        case when designs.n_tasks > 1 and designs.n_raters > 1
-            then residuals.ss_error / ((designs.n_tasks - 1) * (designs.n_raters - 1)) end as ms_error,
+        case
+            when designs.n_ratings > designs.n_tasks
+                then within_tasks.ss_within / (designs.n_ratings - designs.n_tasks)
+        end as ms_within,
+        case when designs.n_raters > 1 then between_raters.ss_raters / (designs.n_raters - 1) end
+            as ms_raters,
+        case
+            when designs.n_tasks > 1 and designs.n_raters > 1
+                then residuals.ss_error / ((designs.n_tasks - 1) * (designs.n_raters - 1))
+        end as ms_error
     from designs
     inner join between_tasks
         on designs.project_id = between_tasks.project_id
@@ -182,15 +195,15 @@ mean_squares as (
 
 forms as (
     {%- for name, type_name, description, two_way in forms %}
-    select
-        '{{ name }}' as icc_form,
-        '{{ type_name }}' as icc_type,
-        '{{ description }}' as icc_description,
-        {{ 'true' if two_way else 'false' }} as is_two_way,
-        {{ loop.index }} as form_order
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ name }}' as icc_form,
+            '{{ type_name }}' as icc_type,
+            '{{ description }}' as icc_description,
+            {{ 'true' if two_way else 'false' }} as is_two_way,
+            {{ loop.index }} as form_order
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -207,7 +220,7 @@ with_reasons as (
                 then 'two-way forms need a complete design: every rater rates every task exactly once'
             when mean_squares.n_raters < 2 and forms.is_two_way then 'fewer than 2 raters'
             when mean_squares.n_ratings <= mean_squares.n_tasks then 'no task has more than one rating'
-        end as design_reason,
+        end as design_reason
     from mean_squares
     cross join forms
 ),
@@ -215,17 +228,22 @@ with_reasons as (
 computed as (
     select
         *,
-        case when design_reason is null then
-            case icc_form
-                when 'ICC1' then (ms_tasks - ms_within) / nullif(ms_tasks + (k - 1) * ms_within, 0)
-                when 'ICC1k' then (ms_tasks - ms_within) / nullif(ms_tasks, 0)
-                when 'ICC2' then (ms_tasks - ms_error)
-                    / nullif(ms_tasks + (k - 1) * ms_error + k * (ms_raters - ms_error) / n_tasks, 0)
-                when 'ICC2k' then (ms_tasks - ms_error) / nullif(ms_tasks + (ms_raters - ms_error) / n_tasks, 0)
-                when 'ICC3' then (ms_tasks - ms_error) / nullif(ms_tasks + (k - 1) * ms_error, 0)
-                when 'ICC3k' then (ms_tasks - ms_error) / nullif(ms_tasks, 0)
-            end
-        end as icc,
+        case
+            when design_reason is null then
+                case icc_form
+                    when 'ICC1' then (ms_tasks - ms_within) / nullif(ms_tasks + (k - 1) * ms_within, 0)
+                    when 'ICC1k' then (ms_tasks - ms_within) / nullif(ms_tasks, 0)
+                    when 'ICC2'
+                        then
+                            (ms_tasks - ms_error)
+                            / nullif(ms_tasks + (k - 1) * ms_error + k * (ms_raters - ms_error) / n_tasks, 0)
+                    when
+                        'ICC2k'
+                        then (ms_tasks - ms_error) / nullif(ms_tasks + (ms_raters - ms_error) / n_tasks, 0)
+                    when 'ICC3' then (ms_tasks - ms_error) / nullif(ms_tasks + (k - 1) * ms_error, 0)
+                    when 'ICC3k' then (ms_tasks - ms_error) / nullif(ms_tasks, 0)
+                end
+        end as icc
     from with_reasons
 ),
 
@@ -250,7 +268,7 @@ final as (
         ms_tasks,
         ms_within,
         ms_raters,
-        ms_error,
+        ms_error
     from computed
 )
 

@@ -29,7 +29,10 @@ controls as (
 ),
 
 answered_units as (
-    select project_id, control_name, count(distinct task_id) as n_units_answered,
+    select
+        project_id,
+        control_name,
+        count(distinct task_id) as n_units_answered
     from {{ ref('int_agreement__judgment_values') }}
     where judgment_kind = 'annotation'
     group by project_id, control_name

@@ -10,10 +10,13 @@ with
 estimates as (
     select
         reliability.*,
-        coalesce(pair_units.n_pair_units, 0) as n_pair_units,
+        coalesce(pair_units.n_pair_units, 0) as n_pair_units
     from {{ ref('fct_control_reliability') }} as reliability
     left join (
-        select project_id, control_name, count(*) as n_pair_units,
+        select
+            project_id,
+            control_name,
+            count(*) as n_pair_units
         from {{ ref('int_reliability__unit_pair_sums') }}
         group by project_id, control_name
     ) as pair_units

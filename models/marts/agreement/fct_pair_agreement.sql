@@ -25,7 +25,7 @@ final as (
         is_present_a,
         is_present_b,
         is_ground_truth_a,
-        is_ground_truth_b,
+        is_ground_truth_b
     from pairs
 )
 

@@ -17,7 +17,7 @@ tasks_annotated as (
         task_id,
         min(project_id) as project_id,
         count(*) as n_annotations,
-        count(distinct annotator_id) as n_annotators,
+        count(distinct annotator_id) as n_annotators
     from judgments
     group by task_id
 ),
@@ -26,11 +26,11 @@ control_rollup as (
     select
         task_id,
         sum(case when agreement is not null and weight > 0 then weight * agreement end)
-            / nullif(sum(case when agreement is not null and weight > 0 then weight end), 0) as agreement,
+        / nullif(sum(case when agreement is not null and weight > 0 then weight end), 0) as agreement,
         count(case when agreement is not null and weight > 0 then 1 end) as n_controls_scored,
         count(*) as n_controls_answered,
         min(case when weight > 0 then agreement end) as min_control_agreement,
-        max(n_pairs) as n_pairs,
+        max(n_pairs) as n_pairs
     from control_agreement
     group by task_id
 ),
@@ -45,7 +45,7 @@ final as (
         coalesce(control_rollup.n_controls_answered, 0) as n_controls_answered,
         coalesce(control_rollup.n_controls_scored, 0) as n_controls_scored,
         control_rollup.agreement,
-        control_rollup.min_control_agreement,
+        control_rollup.min_control_agreement
     from tasks_annotated
     left join control_rollup
         on tasks_annotated.task_id = control_rollup.task_id

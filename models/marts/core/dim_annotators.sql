@@ -20,7 +20,7 @@ annotators as (
         count(*) filter (where is_cancelled) as n_skipped_annotations,
         count(*) filter (where is_ground_truth and not is_cancelled) as n_ground_truth_annotations,
         min(created_at) as first_annotated_at,
-        max(updated_at) as last_annotated_at,
+        max(updated_at) as last_annotated_at
     from annotations
     where annotator_id is not null
     group by annotator_id

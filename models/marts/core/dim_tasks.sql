@@ -19,7 +19,7 @@ annotation_counts as (
         count(*) filter (where is_cancelled) as n_skipped_annotations,
         count(distinct annotator_id) filter (where not is_cancelled) as n_annotators,
         bool_or(is_ground_truth and not is_cancelled) as has_ground_truth,
-        max(updated_at) as last_annotated_at,
+        max(updated_at) as last_annotated_at
     from annotations
     group by task_id
 ),
@@ -48,7 +48,7 @@ tasks_with_counts as (
         tasks.updated_at,
         annotation_counts.last_annotated_at,
         tasks.deleted_at,
-        tasks.loaded_at,
+        tasks.loaded_at
     from tasks
     left join annotation_counts
         on tasks.task_id = annotation_counts.task_id

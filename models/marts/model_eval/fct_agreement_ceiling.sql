@@ -21,7 +21,11 @@ model_agreement as (
 ),
 
 model_tasks as (
-    select distinct project_id, control_name, model_version, task_id
+    select distinct
+        project_id,
+        control_name,
+        model_version,
+        task_id
     from model_agreement
 ),
 
@@ -36,8 +40,9 @@ model_summary as (
         count(distinct task_id) as n_tasks,
         count(case when comparison = 'annotation' then 1 end) as n_model_human_pairs,
         avg(case when comparison = 'annotation' then agreement end) as model_human_agreement,
-        count(case when comparison = 'consensus' and agreement is not null then 1 end) as n_consensus_comparisons,
-        avg(case when comparison = 'consensus' then agreement end) as model_consensus_agreement,
+        count(case when comparison = 'consensus' and agreement is not null then 1 end)
+            as n_consensus_comparisons,
+        avg(case when comparison = 'consensus' then agreement end) as model_consensus_agreement
     from model_agreement
     group by project_id, control_name, model_version
 ),
@@ -48,7 +53,7 @@ human_on_model_tasks as (
         model_tasks.control_name,
         model_tasks.model_version,
         count(pairs.task_id) as n_human_pairs,
-        avg(pairs.agreement) as human_human_agreement,
+        avg(pairs.agreement) as human_human_agreement
     from model_tasks
     inner join pairs
         on model_tasks.task_id = pairs.task_id
@@ -61,7 +66,7 @@ human_all as (
         project_id,
         control_name,
         count(*) as n_human_pairs_all,
-        avg(agreement) as human_human_agreement_all,
+        avg(agreement) as human_human_agreement_all
     from pairs
     group by project_id, control_name
 ),
@@ -84,7 +89,8 @@ side_by_side as (
         model_summary.n_consensus_comparisons,
         model_summary.model_consensus_agreement,
         model_summary.model_human_agreement - human_on_model_tasks.human_human_agreement as agreement_gap,
-        model_summary.model_human_agreement / nullif(human_on_model_tasks.human_human_agreement, 0) as model_to_human_ratio,
+        model_summary.model_human_agreement
+        / nullif(human_on_model_tasks.human_human_agreement, 0) as model_to_human_ratio
     from model_summary
     left join human_on_model_tasks
         on model_summary.project_id = human_on_model_tasks.project_id

@@ -24,7 +24,7 @@ per_annotator_task as (
         score_name,
         model_version,
         avg(abs_delta) as own_abs_delta,
-        max(case when is_exposed then 1 else 0 end) as is_exposed_on_task,
+        max(case when is_exposed then 1 else 0 end) as is_exposed_on_task
     from deltas
     group by project_id, annotator_id, task_id, control_name, score_source, score_name, model_version
 ),
@@ -32,15 +32,19 @@ per_annotator_task as (
 with_peers as (
     select
         *,
-        count(*) over (partition by task_id, control_name, score_source, score_name, model_version) as n_annotators_on_task,
-        sum(own_abs_delta) over (partition by task_id, control_name, score_source, score_name, model_version) as total_abs_delta,
+        count(*)
+            over (partition by task_id, control_name, score_source, score_name, model_version)
+            as n_annotators_on_task,
+        sum(own_abs_delta)
+            over (partition by task_id, control_name, score_source, score_name, model_version)
+            as total_abs_delta
     from per_annotator_task
 ),
 
 shared as (
     select
         *,
-        (total_abs_delta - own_abs_delta) / (n_annotators_on_task - 1) as peer_abs_delta,
+        (total_abs_delta - own_abs_delta) / (n_annotators_on_task - 1) as peer_abs_delta
     from with_peers
     where n_annotators_on_task >= 2
 ),
@@ -55,7 +59,7 @@ all_tasks as (
         model_version,
         count(*) as n_tasks,
         sum(is_exposed_on_task) as n_exposed_tasks,
-        avg(own_abs_delta) as mean_abs_delta_all_tasks,
+        avg(own_abs_delta) as mean_abs_delta_all_tasks
     from per_annotator_task
     group by project_id, annotator_id, control_name, score_source, score_name, model_version
 ),
@@ -71,7 +75,7 @@ shared_summary as (
         count(*) as n_shared_tasks,
         avg(own_abs_delta) as own_mean_abs_delta,
         avg(peer_abs_delta) as peer_mean_abs_delta,
-        avg(own_abs_delta - peer_abs_delta) as raw_index,
+        avg(own_abs_delta - peer_abs_delta) as raw_index
     from shared
     group by project_id, annotator_id, control_name, score_source, score_name, model_version
 ),
@@ -91,10 +95,12 @@ indexed as (
         shared_summary.own_mean_abs_delta,
         shared_summary.peer_mean_abs_delta,
         case
-            when coalesce(shared_summary.n_shared_tasks, 0) >= {{ var('model_eval_anchoring_min_shared_tasks') }}
+            when
+                coalesce(shared_summary.n_shared_tasks, 0)
+                >= {{ var('model_eval_anchoring_min_shared_tasks') }}
                 then shared_summary.raw_index
         end as anchoring_index,
-        'anchoring_index_v1' as metric_version,
+        'anchoring_index_v1' as metric_version
     from all_tasks
     left join shared_summary
         on all_tasks.project_id = shared_summary.project_id
@@ -108,7 +114,8 @@ indexed as (
 flagged as (
     select
         *,
-        coalesce(anchoring_index <= -{{ var('model_eval_anchoring_flag_threshold') }}, false) as is_anchoring_flagged,
+        coalesce(anchoring_index <= -{{ var('model_eval_anchoring_flag_threshold') }}, false)
+            as is_anchoring_flagged
     from indexed
 )
 

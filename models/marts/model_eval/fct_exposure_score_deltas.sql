@@ -20,7 +20,7 @@ per_annotator as (
         exposure,
         count(*) as n_annotations,
         avg(abs_delta) as mean_abs_delta,
-        avg(signed_delta) as mean_signed_delta,
+        avg(signed_delta) as mean_signed_delta
     from deltas
     group by project_id, annotator_id, control_name, score_source, score_name, model_version, exposure
 ),
@@ -37,7 +37,7 @@ per_project as (
         exposure,
         count(*) as n_annotations,
         avg(abs_delta) as mean_abs_delta,
-        avg(signed_delta) as mean_signed_delta,
+        avg(signed_delta) as mean_signed_delta
     from deltas
     group by project_id, control_name, score_source, score_name, model_version, exposure
 ),
@@ -50,10 +50,14 @@ unioned as (
 
 keyed as (
     select
-        scope || ':' || cast(project_id as {{ dbt.type_string() }}) || ':' || coalesce(cast(annotator_id as {{ dbt.type_string() }}), '*')
-            || ':' || control_name || ':' || score_source || ':' || score_name || ':' || model_version
-            || ':' || exposure as exposure_split_key,
-        *,
+        scope
+        || ':'
+        || cast(project_id as {{ dbt.type_string() }})
+        || ':'
+        || coalesce(cast(annotator_id as {{ dbt.type_string() }}), '*')
+        || ':' || control_name || ':' || score_source || ':' || score_name || ':' || model_version
+        || ':' || exposure as exposure_split_key,
+        *
     from unioned
 )
 

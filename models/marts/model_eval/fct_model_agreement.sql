@@ -14,7 +14,8 @@ with
 
 pairs as (
     select * from {{ ref('int_agreement__judgment_pairs_scored') }}
-    where pair_kind = 'model_human'
+    where
+        pair_kind = 'model_human'
         and is_present_a
 ),
 
@@ -60,7 +61,7 @@ vs_annotations as (
         pairs.agreement,
         pairs.metric_name,
         pairs.metric_version,
-        cast(null as {{ dbt.type_string() }}) as consensus_null_reason,
+        cast(null as {{ dbt.type_string() }}) as consensus_null_reason
     from pairs
     left join exposure
         on pairs.annotation_id_b = exposure.annotation_id
@@ -79,17 +80,22 @@ prediction_values_with_consensus as (
         control_agreement.threshold,
         case
             when control_agreement.metric_name = 'exact_match'
-                then {{ metric_exact_match('judgment_values.value_key', 'control_agreement.consensus_value') }}
+                then
+                    {{ metric_exact_match('judgment_values.value_key', 'control_agreement.consensus_value') }}
             when control_agreement.metric_name = 'numeric_difference'
-                then {{ metric_numeric_difference('judgment_values.number_value', 'control_agreement.consensus_number') }}
+                then                                                             {{ metric_numeric_difference('judgment_values.number_value', 'control_agreement.consensus_number') }}
             when control_agreement.metric_name = 'numeric_scaled'
-                then {{ metric_numeric_scaled('judgment_values.number_value', 'control_agreement.consensus_number',
+                then
+                    {{ metric_numeric_scaled('judgment_values.number_value', 'control_agreement.consensus_number',
                     'control_settings.scale_min', 'control_settings.scale_max') }}
         end as score,
         case
             when control_agreement.metric_name not in ('exact_match', 'numeric_difference', 'numeric_scaled')
-                then 'metric ' || control_agreement.metric_name || ' compares whole judgments: no single consensus value'
-        end as consensus_null_reason,
+                then
+                    'metric '
+                    || control_agreement.metric_name
+                    || ' compares whole judgments: no single consensus value'
+        end as consensus_null_reason
     from judgment_values
     inner join judgments
         on judgment_values.judgment_id = judgments.judgment_id
@@ -122,7 +128,7 @@ vs_consensus as (
         {{ metric_threshold('score', 'threshold') }} as agreement,
         metric_name,
         metric_version,
-        consensus_null_reason,
+        consensus_null_reason
     from prediction_values_with_consensus
 ),
 

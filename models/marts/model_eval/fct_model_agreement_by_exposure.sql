@@ -19,7 +19,7 @@ per_annotator as (
         exposure,
         count(*) as n_pairs,
         count(distinct annotation_id) as n_annotations,
-        avg(agreement) as mean_agreement,
+        avg(agreement) as mean_agreement
     from model_agreement
     group by project_id, annotator_id, control_name, model_version, exposure
 ),
@@ -34,7 +34,7 @@ per_project as (
         exposure,
         count(*) as n_pairs,
         count(distinct annotation_id) as n_annotations,
-        avg(agreement) as mean_agreement,
+        avg(agreement) as mean_agreement
     from model_agreement
     group by project_id, control_name, model_version, exposure
 ),
@@ -47,9 +47,18 @@ unioned as (
 
 keyed as (
     select
-        scope || ':' || cast(project_id as {{ dbt.type_string() }}) || ':' || coalesce(cast(annotator_id as {{ dbt.type_string() }}), '*')
-            || ':' || control_name || ':' || model_version || ':' || coalesce(exposure, 'unknown') as exposure_agreement_key,
-        *,
+        scope
+        || ':'
+        || cast(project_id as {{ dbt.type_string() }})
+        || ':'
+        || coalesce(cast(annotator_id as {{ dbt.type_string() }}), '*')
+        || ':'
+        || control_name
+        || ':'
+        || model_version
+        || ':'
+        || coalesce(exposure, 'unknown') as exposure_agreement_key,
+        *
     from unioned
 )
 

@@ -21,7 +21,7 @@ not_binned as (
         score_name,
         model_version,
         count(case when has_conflict then 1 end) as n_conflicting,
-        count(case when confidence < 0 or confidence > 1 then 1 end) as n_out_of_range,
+        count(case when confidence < 0 or confidence > 1 then 1 end) as n_out_of_range
     from confidences
     group by project_id, control_name, score_source, score_name, model_version
 ),
@@ -37,7 +37,7 @@ summary as (
         count(case when bins.n_units > 0 then 1 end) as n_nonempty_bins,
         sum(bins.n_units * bins.accuracy) / nullif(sum(bins.n_units), 0) as accuracy,
         sum(bins.n_units * bins.mean_score) / nullif(sum(bins.n_units), 0) as mean_score,
-        sum(bins.n_units * bins.calibration_gap) / nullif(sum(bins.n_units), 0) as ece,
+        sum(bins.n_units * bins.calibration_gap) / nullif(sum(bins.n_units), 0) as ece
     from bins
     group by bins.project_id, bins.control_name, bins.score_source, bins.score_name, bins.model_version
 ),
@@ -48,7 +48,7 @@ with_counts as (
         not_binned.n_conflicting,
         not_binned.n_out_of_range,
         {{ var('model_eval_calibration_bins') }} as n_bins,
-        'ece_equal_width_v1' as metric_version,
+        'ece_equal_width_v1' as metric_version
     from summary
     left join not_binned
         on summary.project_id = not_binned.project_id

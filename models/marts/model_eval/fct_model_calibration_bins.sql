@@ -16,19 +16,20 @@ confidences as (
 
 consensus as (
     select * from {{ ref('int_model_eval__human_consensus') }}
-    where control_type = 'choices'
+    where
+        control_type = 'choices'
         and consensus_key is not null
 ),
 
 bins as (
     {%- for bin_index in range(n_bins) %}
-    select
-        {{ bin_index }} as bin_index,
-        cast({{ bin_index }} as {{ concord.type_double() }}) / {{ n_bins }} as bin_lower,
-        cast({{ bin_index + 1 }} as {{ concord.type_double() }}) / {{ n_bins }} as bin_upper
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            {{ bin_index }} as bin_index,
+            cast({{ bin_index }} as {{ concord.type_double() }}) / {{ n_bins }} as bin_lower,
+            cast({{ bin_index + 1 }} as {{ concord.type_double() }}) / {{ n_bins }} as bin_upper
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 
@@ -41,7 +42,7 @@ units as (
         confidences.model_version,
         confidences.confidence,
         case when confidences.model_label = consensus.consensus_key then 1.0 else 0.0 end as is_correct,
-        least(floor(confidences.confidence * {{ n_bins }}), {{ n_bins - 1 }}) as bin_index,
+        least(floor(confidences.confidence * {{ n_bins }}), {{ n_bins - 1 }}) as bin_index
     from confidences
     inner join consensus
         on confidences.task_id = consensus.task_id
@@ -50,7 +51,12 @@ units as (
 ),
 
 groups as (
-    select distinct project_id, control_name, score_source, score_name, model_version
+    select distinct
+        project_id,
+        control_name,
+        score_source,
+        score_name,
+        model_version
     from confidences
 ),
 
@@ -64,7 +70,7 @@ per_bin as (
         bin_index,
         count(*) as n_units,
         avg(confidence) as mean_score,
-        avg(is_correct) as accuracy,
+        avg(is_correct) as accuracy
     from units
     group by project_id, control_name, score_source, score_name, model_version, bin_index
 ),
@@ -82,7 +88,7 @@ all_bins as (
         coalesce(per_bin.n_units, 0) as n_units,
         per_bin.mean_score,
         per_bin.accuracy,
-        abs(per_bin.accuracy - per_bin.mean_score) as calibration_gap,
+        abs(per_bin.accuracy - per_bin.mean_score) as calibration_gap
     from groups
     cross join bins
     left join per_bin

@@ -25,7 +25,7 @@ profiles as (
         min(n_model_pairs) as n_model_pairs,
         min(sum_model_agreement) as sum_model_agreement,
         min(n_human_pairs) as n_human_pairs,
-        min(sum_human_agreement) as sum_human_agreement,
+        min(sum_human_agreement) as sum_human_agreement
     from unit_profiles
     group by project_id, control_name, model_version, profile_id
 ),
@@ -44,9 +44,9 @@ replicate_means as (
         weights.model_version,
         sum(weights.weight) as n_tasks,
         cast(sum(cast(weights.weight * profiles.sum_model_agreement as decimal(38, 18))) as double)
-            / nullif(sum(weights.weight * profiles.n_model_pairs), 0) as model_human_agreement,
+        / nullif(sum(weights.weight * profiles.n_model_pairs), 0) as model_human_agreement,
         cast(sum(cast(weights.weight * profiles.sum_human_agreement as decimal(38, 18))) as double)
-            / nullif(sum(weights.weight * profiles.n_human_pairs), 0) as human_human_agreement,
+        / nullif(sum(weights.weight * profiles.n_human_pairs), 0) as human_human_agreement
     from weights
     inner join profiles
         on weights.project_id = profiles.project_id
@@ -57,7 +57,9 @@ replicate_means as (
 ),
 
 with_gap as (
-    select *, model_human_agreement - human_human_agreement as agreement_gap,
+    select
+        *,
+        model_human_agreement - human_human_agreement as agreement_gap
     from replicate_means
 ),
 
@@ -68,8 +70,8 @@ intervals as (
         model_version,
         count(agreement_gap) as n_valid_replicates,
         {%- for measure in ['model_human_agreement', 'human_human_agreement', 'agreement_gap'] %}
-        {{ bootstrap_lower(measure) }} as {{ measure }}_lower,
-        {{ bootstrap_upper(measure) }} as {{ measure }}_upper,
+            {{ bootstrap_lower(measure) }} as {{ measure }}_lower,
+            {{ bootstrap_upper(measure) }} as {{ measure }}_upper,
         {%- endfor %}
     from with_gap
     where replicate_id > 0
@@ -98,7 +100,7 @@ estimates as (
         {{ bootstrap_null_reason('ceiling.agreement_gap',
             "case when ceiling.n_human_pairs = 0 then 'no human-human pair on the tasks the model predicted'
                   when ceiling.n_model_human_pairs = 0 then 'no model-human pair' end",
-            'ceiling.n_tasks', 'coalesce(intervals.n_valid_replicates, 0)') }} as ci_reason,
+            'ceiling.n_tasks', 'coalesce(intervals.n_valid_replicates, 0)') }} as ci_reason
     from ceiling
     left join with_gap as point
         on ceiling.project_id = point.project_id
@@ -139,5 +141,5 @@ select
     cast({{ replicates }} as bigint) as n_replicates,
     cast(n_valid_replicates as bigint) as n_valid_replicates,
     'poisson_bootstrap_percentile_v1' as ci_method,
-    cast({{ var('concord_bootstrap_seed') }} as bigint) as bootstrap_seed,
+    cast({{ var('concord_bootstrap_seed') }} as bigint) as bootstrap_seed
 from estimates

@@ -10,7 +10,8 @@ prediction_labels as (
 
 consensus as (
     select * from {{ ref('int_model_eval__human_consensus') }}
-    where control_type = 'choices'
+    where
+        control_type = 'choices'
         and consensus_key is not null
 ),
 
@@ -21,7 +22,7 @@ units as (
         prediction_labels.model_version,
         prediction_labels.prediction_id,
         prediction_labels.model_label,
-        consensus.consensus_key as human_label,
+        consensus.consensus_key as human_label
     from prediction_labels
     inner join consensus
         on prediction_labels.task_id = consensus.task_id
@@ -29,9 +30,19 @@ units as (
 ),
 
 group_labels as (
-    select distinct project_id, control_name, model_version, model_label as label from units
+    select distinct
+        project_id,
+        control_name,
+        model_version,
+        model_label as label
+    from units
     union
-    select distinct project_id, control_name, model_version, human_label as label from units
+    select distinct
+        project_id,
+        control_name,
+        model_version,
+        human_label as label
+    from units
 ),
 
 grid as (
@@ -40,7 +51,7 @@ grid as (
         model_side.control_name,
         model_side.model_version,
         model_side.label as model_label,
-        human_side.label as human_label,
+        human_side.label as human_label
     from group_labels as model_side
     inner join group_labels as human_side
         on model_side.project_id = human_side.project_id
@@ -55,7 +66,7 @@ counts as (
         model_version,
         model_label,
         human_label,
-        count(*) as n_units,
+        count(*) as n_units
     from units
     group by project_id, control_name, model_version, model_label, human_label
 ),
@@ -68,7 +79,7 @@ matrix as (
         grid.model_label,
         grid.human_label,
         coalesce(counts.n_units, 0) as n_units,
-        grid.model_label = grid.human_label as is_diagonal,
+        grid.model_label = grid.human_label as is_diagonal
     from grid
     left join counts
         on grid.project_id = counts.project_id

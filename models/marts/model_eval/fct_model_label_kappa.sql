@@ -25,7 +25,7 @@ agreement as (
         model_version,
         cast(n_units as bigint) as n_units,
         observed_agreement,
-        expected_agreement as chance_agreement,
+        expected_agreement as chance_agreement
     from parts
     where n_units > 0
 ),
@@ -34,8 +34,9 @@ kappa as (
     select
         *,
         {{ cohen_kappa('observed_agreement', 'chance_agreement') }} as cohen_kappa,
-        case when chance_agreement >= 1 then 'one label only on both sides: kappa undefined' end as kappa_null_reason,
-        'cohen_kappa_v1' as metric_version,
+        case when chance_agreement >= 1 then 'one label only on both sides: kappa undefined' end
+            as kappa_null_reason,
+        'cohen_kappa_v1' as metric_version
     from agreement
 )
 

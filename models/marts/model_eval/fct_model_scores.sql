@@ -34,7 +34,7 @@ grouped as (
         max(score) as max_score,
         min(prediction_id) as prediction_id,
         count(distinct prediction_id) as n_predictions,
-        {{ model_eval_string_agg('provenance', '; ') }} as provenance,
+        {{ model_eval_string_agg('provenance', '; ') }} as provenance
     from observations
     group by task_id, score_source, score_name, model_version
 ),
@@ -64,7 +64,7 @@ flagged as (
             when grouped.score_source = 'external' and grouped.key_kind = 'prediction_id' then 'confidence'
             else 'value'
         end as score_kind,
-        grouped.n_distinct_scores > 1 as has_conflict,
+        grouped.n_distinct_scores > 1 as has_conflict
     from grouped
     left join tasks
         on grouped.task_id = tasks.task_id

@@ -57,7 +57,7 @@ anchoring as (
 divergence as (
     select
         task_id,
-        max(abs_delta) as max_abs_delta,
+        max(abs_delta) as max_abs_delta
     from deltas
     group by task_id
 ),
@@ -65,7 +65,7 @@ divergence as (
 disagreement as (
     select
         task_id,
-        min(consensus_share) as min_consensus_share,
+        min(consensus_share) as min_consensus_share
     from consensus
     where n_keyed_judgments >= 2
     group by task_id
@@ -74,12 +74,13 @@ disagreement as (
 region_disagreement as (
     select
         control_agreement.task_id,
-        min(control_agreement.agreement) as min_region_agreement,
+        min(control_agreement.agreement) as min_region_agreement
     from control_agreement
     inner join control_settings
         on control_agreement.project_id = control_settings.project_id
         and control_agreement.control_name = control_settings.control_name
-    where control_settings.is_region_metric
+    where
+        control_settings.is_region_metric
         and control_agreement.n_pairs > 0
     group by control_agreement.task_id
 ),
@@ -88,13 +89,14 @@ uncertainty as (
     select
         task_id,
         min(abs(score - 0.5)) as min_distance_from_half,
-        count(*) as n_uncertain_scores,
+        count(*) as n_uncertain_scores
     from model_scores
-    where not has_conflict
+    where
+        not has_conflict
         and score between {{ band[0] }} and {{ band[1] }}
         and score_source in (
             {%- for source in var('model_eval_uncertainty_score_sources') %}
-            '{{ source }}'{% if not loop.last %},{% endif %}
+                '{{ source }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         )
     group by task_id
@@ -104,13 +106,15 @@ annotation_counts as (
     select
         task_id,
         count(case when not is_empty then 1 end) as n_annotations,
-        min(case when not is_empty then annotator_id end) as first_annotator_id,
+        min(case when not is_empty then annotator_id end) as first_annotator_id
     from annotations
     group by task_id
 ),
 
 flagged_annotators as (
-    select distinct project_id, annotator_id
+    select distinct
+        project_id,
+        annotator_id
     from anchoring
     where is_anchoring_flagged
 ),
@@ -125,14 +129,20 @@ task_signals as (
         disagreement.min_consensus_share,
         region_disagreement.min_region_agreement,
         uncertainty.n_uncertain_scores,
-        coalesce(divergence.max_abs_delta > {{ var('model_eval_divergence_threshold') }}, false) as has_divergence,
+        coalesce(divergence.max_abs_delta > {{ var('model_eval_divergence_threshold') }}, false)
+            as has_divergence,
         (
             coalesce(disagreement.min_consensus_share < {{ var('model_eval_consensus_threshold') }}, false)
-            or coalesce(region_disagreement.min_region_agreement < {{ var('model_eval_region_agreement_threshold') }}, false)
+            or coalesce(
+                region_disagreement.min_region_agreement < {{ var('model_eval_region_agreement_threshold') }},
+                false
+            )
         ) as has_human_disagreement,
         uncertainty.task_id is not null as has_model_uncertain,
-        coalesce(annotation_counts.n_annotations, 0) < {{ var('model_eval_min_annotations') }} as has_too_few_annotations,
-        (annotation_counts.n_annotations = 1 and flagged_annotators.annotator_id is not null) as has_anchored_sole_annotator,
+        coalesce(annotation_counts.n_annotations, 0)
+        < {{ var('model_eval_min_annotations') }} as has_too_few_annotations,
+        (annotation_counts.n_annotations = 1 and flagged_annotators.annotator_id is not null)
+            as has_anchored_sole_annotator
     from tasks
     left join annotation_counts
         on tasks.task_id = annotation_counts.task_id
@@ -152,7 +162,8 @@ task_signals as (
 reasoned as (
     select
         *,
-        concat_ws(', ',
+        concat_ws(
+            ', ',
             case when has_divergence then 'divergence' end,
             case when has_human_disagreement then 'human_disagreement' end,
             case when has_anchored_sole_annotator then 'anchored_sole_annotator' end,
@@ -173,7 +184,7 @@ reasoned as (
             + {{ weights['model_uncertain'] }} * cast(has_model_uncertain as integer)
             + {{ weights['too_few_annotations'] }} * cast(has_too_few_annotations as integer)
             + case when max_abs_delta is null then 0.0 when max_abs_delta > 1 then 1.0 else max_abs_delta end
-        ) as priority,
+        ) as priority
     from task_signals
 ),
 
@@ -195,7 +206,7 @@ queue as (
         has_human_disagreement,
         has_anchored_sole_annotator,
         has_model_uncertain,
-        has_too_few_annotations,
+        has_too_few_annotations
     from reasoned
     where n_reasons > 0
 )

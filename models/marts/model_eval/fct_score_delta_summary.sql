@@ -27,7 +27,7 @@ pairs as (
         model_version,
         'annotation' as comparison_level,
         model_score as x,
-        human_value as y,
+        human_value as y
     from annotation_deltas
     union all
     select
@@ -38,7 +38,7 @@ pairs as (
         model_version,
         'task' as comparison_level,
         model_score as x,
-        consensus_value as y,
+        consensus_value as y
     from task_deltas
     where consensus_value is not null
 ),
@@ -52,8 +52,10 @@ centred_and_ranked as (
         y - avg(y) over (
             partition by project_id, control_name, score_source, score_name, model_version, comparison_level
         ) as dy,
-        {{ model_eval_average_rank('x', 'project_id, control_name, score_source, score_name, model_version, comparison_level') }} as rank_x,
-        {{ model_eval_average_rank('y', 'project_id, control_name, score_source, score_name, model_version, comparison_level') }} as rank_y,
+        {{ model_eval_average_rank('x', 'project_id, control_name, score_source, score_name, model_version, comparison_level') }}
+            as rank_x,
+        {{ model_eval_average_rank('y', 'project_id, control_name, score_source, score_name, model_version, comparison_level') }}
+            as rank_y
     from pairs
 ),
 
@@ -65,7 +67,7 @@ centred_ranks as (
         ) as drank_x,
         rank_y - avg(rank_y) over (
             partition by project_id, control_name, score_source, score_name, model_version, comparison_level
-        ) as drank_y,
+        ) as drank_y
     from centred_and_ranked
 ),
 
@@ -85,7 +87,7 @@ summary as (
         {{ model_eval_pearson('rank_x', 'rank_y', 'drank_x', 'drank_y') }} as spearman,
         avg(x) as mean_model_score,
         avg(y) as mean_human_value,
-        'mae_v1, rmse_v1, bias_v1, pearson_v1, spearman_v1' as metric_version,
+        'mae_v1, rmse_v1, bias_v1, pearson_v1, spearman_v1' as metric_version
     from centred_ranks
     group by project_id, control_name, score_source, score_name, model_version, comparison_level
 )

@@ -16,10 +16,11 @@ model_scores as (
 
 comparable_scores as (
     select * from model_scores
-    where not has_conflict
+    where
+        not has_conflict
         and score_kind in (
             {%- for kind in var('model_eval_delta_score_kinds') %}
-            '{{ kind }}'{% if not loop.last %},{% endif %}
+                '{{ kind }}'{% if not loop.last %},{% endif %}
             {%- endfor %}
         )
 ),
@@ -44,7 +45,7 @@ deltas as (
         abs(comparable_scores.score - judgments.human_value) as abs_delta,
         'score_delta_v1' as metric_version,
         judgments.is_exposed,
-        judgments.is_ground_truth,
+        judgments.is_ground_truth
     from judgments
     inner join comparable_scores
         on judgments.task_id = comparable_scores.task_id

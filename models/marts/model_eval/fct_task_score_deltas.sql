@@ -22,7 +22,7 @@ per_task as (
         min(model_score) as model_score,
         count(*) as n_annotation_deltas,
         max(abs_delta) as max_annotation_abs_delta,
-        avg(abs_delta) as mean_annotation_abs_delta,
+        avg(abs_delta) as mean_annotation_abs_delta
     from annotation_deltas
     group by task_id, control_name, score_source, score_name, model_version
 ),
@@ -46,7 +46,7 @@ task_deltas as (
         per_task.n_annotation_deltas,
         per_task.max_annotation_abs_delta,
         per_task.mean_annotation_abs_delta,
-        'score_delta_v1' as metric_version,
+        'score_delta_v1' as metric_version
     from per_task
     inner join consensus
         on per_task.task_id = consensus.task_id

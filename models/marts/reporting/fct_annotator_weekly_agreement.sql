@@ -9,14 +9,27 @@ pairs as (
 ),
 
 annotations as (
-    select annotation_id, created_at from {{ ref('stg_label_studio__annotations') }}
+    select
+        annotation_id,
+        created_at
+    from {{ ref('stg_label_studio__annotations') }}
 ),
 
 pair_sides as (
-    select project_id, control_name, annotator_id_a as annotator_id, annotation_id_a as annotation_id, agreement,
+    select
+        project_id,
+        control_name,
+        annotator_id_a as annotator_id,
+        annotation_id_a as annotation_id,
+        agreement
     from pairs
     union all
-    select project_id, control_name, annotator_id_b as annotator_id, annotation_id_b as annotation_id, agreement,
+    select
+        project_id,
+        control_name,
+        annotator_id_b as annotator_id,
+        annotation_id_b as annotation_id,
+        agreement
     from pairs
 ),
 
@@ -27,7 +40,7 @@ sides_dated as (
         pair_sides.control_name,
         date_trunc('week', annotations.created_at)::date as week_start,
         pair_sides.annotation_id,
-        pair_sides.agreement,
+        pair_sides.agreement
     from pair_sides
     inner join annotations
         on pair_sides.annotation_id = annotations.annotation_id
@@ -42,7 +55,7 @@ weekly as (
         week_start,
         count(distinct annotation_id) as n_annotations,
         count(*) as n_pairs,
-        avg(agreement) as agreement_with_others,
+        avg(agreement) as agreement_with_others
     from sides_dated
     group by project_id, annotator_id, control_name, week_start
 )

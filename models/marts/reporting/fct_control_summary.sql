@@ -28,7 +28,7 @@ control_tasks as (
     select
         project_id,
         control_name,
-        count(*) as n_tasks,
+        count(*) as n_tasks
     from {{ ref('fct_control_agreement') }}
     group by project_id, control_name
 ),
@@ -37,7 +37,7 @@ control_annotators as (
     select
         project_id,
         control_name,
-        count(distinct annotator_id) as n_annotators,
+        count(distinct annotator_id) as n_annotators
     from {{ ref('fct_annotator_agreement') }}
     where n_annotations_with_control > 0
     group by project_id, control_name
@@ -48,7 +48,7 @@ human_pairs as (
         project_id,
         control_name,
         count(*) as n_human_pairs,
-        avg(agreement) as human_ceiling,
+        avg(agreement) as human_ceiling
     from {{ ref('fct_pair_agreement') }}
     group by project_id, control_name
 ),
@@ -65,8 +65,8 @@ model_versions_ranked as (
         count(*) over (partition by project_id, control_name) as n_model_versions,
         row_number() over (
             partition by project_id, control_name
-            order by model_human_agreement desc nulls last, model_version
-        ) as version_rank,
+            order by model_human_agreement desc nulls last, model_version asc
+        ) as version_rank
     from ceiling
 ),
 
@@ -115,7 +115,7 @@ summary as (
             end < {{ var('concord_reliability_alpha_threshold') }},
             false
         ) as is_unreliable,
-        best_model.model_version is not null as is_predicted_by_model,
+        best_model.model_version is not null as is_predicted_by_model
     from controls
     left join reliability
         on controls.project_id = reliability.project_id

@@ -43,7 +43,7 @@ by_control as (
         human_model_delta,
         weighted_label,
         weighted_posterior,
-        majority_posterior,
+        majority_posterior
     from {{ ref('fct_training_candidates_by_control') }}
 ),
 
@@ -88,7 +88,7 @@ control_labels as (
         min(case when weighted_label is not null then coalesce(majority_posterior, 0) end)
             over (partition by task_id) as min_majority_posterior,
         min(weighted_posterior) over (partition by task_id) as min_weighted_posterior,
-        row_number() over (partition by task_id order by control_name) as control_rank,
+        row_number() over (partition by task_id order by control_name) as control_rank
     from by_control
 ),
 
@@ -99,7 +99,7 @@ task_labels as (
         weighted_labels_json,
         min_agreement,
         min_majority_posterior,
-        min_weighted_posterior,
+        min_weighted_posterior
     from control_labels
     where control_rank = 1
 ),
@@ -108,7 +108,7 @@ ranked_control_labels as (
     select
         task_id,
         model_label,
-        row_number() over (partition by task_id order by control_name) as label_rank,
+        row_number() over (partition by task_id order by control_name) as label_rank
     from by_control
     where model_label is not null
 ),
@@ -120,7 +120,7 @@ ranked_control_deltas as (
         row_number() over (
             partition by task_id
             order by abs(human_model_delta) desc, control_name
-        ) as delta_rank,
+        ) as delta_rank
     from by_control
     where human_model_delta is not null
 ),
@@ -134,16 +134,17 @@ ranked_scores as (
             order by
                 case score_source
                     {%- for source in sources %}
-                    when '{{ source }}' then {{ loop.index }}
+                        when '{{ source }}' then {{ loop.index }}
                     {%- endfor %}
                     else {{ sources | length + 1 }}
                 end,
-                score_source,
-                score_name,
+                score_source asc,
+                score_name asc,
                 model_version desc
-        ) as score_rank,
+        ) as score_rank
     from model_scores
-    where not has_conflict
+    where
+        not has_conflict
         and score is not null
 ),
 
@@ -170,7 +171,7 @@ joined as (
         review_queue.task_id is not null as is_in_review_queue,
         coalesce(task_rollups.has_ground_truth, false) as is_resolved_by_ground_truth,
         coalesce(task_rollups.n_all > 0 and task_rollups.n_submitted = 0, false) as is_skipped_only,
-        {{ training_split_bucket('tasks.task_id', var('concord_split_seed')) }} as split_bucket,
+        {{ training_split_bucket('tasks.task_id', var('concord_split_seed')) }} as split_bucket
     from tasks
     left join task_rollups
         on tasks.task_id = task_rollups.task_id
@@ -196,7 +197,7 @@ split as (
             when split_bucket < {{ ratios[0] }} then 'train'
             when split_bucket < {{ ratios[0] + ratios[1] }} then 'validation'
             else 'test'
-        end as split,
+        end as split
     from joined
 )
 

@@ -56,7 +56,7 @@ consensus_labels as (
         control_name,
         weighted_label,
         posterior_probability,
-        majority_posterior,
+        majority_posterior
     from {{ ref('fct_consensus_labels') }}
 ),
 
@@ -64,7 +64,7 @@ ground_truth_values as (
     select
         judgment_values.task_id,
         judgment_values.control_name,
-        min(judgment_values.value_key) as ground_truth_value,
+        min(judgment_values.value_key) as ground_truth_value
     from judgment_values
     inner join judgments
         on judgment_values.judgment_id = judgments.judgment_id
@@ -84,14 +84,14 @@ ranked_deltas as (
             order by
                 case score_source
                     {%- for source in sources %}
-                    when '{{ source }}' then {{ loop.index }}
+                        when '{{ source }}' then {{ loop.index }}
                     {%- endfor %}
                     else {{ sources | length + 1 }}
                 end,
-                score_source,
-                score_name,
+                score_source asc,
+                score_name asc,
                 model_version desc
-        ) as delta_rank,
+        ) as delta_rank
     from task_score_deltas
 ),
 
@@ -123,7 +123,7 @@ control_rows as (
         consensus_labels.majority_posterior,
         coalesce(task_rollups.has_ground_truth, false) as has_ground_truth,
         review_queue.task_id is not null as is_in_review_queue,
-        coalesce(task_rollups.n_all > 0 and task_rollups.n_submitted = 0, false) as is_skipped_only,
+        coalesce(task_rollups.n_all > 0 and task_rollups.n_submitted = 0, false) as is_skipped_only
     from control_agreement
     left join task_rollups
         on control_agreement.task_id = task_rollups.task_id
@@ -174,7 +174,7 @@ joined as (
         control_rows.is_in_review_queue,
         control_rows.has_ground_truth as is_resolved_by_ground_truth,
         control_rows.is_skipped_only,
-        {{ training_split_bucket('control_rows.task_id', var('concord_split_seed')) }} as split_bucket,
+        {{ training_split_bucket('control_rows.task_id', var('concord_split_seed')) }} as split_bucket
     from control_rows
     inner join tasks
         on control_rows.task_id = tasks.task_id
@@ -189,7 +189,7 @@ split as (
             when split_bucket < {{ ratios[0] }} then 'train'
             when split_bucket < {{ ratios[0] + ratios[1] }} then 'validation'
             else 'test'
-        end as split,
+        end as split
     from joined
 )
 

@@ -33,21 +33,22 @@ control_thresholds as (
     select
         *,
         case
-            {%- for name, threshold in by_control.items() %}
+        {%- for name, threshold in by_control.items() %}
             when control_name = '{{ name }}' then cast({{ threshold }} as double)
             {%- endfor %}
             when has_agreement_metric
                 then cast({{ 'null' if min_agreement is none else min_agreement }} as double)
-        end as agreement_threshold,
+        end as agreement_threshold
     from control_candidates
-    where not is_skipped_only
+    where
+        not is_skipped_only
         and (not is_in_review_queue or is_resolved_by_ground_truth)
 ),
 
 gated_tasks as (
     select
         task_id,
-        bool_and(coalesce(agreement >= agreement_threshold, false)) as passes,
+        bool_and(coalesce(agreement >= agreement_threshold, false)) as passes
     from control_thresholds
     where agreement_threshold is not null
     group by task_id
@@ -60,7 +61,7 @@ filtered as (
         ext_id,
         split,
         data_json,
-        {{ 'weighted_labels_json' if label == 'weighted' else 'labels_json' }} as labels_json,
+        {{ 'weighted_labels_json' if label == 'weighted' else 'labels_json' }},
         n_annotations,
         min_agreement,
         has_ground_truth,
@@ -70,15 +71,19 @@ filtered as (
         human_model_delta,
         prediction_ids,
         annotation_ids,
-        load_id,
+        load_id
     from candidates
-    where not is_skipped_only
+    where
+        not is_skipped_only
         and (not is_in_review_queue or is_resolved_by_ground_truth)
         and n_annotations >= {{ var('concord_extract_min_annotations') }}
         {%- if gating %}
-        and task_id in (select task_id from gated_tasks where passes)
-        {%- endif %}
-        {%- if min_posterior is not none %}
+            and task_id in (
+                select task_id from gated_tasks
+                where passes
+            )
+    {%- endif %}
+    {%- if min_posterior is not none %}
         and coalesce(min_{{ label }}_posterior >= {{ min_posterior }}, true)
         {%- endif %}
 )

@@ -26,12 +26,12 @@ control_thresholds as (
     select
         *,
         case
-            {%- for name, threshold in by_control.items() %}
+        {%- for name, threshold in by_control.items() %}
             when control_name = '{{ name }}' then cast({{ threshold }} as double)
             {%- endfor %}
             when has_agreement_metric
                 then cast({{ 'null' if min_agreement is none else min_agreement }} as double)
-        end as agreement_threshold,
+        end as agreement_threshold
     from control_candidates
 ),
 
@@ -44,7 +44,7 @@ filtered as (
         control_type,
         split,
         data_json,
-        {{ 'coalesce(weighted_label, consensus_value)' if label == 'weighted' else 'consensus_value' }} as consensus_value,
+        {{ 'coalesce(weighted_label, consensus_value)' if label == 'weighted' else 'consensus_value' }},
         agreement,
         agreement_metric,
         n_annotations,
@@ -55,16 +55,17 @@ filtered as (
         human_model_delta,
         prediction_ids,
         annotation_ids,
-        load_id,
+        load_id
     from control_thresholds
-    where not is_skipped_only
+    where
+        not is_skipped_only
         and (not is_in_review_queue or is_resolved_by_ground_truth)
         and n_annotations >= {{ var('concord_extract_min_annotations') }}
         and (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
-        {%- if min_posterior is not none %}
+    {%- if min_posterior is not none %}
         and (weighted_label is null or coalesce({{ label }}_posterior >= {{ min_posterior }}, false))
         {%- endif %}
-        {%- if controls | length > 0 %}
+    {%- if controls | length > 0 %}
         and control_name in (
             {%- for name in controls %}'{{ name }}'{% if not loop.last %}, {% endif %}{% endfor -%}
         )

@@ -11,9 +11,9 @@ annotations as (
 submitted as (
     select
         annotation.id as annotation_id,
-        task_id,
-        project_id,
-        annotation.result as result_items,
+        annotations.task_id,
+        annotations.project_id,
+        annotation.result as result_items
     from annotations
     where not coalesce(annotation.was_cancelled, false)
 ),
@@ -23,21 +23,23 @@ result_items as (
         annotation_id,
         task_id,
         project_id,
-        {{ concord.list_unnest('result_items', 'result_item', 'result_index') }},
+        {{ concord.list_unnest('result_items', 'result_item', 'result_index') }}
     from submitted
 ),
 
 relations as (
     select
-        cast(annotation_id as varchar) || '-' || cast(result_index as varchar) as annotation_relation_id,
-        annotation_id,
-        task_id,
-        project_id,
-        result_index,
+        cast(result_items.annotation_id as varchar)
+        || '-'
+        || cast(result_items.result_index as varchar) as annotation_relation_id,
+        result_items.annotation_id,
+        result_items.task_id,
+        result_items.project_id,
+        result_items.result_index,
         result_item.from_id as from_region_id,
         result_item.to_id as to_region_id,
         result_item.direction,
-        {{ concord.json_text_list('result_item.labels', '$') }} as relation_labels,
+        {{ concord.json_text_list('result_item.labels', '$') }} as relation_labels
     from result_items
     where result_item.type = 'relation'
 )

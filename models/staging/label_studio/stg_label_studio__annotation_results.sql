@@ -12,9 +12,9 @@ annotations as (
 submitted as (
     select
         annotation.id as annotation_id,
-        task_id,
-        project_id,
-        annotation.result as result_items,
+        annotations.task_id,
+        annotations.project_id,
+        annotation.result as result_items
     from annotations
     where not coalesce(annotation.was_cancelled, false)
 ),
@@ -24,7 +24,7 @@ result_items as (
         annotation_id,
         task_id,
         project_id,
-        {{ concord.list_unnest('result_items', 'result_item', 'result_index') }},
+        {{ concord.list_unnest('result_items', 'result_item', 'result_index') }}
     from submitted
 ),
 
@@ -32,22 +32,25 @@ parsed_values as (
     select
         *,
         {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }}
-            as result_value,
+            as result_value
     from result_items
     -- an element that is not an object parses as null: nothing to stage. Relations link two
     -- regions and are no control's answer: stg_label_studio__annotation_relations has them
-    where result_item is not null
+    where
+        result_items.result_item is not null
         and result_item.type is distinct from 'relation'
 ),
 
 typed as (
     select
-        cast(annotation_id as varchar) || '-' || cast(result_index as varchar) as annotation_result_id,
-        annotation_id,
-        task_id,
-        project_id,
-        result_index,
-        {{ concord.label_studio_result_columns('result_item', 'result_value') }},
+        cast(parsed_values.annotation_id as varchar)
+        || '-'
+        || cast(parsed_values.result_index as varchar) as annotation_result_id,
+        parsed_values.annotation_id,
+        parsed_values.task_id,
+        parsed_values.project_id,
+        parsed_values.result_index,
+        {{ concord.label_studio_result_columns('result_item', 'result_value') }}
     from parsed_values
 )
 

@@ -9,9 +9,10 @@ annotations as (
 known_users as (
     select
         {{ concord.json_text('annotation.completed_by', '$.email') }} as email,
-        min({{ concord.json_bigint('annotation.completed_by', '$.id') }}) as user_id,
+        min({{ concord.json_bigint('annotation.completed_by', '$.id') }}) as user_id
     from annotations
-    where {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
+    where
+        {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
         and {{ concord.json_bigint('annotation.completed_by', '$.id') }} is not null
         and {{ concord.json_text('annotation.completed_by', '$.email') }} is not null
     group by 1
@@ -27,7 +28,8 @@ renamed as (
         -- (imported annotations, deleted users) is the explicit unknown annotator (var
         -- concord_unknown_annotator_id, default 0: Label Studio user ids start at 1)
         case
-            when annotation.completed_by is null
+            when
+                annotation.completed_by is null
                 or {{ concord.json_type('annotation.completed_by') }} = 'NULL'
                 then {{ var('concord_unknown_annotator_id') }}
             when {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
@@ -42,7 +44,7 @@ renamed as (
             else {{ concord.json_bigint('annotation.completed_by', '$') }}
         end as annotator_id,
         annotation.completed_by is null
-            or {{ concord.json_type('annotation.completed_by') }} = 'NULL' as is_annotator_unknown,
+        or {{ concord.json_type('annotation.completed_by') }} = 'NULL' as is_annotator_unknown,
         case
             when {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
                 then {{ concord.json_text('annotation.completed_by', '$.email') }}
@@ -63,7 +65,7 @@ renamed as (
         ) as has_prediction_origin,
         {{ concord.timestamp_from_text('annotation.created_at') }} as created_at,
         {{ concord.timestamp_from_text('annotation.updated_at') }} as updated_at,
-        {{ concord.timestamp_from_text('annotation.draft_created_at') }} as draft_created_at,
+        {{ concord.timestamp_from_text('annotation.draft_created_at') }} as draft_created_at
     from annotations
     left join known_users
         on {{ concord.json_type('annotation.completed_by') }} = 'OBJECT'
@@ -76,9 +78,9 @@ flagged as (
         coalesce(n_results = 0, false) as is_empty,
         coalesce(
             {{ concord.seconds_between('created_at', 'updated_at') }}
-                > {{ var('concord_edit_threshold_seconds') }},
+            > {{ var('concord_edit_threshold_seconds') }},
             false
-        ) as is_edited,
+        ) as is_edited
     from renamed
 )
 

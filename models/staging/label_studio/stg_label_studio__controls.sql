@@ -32,7 +32,7 @@ configured as (
         config_tags.min_value,
         config_tags.max_value,
         false as is_inferred,
-        labeling_configs.config_sha256,
+        labeling_configs.config_sha256
     from config_tags
     inner join labeling_configs
         on config_tags.project_id = labeling_configs.project_id
@@ -40,10 +40,26 @@ configured as (
 ),
 
 results_seen as (
-    select project_id, control_name, result_type, to_name, choices, region_labels, rating, number_value,
+    select
+        project_id,
+        control_name,
+        result_type,
+        to_name,
+        choices,
+        region_labels,
+        rating,
+        number_value
     from annotation_results
     union all
-    select project_id, control_name, result_type, to_name, choices, region_labels, rating, number_value,
+    select
+        project_id,
+        control_name,
+        result_type,
+        to_name,
+        choices,
+        region_labels,
+        rating,
+        number_value
     from prediction_results
 ),
 
@@ -67,9 +83,10 @@ inferred as (
         cast(null as double) as min_value,
         cast(null as double) as max_value,
         true as is_inferred,
-        cast(null as varchar) as config_sha256,
+        cast(null as varchar) as config_sha256
     from results_seen
-    where results_seen.control_name is not null
+    where
+        results_seen.control_name is not null
         and results_seen.project_id not in (select labeling_configs.project_id from labeling_configs)
     group by results_seen.project_id, results_seen.control_name
 ),

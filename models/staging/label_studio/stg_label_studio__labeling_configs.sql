@@ -10,7 +10,7 @@ renamed as (
         load_id,
         config_xml,
         config_sha256,
-        loaded_at,
+        loaded_at
     from source
 )
 

@@ -17,7 +17,7 @@ renamed as (
         n_records,
         is_full_snapshot,
         loaded_at,
-        source as load_source,
+        source as load_source
     from source
 )
 

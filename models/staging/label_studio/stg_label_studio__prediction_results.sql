@@ -14,7 +14,7 @@ result_lists as (
         task_id,
         project_id,
         model_version,
-        {{ concord.json_to_json_list('result_json') }} as result_items,
+        {{ concord.json_to_json_list('result_json') }} as result_items
     from predictions
 ),
 
@@ -24,14 +24,14 @@ result_objects as (
         task_id,
         project_id,
         model_version,
-        {{ concord.list_unnest('result_items', 'result_item_json', 'result_index') }},
+        {{ concord.list_unnest('result_items', 'result_item_json', 'result_index') }}
     from result_lists
 ),
 
 parsed_items as (
     select
         *,
-        {{ concord.json_to_struct('result_item_json', concord.label_studio_result_fields()) }} as result_item,
+        {{ concord.json_to_struct('result_item_json', concord.label_studio_result_fields()) }} as result_item
     from result_objects
 ),
 
@@ -39,7 +39,8 @@ objects_only as (
     -- an element that is not an object parses as null: nothing to stage. Relations (links
     -- between regions) are no control's answer and are not staged for predictions
     select * from parsed_items
-    where result_item is not null
+    where
+        parsed_items.result_item is not null
         and result_item.type is distinct from 'relation'
 ),
 
@@ -47,20 +48,22 @@ parsed_values as (
     select
         *,
         {{ concord.json_to_struct('result_item.value', concord.label_studio_value_fields()) }}
-            as result_value,
+            as result_value
     from objects_only
 ),
 
 typed as (
     select
-        cast(prediction_id as varchar) || '-' || cast(result_index as varchar) as prediction_result_id,
-        prediction_id,
-        task_id,
-        project_id,
-        model_version,
-        result_index,
+        cast(parsed_values.prediction_id as varchar)
+        || '-'
+        || cast(parsed_values.result_index as varchar) as prediction_result_id,
+        parsed_values.prediction_id,
+        parsed_values.task_id,
+        parsed_values.project_id,
+        parsed_values.model_version,
+        parsed_values.result_index,
         result_item.score as region_score,
-        {{ concord.label_studio_result_columns('result_item', 'result_value') }},
+        {{ concord.label_studio_result_columns('result_item', 'result_value') }}
     from parsed_values
 )
 

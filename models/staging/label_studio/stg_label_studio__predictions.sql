@@ -7,14 +7,14 @@ prediction_objects as (
 ranked as (
     select
         prediction.id as prediction_id,
-        task_id as found_in_task_id,
-        project_id,
-        prediction,
-        source,
+        prediction_objects.task_id as found_in_task_id,
+        prediction_objects.project_id,
+        prediction_objects.prediction,
+        prediction_objects.source,
         row_number() over (
             partition by prediction.id
-            order by source_rank, prediction.updated_at desc
-        ) as source_preference,
+            order by prediction_objects.source_rank asc, prediction.updated_at desc
+        ) as source_preference
     from prediction_objects
 ),
 
@@ -25,18 +25,18 @@ deduplicated as (
 
 renamed as (
     select
-        prediction_id,
+        deduplicated.prediction_id,
         -- the prediction's own `task` (equal to the task it was found in, unless the export is
         -- inconsistent: then the orphan shows up in the relationships test and `concord check`)
-        coalesce(prediction.task, found_in_task_id) as task_id,
-        project_id,
-        prediction.model_version as model_version,
+        coalesce(prediction.task, deduplicated.found_in_task_id) as task_id,
+        deduplicated.project_id,
+        prediction.model_version,
         prediction.score as prediction_score,
         prediction.result as result_json,
         {{ concord.json_array_length('prediction.result') }} as n_results,
-        source,
+        deduplicated.source,
         {{ concord.timestamp_from_text('prediction.created_at') }} as created_at,
-        {{ concord.timestamp_from_text('prediction.updated_at') }} as updated_at,
+        {{ concord.timestamp_from_text('prediction.updated_at') }} as updated_at
     from deduplicated
 )
 

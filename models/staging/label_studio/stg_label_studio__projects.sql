@@ -27,7 +27,7 @@ task_counts as (
     select
         project_id,
         count(*) filter (where not is_deleted) as n_tasks,
-        count(*) filter (where is_deleted) as n_deleted_tasks,
+        count(*) filter (where is_deleted) as n_deleted_tasks
     from tasks
     group by project_id
 ),
@@ -35,7 +35,7 @@ task_counts as (
 last_loads as (
     select
         project_id,
-        max(loaded_at) as last_loaded_at,
+        max(loaded_at) as last_loaded_at
     from loads
     where project_id is not null
     group by project_id
@@ -50,7 +50,7 @@ projects as (
         labeling_configs.project_id is not null as has_config,
         score_fields.score_field is not null as has_score_banner,
         labeling_configs.config_sha256,
-        last_loads.last_loaded_at,
+        last_loads.last_loaded_at
     from project_ids
     left join task_counts
         on project_ids.project_id = task_counts.project_id

@@ -22,7 +22,7 @@ parsed as (
         -- not the annotations, predictions and drafts
         {%- for field in ['inner_id', 'data', 'meta', 'total_annotations', 'cancelled_annotations',
             'total_predictions', 'created_at', 'updated_at'] %}
-        {{ concord.label_studio_task_field_from_raw('tasks.task', field) }} as task_{{ field }},
+            {{ concord.label_studio_task_field_from_raw('tasks.task', field) }} as task_{{ field }},
         {%- endfor %}
     from tasks
     left join score_fields
@@ -50,7 +50,7 @@ renamed as (
         {{ concord.timestamp_from_text('task_created_at') }} as created_at,
         {{ concord.timestamp_from_text('task_updated_at') }} as updated_at,
         deleted_at,
-        loaded_at,
+        loaded_at
     from parsed
 )
 

@@ -29,7 +29,7 @@ joined as (
         score_rows.score,
         score_rows.extra_json,
         score_rows.scored_at,
-        score_rows.load_id,
+        score_rows.load_id
     from score_rows
     inner join score_tables
         on score_rows.score_table_name = score_tables.score_table_name

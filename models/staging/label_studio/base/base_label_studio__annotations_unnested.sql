@@ -10,9 +10,9 @@ tasks as (
 -- only the annotations of each task are cast (as base_label_studio__tasks_parsed types them)
 annotation_lists as (
     select
-        task_id,
-        project_id,
-        {{ concord.label_studio_task_field_from_raw('task', 'annotations') }} as annotations,
+        tasks.task_id,
+        tasks.project_id,
+        {{ concord.label_studio_task_field_from_raw('task', 'annotations') }} as annotations
     from tasks
 ),
 
@@ -20,7 +20,7 @@ unnested as (
     select
         task_id,
         project_id,
-        {{ concord.list_unnest('annotations', 'annotation', 'annotation_index') }},
+        {{ concord.list_unnest('annotations', 'annotation', 'annotation_index') }}
     from annotation_lists
 )
 

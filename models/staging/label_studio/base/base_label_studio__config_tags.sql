@@ -22,7 +22,7 @@ renamed as (
         max_value,
         attributes as attributes_json,
         tag_position,
-        load_id,
+        load_id
     from source
 )
 

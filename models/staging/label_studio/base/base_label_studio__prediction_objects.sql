@@ -18,9 +18,9 @@ annotations as (
 -- whole task
 prediction_lists as (
     select
-        task_id,
-        project_id,
-        {{ concord.label_studio_task_field_from_raw('task', 'predictions') }} as predictions,
+        tasks.task_id,
+        tasks.project_id,
+        {{ concord.label_studio_task_field_from_raw('task', 'predictions') }} as predictions
     from tasks
 ),
 
@@ -28,28 +28,28 @@ task_predictions as (
     select
         task_id,
         project_id,
-        {{ concord.list_unnest('predictions', 'prediction', 'prediction_index') }},
+        {{ concord.list_unnest('predictions', 'prediction', 'prediction_index') }}
     from prediction_lists
 ),
 
 from_task as (
     select
-        task_id,
-        project_id,
-        prediction,
+        task_predictions.task_id,
+        task_predictions.project_id,
+        task_predictions.prediction,
         'task.predictions' as source,
-        1 as source_rank,
+        1 as source_rank
     from task_predictions
     where prediction.id is not null
 ),
 
 from_annotations as (
     select
-        task_id,
-        project_id,
-        annotation.prediction as prediction,
+        annotations.task_id,
+        annotations.project_id,
+        annotation.prediction,
         'annotation.prediction' as source,
-        2 as source_rank,
+        2 as source_rank
     from annotations
     -- `{}` when the task had no prediction of the project's model version
     where annotation.prediction.id is not null

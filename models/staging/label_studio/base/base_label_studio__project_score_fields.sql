@@ -11,16 +11,17 @@ headers as (
     select
         project_id,
         value_field,
-        row_number() over (partition by project_id order by tag_position) as header_rank,
+        row_number() over (partition by project_id order by tag_position) as header_rank
     from config_tags
-    where tag_type = 'header'
+    where
+        tag_type = 'header'
         and value_field is not null
 ),
 
 score_fields as (
     select
         project_id,
-        value_field as score_field,
+        value_field as score_field
     from headers
     where header_rank = 1
 )

@@ -15,7 +15,7 @@ renamed as (
         task,
         is_deleted,
         deleted_at,
-        loaded_at,
+        loaded_at
     from source
 )
 

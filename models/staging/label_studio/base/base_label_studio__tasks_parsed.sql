@@ -13,14 +13,14 @@ tasks as (
 
 parsed as (
     select
-        task_id,
-        project_id,
-        load_id,
-        source_format,
-        is_deleted,
-        deleted_at,
-        loaded_at,
-        {{ concord.label_studio_task_from_raw('task') }} as task,
+        tasks.task_id,
+        tasks.project_id,
+        tasks.load_id,
+        tasks.source_format,
+        tasks.is_deleted,
+        tasks.deleted_at,
+        tasks.loaded_at,
+        {{ concord.label_studio_task_from_raw('task') }} as task
     from tasks
 )
 
