@@ -1,8 +1,9 @@
 -- Every non-deleted task a training extract could hold, unfiltered, one row per task, with the
 -- flags the extract filters use. One definition for `concord extract` and fct_training_examples.
 --   labels_json: {control: {consensus_value, agreement, agreement_metric, n_annotations,
---     ground_truth_value, model_label, model_score, human_model_delta}} from
---     fct_training_candidates_by_control, keys sorted
+--     ground_truth_value, model_label, model_score, human_model_delta}}, keys sorted, and the
+--     lowest agreement and posteriors: int_training__task_labels (weighted_labels_json:
+--     int_training__task_weighted_labels; one window per model, for memory)
 --   per-task counts, id lists and the latest prediction: int_training__task_rollups (shared with
 --     fct_training_candidates_by_control)
 --   n_annotations: submitted (not skipped) annotations; min_agreement: lowest control agreement
@@ -28,22 +29,13 @@ task_rollups as (
     select * from {{ ref('int_training__task_rollups') }}
 ),
 
--- narrow: referenced more than once (data_json stays out)
+-- narrow: referenced more than once
 by_control as (
     select
         task_id,
         control_name,
-        consensus_value,
-        agreement,
-        agreement_metric,
-        n_annotations,
-        ground_truth_value,
         model_label,
-        model_score,
-        human_model_delta,
-        weighted_label,
-        weighted_posterior,
-        majority_posterior
+        human_model_delta
     from {{ ref('fct_training_candidates_by_control') }}
 ),
 
@@ -55,53 +47,13 @@ review_queue as (
     select * from {{ ref('fct_review_queue') }}
 ),
 
--- window functions, not a group by: the objects (hundreds of MB at 1M tasks) would sit in
--- aggregate states DuckDB cannot spill (training_json_object_agg)
-control_labels as (
-    select
-        task_id,
-        {{ training_json_object_agg('control_name', training_json_object([
-            'consensus_value', 'consensus_value',
-            'agreement', 'agreement',
-            'agreement_metric', 'agreement_metric',
-            'n_annotations', 'n_annotations',
-            'ground_truth_value', 'ground_truth_value',
-            'model_label', 'model_label',
-            'model_score', 'model_score',
-            'human_model_delta', 'human_model_delta',
-        ]), 'task_id') }} as labels_json,
-        -- the same object with the Dawid-Skene weighted label as consensus_value where the control
-        -- has one (`concord extract --label weighted`, var concord_extract_label)
-        {{ training_json_object_agg('control_name', training_json_object([
-            'consensus_value', 'coalesce(weighted_label, consensus_value)',
-            'agreement', 'agreement',
-            'agreement_metric', 'agreement_metric',
-            'n_annotations', 'n_annotations',
-            'ground_truth_value', 'ground_truth_value',
-            'model_label', 'model_label',
-            'model_score', 'model_score',
-            'human_model_delta', 'human_model_delta',
-        ]), 'task_id') }} as weighted_labels_json,
-        min(agreement) over (partition by task_id) as min_agreement,
-        -- lowest posterior of the extracted label over the task's categorical controls (no
-        -- majority counts 0); NULL when the task has no categorical control
-        min(case when weighted_label is not null then coalesce(majority_posterior, 0) end)
-            over (partition by task_id) as min_majority_posterior,
-        min(weighted_posterior) over (partition by task_id) as min_weighted_posterior,
-        row_number() over (partition by task_id order by control_name) as control_rank
-    from by_control
+task_labels as (
+    select * from {{ ref('int_training__task_labels') }}
 ),
 
-task_labels as (
-    select
-        task_id,
-        labels_json,
-        weighted_labels_json,
-        min_agreement,
-        min_majority_posterior,
-        min_weighted_posterior
-    from control_labels
-    where control_rank = 1
+-- only the tasks whose weighted labels differ from the majority (int_training__task_weighted_labels)
+task_weighted_labels as (
+    select * from {{ ref('int_training__task_weighted_labels') }}
 ),
 
 ranked_control_labels as (
@@ -155,7 +107,11 @@ joined as (
         tasks.ext_id,
         cast(tasks.data_json as {{ dbt.type_string() }}) as data_json,
         coalesce(task_labels.labels_json, '{}') as labels_json,
-        coalesce(task_labels.weighted_labels_json, '{}') as weighted_labels_json,
+        -- after the join, not before: a coalesced copy of every object in the join's hash table
+        -- did not fit the default memory at 1M tasks
+        coalesce(
+            task_weighted_labels.weighted_labels_json, task_labels.labels_json, '{}'
+        ) as weighted_labels_json,
         task_labels.min_majority_posterior,
         task_labels.min_weighted_posterior,
         coalesce(task_rollups.n_submitted, 0) as n_annotations,
@@ -177,6 +133,8 @@ joined as (
         on tasks.task_id = task_rollups.task_id
     left join task_labels
         on tasks.task_id = task_labels.task_id
+    left join task_weighted_labels
+        on tasks.task_id = task_weighted_labels.task_id
     left join ranked_control_labels
         on tasks.task_id = ranked_control_labels.task_id
         and ranked_control_labels.label_rank = 1
