@@ -15,8 +15,15 @@
 ]) }}
 {%- if execute %}
     {%- do run_query('create schema if not exists ' ~ scratch) %}
-    {%- do run_query('create or replace table ' ~ scratch ~ '.' ~ prefix ~ '_votes as select dataset_id, task_id, worker_key, label_key from ' ~ ref('int_agreement__categorical_votes')) %}
-    {%- do run_query('create or replace table ' ~ scratch ~ '.' ~ prefix ~ '_classes as select distinct dataset_id, label_key as class_key from ' ~ scratch ~ '.' ~ prefix ~ '_votes') %}
+    {%- do run_query(
+        'create or replace table ' ~ scratch ~ '.' ~ prefix ~ '_votes as'
+        ~ ' select dataset_id, task_id, worker_key, label_key from '
+        ~ ref('int_agreement__categorical_votes')
+    ) %}
+    {%- do run_query(
+        'create or replace table ' ~ scratch ~ '.' ~ prefix ~ '_classes as'
+        ~ ' select distinct dataset_id, label_key as class_key from ' ~ scratch ~ '.' ~ prefix ~ '_votes'
+    ) %}
     {%- set last = ds_run_em(
         scratch ~ '.' ~ prefix ~ '_votes',
         scratch ~ '.' ~ prefix ~ '_classes',
@@ -25,8 +32,13 @@
         var('concord_consensus_tolerance')) %}
     {%- do run_query('drop table if exists ' ~ scratch ~ '.' ~ prefix ~ '_posteriors_final') %}
     {%- do run_query('drop table if exists ' ~ scratch ~ '.' ~ prefix ~ '_status_final') %}
-    {%- do run_query('alter table ' ~ scratch ~ '.' ~ prefix ~ '_posteriors_' ~ last ~ ' rename to ' ~ prefix ~ '_posteriors_final') %}
-    {%- do run_query('alter table ' ~ scratch ~ '.' ~ prefix ~ '_status_' ~ last ~ ' rename to ' ~ prefix ~ '_status_final') %}
+    {%- do run_query(
+        'alter table ' ~ scratch ~ '.' ~ prefix ~ '_posteriors_' ~ last
+        ~ ' rename to ' ~ prefix ~ '_posteriors_final'
+    ) %}
+    {%- do run_query(
+        'alter table ' ~ scratch ~ '.' ~ prefix ~ '_status_' ~ last ~ ' rename to ' ~ prefix ~ '_status_final'
+    ) %}
     {%- do ds_drop_scratch(scratch, prefix, last) %}
     {%- set posteriors = scratch ~ '.' ~ prefix ~ '_posteriors_final' %}
     {%- set status = scratch ~ '.' ~ prefix ~ '_status_final' %}

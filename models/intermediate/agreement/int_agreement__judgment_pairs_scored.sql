@@ -4,8 +4,14 @@
 -- judgment of the pair and absent in the other scores 0; absent in both, the pair is not listed
 -- for that control. All metrics are symmetric (s(a, b) = s(b, a)); a metric that is not must be
 -- symmetrised here with min(s(a, b), s(b, a)).
-{%- set side_columns = ['judgment_id', 'judgment_kind', 'annotation_id', 'prediction_id', 'annotator_id', 'model_version', 'is_ground_truth'] %}
-{%- set value_columns = ['value_key', 'choice_set', 'number_value', 'text_lines', 'ranker_order', 'taxonomy_path_keys', 'taxonomy_node_keys', 'n_regions'] %}
+{%- set side_columns = [
+    'judgment_id', 'judgment_kind', 'annotation_id', 'prediction_id', 'annotator_id', 'model_version',
+    'is_ground_truth',
+] %}
+{%- set value_columns = [
+    'value_key', 'choice_set', 'number_value', 'text_lines', 'ranker_order', 'taxonomy_path_keys',
+    'taxonomy_node_keys', 'n_regions',
+] %}
 {%- set pair_keys = ['judgment_key_a', 'judgment_key_b', 'control_name'] %}
 
 with
@@ -29,7 +35,7 @@ judgment_values as (
         judgment_key,
         control_name,
         {%- for column in value_columns %}
-            {{ column }},
+            {{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('int_agreement__judgment_values') }}
 ),
@@ -124,7 +130,9 @@ region_matches as (
         region_b.region_index as region_index_b,
         region_a.span_start is not null and region_b.span_start is not null as is_span_pair,
         region_a.rect_rotation = 0 and region_b.rect_rotation = 0 as is_axis_aligned,
-        {{ metric_span_iou('region_a.span_start', 'region_a.span_end', 'region_b.span_start', 'region_b.span_end') }}
+        {{ metric_span_iou(
+            'region_a.span_start', 'region_a.span_end', 'region_b.span_start', 'region_b.span_end'
+        ) }}
             as span_iou,
         {{ metric_box_iou_axis_aligned(
             'region_a.rect_x', 'region_a.rect_y', 'region_a.rect_width', 'region_a.rect_height',
@@ -140,7 +148,7 @@ region_matches as (
                     else region_{{ side }}.rect_{{ field }}
                 end as {{ side }}_{{ field[0] if field in ['width', 'height'] else field }},
             {%- endfor %}
-            region_{{ side }}.rect_rotation as {{ side }}_rotation,
+            region_{{ side }}.rect_rotation as {{ side }}_rotation{{ ',' if not loop.last }}
         {%- endfor %}
     from region_pair_controls
     inner join regions as region_a
@@ -254,7 +262,7 @@ pair_values as (
         {%- endfor %}
         {%- for column in value_columns %}
             values_a.{{ column }} as {{ column }}_a,
-            values_b.{{ column }} as {{ column }}_b,
+            values_b.{{ column }} as {{ column }}_b{{ ',' if not loop.last }}
         {%- endfor %}
     from pair_controls
     inner join control_settings
@@ -282,24 +290,38 @@ scored as (
             when pair_controls.metric_name = 'choices_jaccard'
                 then {{ metric_jaccard('pair_controls.choice_set_a', 'pair_controls.choice_set_b') }}
             when pair_controls.metric_name = 'numeric_difference'
-                then                                         {{ metric_numeric_difference('pair_controls.number_value_a', 'pair_controls.number_value_b') }}
+                then {{ metric_numeric_difference(
+                        'pair_controls.number_value_a', 'pair_controls.number_value_b'
+                    ) }}
             when pair_controls.metric_name = 'numeric_scaled'
                 then
-                    {{ metric_numeric_scaled('pair_controls.number_value_a', 'pair_controls.number_value_b', 'pair_controls.scale_min', 'pair_controls.scale_max') }}
+                    {{ metric_numeric_scaled(
+                        'pair_controls.number_value_a', 'pair_controls.number_value_b',
+                        'pair_controls.scale_min', 'pair_controls.scale_max'
+                    ) }}
             when pair_controls.metric_name = 'text_levenshtein'
                 then {{ metric_text_levenshtein('pair_controls.text_lines_a', 'pair_controls.text_lines_b') }}
             when pair_controls.metric_name = 'ranker_kendall_tau'
                 then
-                    {{ metric_ranker_kendall_tau('pair_controls.ranker_order_a', 'pair_controls.ranker_order_b') }}
+                    {{ metric_ranker_kendall_tau(
+                        'pair_controls.ranker_order_a', 'pair_controls.ranker_order_b'
+                    ) }}
             when pair_controls.metric_name = 'taxonomy_jaccard'
                 then
-                    {{ metric_jaccard('pair_controls.taxonomy_path_keys_a', 'pair_controls.taxonomy_path_keys_b') }}
+                    {{ metric_jaccard(
+                        'pair_controls.taxonomy_path_keys_a', 'pair_controls.taxonomy_path_keys_b'
+                    ) }}
             when pair_controls.metric_name = 'taxonomy_common_subtree'
                 then
-                    {{ metric_jaccard('pair_controls.taxonomy_node_keys_a', 'pair_controls.taxonomy_node_keys_b') }}
+                    {{ metric_jaccard(
+                        'pair_controls.taxonomy_node_keys_a', 'pair_controls.taxonomy_node_keys_b'
+                    ) }}
             when pair_controls.is_region_metric
                 then
-                    {{ metric_region_match_mean('region_scores.sum_best_a', 'region_scores.sum_best_b', 'pair_controls.n_regions_a', 'pair_controls.n_regions_b') }}
+                    {{ metric_region_match_mean(
+                        'region_scores.sum_best_a', 'region_scores.sum_best_b', 'pair_controls.n_regions_a',
+                        'pair_controls.n_regions_b'
+                    ) }}
         end as score
     from pair_values as pair_controls
     left join region_scores

@@ -6,7 +6,9 @@
 with
 
 bootstrap_weights as (
-    {{ reliability_profile_weights(ref('int_reliability__unit_profiles'), var('concord_bootstrap_replicates')) }}
+    {{ reliability_profile_weights(
+        ref('int_reliability__unit_profiles'), var('concord_bootstrap_replicates')
+    ) }}
 )
 
 select * from (

@@ -4,8 +4,8 @@
 select
     'reliability_for_tasks' as macro_name,
     'select * from reliability_for_tasks((select list(task_id) from <tasks you choose>))' as usage,
-    'every coefficient of fct_control_reliability_ci (estimate, bootstrap interval, reasons) for the chosen tasks'
-        as description,
+    'every coefficient of fct_control_reliability_ci (estimate, bootstrap interval, reasons)'
+    || ' for the chosen tasks' as description,
     cast({{ var('concord_bootstrap_replicates') }} as bigint) as n_replicates,
     cast({{ var('concord_bootstrap_level') }} as double) as ci_level,
     cast({{ var('concord_bootstrap_seed') }} as bigint) as bootstrap_seed

@@ -7,19 +7,21 @@
 -- docs/agreement.md "Confidence intervals" explains the method and when not to trust it.
 with
 
+pair_units as (
+    select
+        project_id,
+        control_name,
+        count(*) as n_pair_units
+    from {{ ref('int_reliability__unit_pair_sums') }}
+    group by project_id, control_name
+),
+
 estimates as (
     select
         reliability.*,
         coalesce(pair_units.n_pair_units, 0) as n_pair_units
     from {{ ref('fct_control_reliability') }} as reliability
-    left join (
-        select
-            project_id,
-            control_name,
-            count(*) as n_pair_units
-        from {{ ref('int_reliability__unit_pair_sums') }}
-        group by project_id, control_name
-    ) as pair_units
+    left join pair_units
         on reliability.project_id = pair_units.project_id
         and reliability.control_name = pair_units.control_name
 )

@@ -83,11 +83,15 @@ prediction_values_with_consensus as (
                 then
                     {{ metric_exact_match('judgment_values.value_key', 'control_agreement.consensus_value') }}
             when control_agreement.metric_name = 'numeric_difference'
-                then                                                             {{ metric_numeric_difference('judgment_values.number_value', 'control_agreement.consensus_number') }}
+                then {{ metric_numeric_difference(
+                        'judgment_values.number_value', 'control_agreement.consensus_number'
+                    ) }}
             when control_agreement.metric_name = 'numeric_scaled'
                 then
-                    {{ metric_numeric_scaled('judgment_values.number_value', 'control_agreement.consensus_number',
-                    'control_settings.scale_min', 'control_settings.scale_max') }}
+                    {{ metric_numeric_scaled(
+                        'judgment_values.number_value', 'control_agreement.consensus_number',
+                        'control_settings.scale_min', 'control_settings.scale_max'
+                    ) }}
         end as score,
         case
             when control_agreement.metric_name not in ('exact_match', 'numeric_difference', 'numeric_scaled')

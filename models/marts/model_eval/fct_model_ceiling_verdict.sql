@@ -33,7 +33,9 @@ profiles as (
 weights as (
     {{ reliability_profile_weights('unit_profiles', 0, ['project_id', 'control_name', 'model_version']) }}
     union all
-    {{ reliability_profile_weights('unit_profiles', replicates, ['project_id', 'control_name', 'model_version']) }}
+    {{ reliability_profile_weights(
+        'unit_profiles', replicates, ['project_id', 'control_name', 'model_version']
+    ) }}
 ),
 
 replicate_means as (
@@ -71,7 +73,7 @@ intervals as (
         count(agreement_gap) as n_valid_replicates,
         {%- for measure in ['model_human_agreement', 'human_human_agreement', 'agreement_gap'] %}
             {{ bootstrap_lower(measure) }} as {{ measure }}_lower,
-            {{ bootstrap_upper(measure) }} as {{ measure }}_upper,
+            {{ bootstrap_upper(measure) }} as {{ measure }}_upper{{ ',' if not loop.last }}
         {%- endfor %}
     from with_gap
     where replicate_id > 0

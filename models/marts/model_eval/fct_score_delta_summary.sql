@@ -52,9 +52,13 @@ centred_and_ranked as (
         y - avg(y) over (
             partition by project_id, control_name, score_source, score_name, model_version, comparison_level
         ) as dy,
-        {{ model_eval_average_rank('x', 'project_id, control_name, score_source, score_name, model_version, comparison_level') }}
+        {{ model_eval_average_rank(
+            'x', 'project_id, control_name, score_source, score_name, model_version, comparison_level'
+        ) }}
             as rank_x,
-        {{ model_eval_average_rank('y', 'project_id, control_name, score_source, score_name, model_version, comparison_level') }}
+        {{ model_eval_average_rank(
+            'y', 'project_id, control_name, score_source, score_name, model_version, comparison_level'
+        ) }}
             as rank_y
     from pairs
 ),

@@ -78,10 +78,7 @@ filtered as (
         and (not is_in_review_queue or is_resolved_by_ground_truth)
         and n_annotations >= {{ var('concord_extract_min_annotations') }}
         {%- if gating %}
-            and task_id in (
-                select task_id from gated_tasks
-                where passes
-            )
+            and task_id in (select gated_tasks.task_id from gated_tasks where gated_tasks.passes)
     {%- endif %}
     {%- if min_posterior is not none %}
         and coalesce(min_{{ label }}_posterior >= {{ min_posterior }}, true)

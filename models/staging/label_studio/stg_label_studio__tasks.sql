@@ -22,7 +22,8 @@ parsed as (
         -- not the annotations, predictions and drafts
         {%- for field in ['inner_id', 'data', 'meta', 'total_annotations', 'cancelled_annotations',
             'total_predictions', 'created_at', 'updated_at'] %}
-            {{ concord.label_studio_task_field_from_raw('tasks.task', field) }} as task_{{ field }},
+            {{ concord.label_studio_task_field_from_raw('tasks.task', field) }} as task_{{ field }}
+            {{- ',' if not loop.last }}
         {%- endfor %}
     from tasks
     left join score_fields
