@@ -55,11 +55,17 @@ test: install-test install-ls install-duckdb14 install-chromium lint
 	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) DUCKDB14_VENV=$(CURDIR)/$(DUCKDB14_VENV) \
 		$(BIN)/python -m pytest -q --durations=25
 
-# `make test` runs the lint first: ruff's rules and its formatter (sqlfluff is not wired in yet)
+# `make test` runs the lint first: ruff's rules and its formatter for the Python, sqlfluff for the
+# models (.sqlfluff). The dbt templater compiles the project: against a scratch warehouse and target
+# folder, so linting never touches concord.duckdb or target/.
 PY_SOURCES := concord ingest tests scripts setup.py
+LINT_TMP := $(shell mktemp -d -u /tmp/concord-lint.XXXXXX)
 lint: install-test
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
+	CONCORD_DB=$(LINT_TMP)/lint.duckdb DBT_TARGET_PATH=$(LINT_TMP)/target DBT_LOG_PATH=$(LINT_TMP)/logs \
+		$(BIN)/sqlfluff lint models --processes 2 --disable-progress-bar; \
+		status=$$?; rm -rf $(LINT_TMP); exit $$status
 
 clean:
 	rm -rf target logs concord.duckdb concord.duckdb.wal concord.analyst.duckdb report.html

@@ -77,12 +77,19 @@ filtered as (
         not is_skipped_only
         and (not is_in_review_queue or is_resolved_by_ground_truth)
         and n_annotations >= {{ var('concord_extract_min_annotations') }}
+        -- optional filters in Jinja blocks: sqlfluff cannot lay out their ends
+        -- noqa: disable=LT02
         {%- if gating %}
-            and task_id in (select gated_tasks.task_id from gated_tasks where gated_tasks.passes)
-    {%- endif %}
-    {%- if min_posterior is not none %}
-        and coalesce(min_{{ label }}_posterior >= {{ min_posterior }}, true)
+            and task_id in (
+                select gated_tasks.task_id
+                from gated_tasks
+                where gated_tasks.passes
+            )
         {%- endif %}
+        {%- if min_posterior is not none %}
+            and coalesce(min_{{ label }}_posterior >= {{ min_posterior }}, true)
+        {%- endif %}
+    -- noqa: enable=LT02
 )
 
 select * from filtered
