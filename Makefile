@@ -63,9 +63,14 @@ LINT_TMP := $(shell mktemp -d -u /tmp/concord-lint.XXXXXX)
 lint: install-test
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
-	CONCORD_DB=$(LINT_TMP)/lint.duckdb DBT_TARGET_PATH=$(LINT_TMP)/target DBT_LOG_PATH=$(LINT_TMP)/logs \
-		$(BIN)/sqlfluff lint models --processes 2 --disable-progress-bar; \
-		status=$$?; rm -rf $(LINT_TMP); exit $$status
+	mkdir -p $(LINT_TMP)
+	CONCORD_SQL_LINT=1 CONCORD_DB=$(LINT_TMP)/lint.duckdb DBT_TARGET_PATH=$(LINT_TMP)/target \
+		DBT_LOG_PATH=$(LINT_TMP)/logs $(BIN)/sqlfluff lint models --processes 2 \
+		--disable-progress-bar > $(LINT_TMP)/sqlfluff.log 2>&1; \
+		status=$$?; cat $(LINT_TMP)/sqlfluff.log; \
+		if grep -q "Skipped file" $(LINT_TMP)/sqlfluff.log; then \
+			echo "make lint: sqlfluff skipped a model (above), so it was not linted"; status=1; fi; \
+		rm -rf $(LINT_TMP); exit $$status
 
 clean:
 	rm -rf target logs concord.duckdb concord.duckdb.wal concord.analyst.duckdb report.html
