@@ -338,7 +338,7 @@ def publish_owed(db: Path) -> str | None:
 
     sleep_hook("erase_before_publish")
     result = publish(db) if analyst_path(db).exists() else None
-    con = duckdb.connect(str(db))
+    con = connect(db)
     try:
         con.execute("delete from concord_meta.pending_publish")
         con.execute("checkpoint")
