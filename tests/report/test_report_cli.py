@@ -189,10 +189,12 @@ def test_demo_summary_ends_with_headline_query_and_report(built_warehouse, tmp_p
     from concord.report.headline import MART_QUERY
 
     report = tmp_path / "report.html"
-    _print_summary(built_warehouse, report)
+    analyst_db = tmp_path / "warehouse.analyst.duckdb"
+    _print_summary(built_warehouse, report, analyst_db)
     out = capsys.readouterr().out
     lines = out.rstrip().splitlines()
     assert lines[-1] == f"Report: {report}"
+    assert f"  {'analysts open:':<21}{analyst_db}" in lines  # the file analysts should open
     assert "Project 1" in out and "Project 3" in out
     alpha = query(
         built_warehouse,
