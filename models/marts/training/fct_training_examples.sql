@@ -61,7 +61,7 @@ filtered as (
         ext_id,
         split,
         data_json,
-        {{ 'weighted_labels_json' if label == 'weighted' else 'labels_json' }},
+        {{ 'weighted_labels_json' if label == 'weighted' else 'labels_json' }} as labels_json,
         n_annotations,
         min_agreement,
         has_ground_truth,

@@ -44,7 +44,8 @@ filtered as (
         control_type,
         split,
         data_json,
-        {{ 'coalesce(weighted_label, consensus_value)' if label == 'weighted' else 'consensus_value' }},
+        {{ 'coalesce(weighted_label, consensus_value)' if label == 'weighted' else 'consensus_value' }}
+            as consensus_value,
         agreement,
         agreement_metric,
         n_annotations,
