@@ -59,18 +59,17 @@ test: install-test install-ls install-duckdb14 install-chromium lint
 # models (.sqlfluff). The dbt templater compiles the project: against a scratch warehouse and target
 # folder, so linting never touches concord.duckdb or target/.
 PY_SOURCES := concord ingest tests scripts setup.py
-LINT_TMP := $(shell mktemp -d -u /tmp/concord-lint.XXXXXX)
 lint: install-test
 	$(BIN)/ruff check $(PY_SOURCES)
 	$(BIN)/ruff format --check $(PY_SOURCES)
-	mkdir -p $(LINT_TMP)
-	CONCORD_SQL_LINT=1 CONCORD_DB=$(LINT_TMP)/lint.duckdb DBT_TARGET_PATH=$(LINT_TMP)/target \
-		DBT_LOG_PATH=$(LINT_TMP)/logs $(BIN)/sqlfluff lint models --processes 2 \
-		--disable-progress-bar > $(LINT_TMP)/sqlfluff.log 2>&1; \
-		status=$$?; cat $(LINT_TMP)/sqlfluff.log; \
-		if grep -q "Skipped file" $(LINT_TMP)/sqlfluff.log; then \
+	tmp=$$(mktemp -d /tmp/concord-lint.XXXXXX); \
+		CONCORD_SQL_LINT=1 CONCORD_DB=$$tmp/lint.duckdb DBT_TARGET_PATH=$$tmp/target \
+		DBT_LOG_PATH=$$tmp/logs $(BIN)/sqlfluff lint models --processes 2 \
+		--disable-progress-bar > $$tmp/sqlfluff.log 2>&1; \
+		status=$$?; cat $$tmp/sqlfluff.log; \
+		if grep -q "Skipped file" $$tmp/sqlfluff.log; then \
 			echo "make lint: sqlfluff skipped a model (above), so it was not linted"; status=1; fi; \
-		rm -rf $(LINT_TMP); exit $$status
+		rm -rf $$tmp; exit $$status
 
 clean:
 	rm -rf target logs concord.duckdb concord.duckdb.wal concord.analyst.duckdb report.html
