@@ -36,20 +36,3 @@ def migrate_before_writing(db) -> None:
 
     for note in migrate_file(db):
         click.echo(note, err=True)
-
-
-def publish_after(db, *, require_marts: bool = False) -> None:
-    """After a command changed the warehouse: publish the analyst snapshot (concord/publish.py)
-    and say where it is on stderr. `require_marts` (build): only once the warehouse has marts.
-    A failure raises PublishError (exit 1): the command's own work is committed, the warehouse
-    and the previous snapshot are intact, and the message says what failed."""
-    from concord.paths import resolve_db
-    from concord.publish import has_marts, publish
-
-    path = resolve_db(db)
-    if not path.exists():
-        return
-    if require_marts and not has_marts(path):
-        click.echo("analyst snapshot not published: the warehouse has no marts yet", err=True)
-        return
-    click.echo(publish(path).line(), err=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from concord.options import db_option, migrate_before_writing, publish_after
+from concord.options import db_option, migrate_before_writing
 from concord.paths import DEMO_DATA_DIR, resolve_db
 
 # package data (concord/demo_data/), so that an installed `concord demo` needs no checkout; the
@@ -41,7 +41,20 @@ def build_cmd(ctx: click.Context, db) -> None:
 
     migrate_before_writing(db)
     run_dbt(["build", *ctx.args], resolve_db(db))
-    publish_after(db, require_marts=True)
+    _publish_after_build(db)
+
+
+def _publish_after_build(db) -> None:
+    """Publish the analyst snapshot (concord/publish.py) once the warehouse has marts, and say
+    where it is on stderr. A failure raises PublishError (exit 1): the build is committed, the
+    warehouse and the previous snapshot are intact, and the message says what failed."""
+    from concord.publish import has_marts, publish
+
+    path = resolve_db(db)
+    if not has_marts(path):
+        click.echo("analyst snapshot not published: the warehouse has no marts yet", err=True)
+        return
+    click.echo(publish(path).line(), err=True)
 
 
 @click.command("check")
