@@ -1,10 +1,11 @@
 """Training-set extracts: agreement-gated, reproducible files traceable to task and prediction ids.
 
-The rows come from the dbt models in models/marts/training/ (one definition): the candidates
-models carry every task (or task x control) with the flags the filters need, and the
-`fct_training_examples*` models apply the default filters from dbt vars. `concord extract`
-applies the filters given on the command line to the same candidates, with the same rules, so
-with default options it writes exactly the rows of `fct_training_examples`.
+The rows come from the dbt models in models/marts/training/: the candidates models carry every
+task (or task x control) with the flags the filters need. The filters have one definition
+(macros/training/training_examples.sql): the `fct_training_examples*` models render it with the
+dbt vars, and the build creates table macros from it that `concord extract` calls with the
+command line's options, so with default options it writes exactly the rows of
+`fct_training_examples`.
 
 Output (DIR): `train.<ext>`, `validation.<ext>`, `test.<ext>` (parquet or jsonl) and
 `manifest.json`. Byte-identical on two runs of the same warehouse: rows sorted by key, no
@@ -179,6 +180,7 @@ def split_bucket(task_id: int, seed: str = "concord") -> float:
 
 
 def split_of(bucket: float, ratios: tuple[float, float, float]) -> str:
+    """The split of a bucket, as the dbt macro `training_split` gives it (tests compare them)."""
     if bucket < ratios[0]:
         return "train"
     if bucket < ratios[0] + ratios[1]:
@@ -188,6 +190,11 @@ def split_of(bucket: float, ratios: tuple[float, float, float]) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # selecting rows
+
+# the table macros the build creates from the filters' one definition
+# (macros/training/training_examples.sql, post-hooks of fct_training_examples)
+TASK_MACRO = "training_examples"
+CONTROL_MACRO = "training_examples_by_control"
 
 
 def _relation_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
@@ -200,21 +207,34 @@ def _relation_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     )
 
 
+def _table_macro_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_functions()"
+            " where function_name = ? and function_type = 'table_macro'",
+            [name],
+        ).fetchone()[0]
+    )
+
+
 def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.Table:
     """The extract's rows (all splits), sorted, as an Arrow table with a `split` column.
 
-    The filters are the ones `fct_training_examples` applies (see docs/governance.md):
-    not deleted; not skipped-only; not in the review queue unless a ground-truth annotation
-    resolves it; n_annotations >= min_annotations; agreement >= the threshold of each control
-    that has one (a global --min-agreement applies to controls with an agreement metric; a
-    NULL agreement then fails); label: majority (consensus_value) or weighted (the Dawid-Skene
-    label of categorical controls); min_posterior: every categorical control's label has at least
-    that posterior (a tied majority has none), other controls are not gated.
+    The filters are the ones `fct_training_examples` applies, from the same definition: the
+    table macros training_examples / training_examples_by_control, which the build creates from
+    macros/training/training_examples.sql (the rules are documented there and in
+    docs/governance.md), called here with the command line's options in place of the dbt vars.
     """
     for model in (TASK_MODEL, CONTROL_MODEL):
         if not _relation_exists(con, model):
             raise ExtractError(
                 f"{model} does not exist in the warehouse: run `concord build` (dbt build) first"
+            )
+    for macro in (TASK_MACRO, CONTROL_MACRO):
+        if not _table_macro_exists(con, macro):
+            raise ExtractError(
+                f"the table macro {macro} does not exist in the warehouse (it was built by an"
+                " older Concord): run `concord build` (dbt build) first"
             )
     thresholds = dict(options.min_agreement_by_control)
     known = {
@@ -225,92 +245,39 @@ def select_rows(con: duckdb.DuckDBPyConnection, options: ExtractOptions) -> pa.T
         if name not in known:
             listed = ", ".join(sorted(known)) or "none"
             raise ExtractError(f"control {name!r} is not in the warehouse (controls: {listed})")
-    gating = options.min_agreement is not None or bool(thresholds)
-    # agreement_threshold: the control's own threshold, else the global one when the control has
-    # an agreement metric, else none (the control is not gated)
-    control_rows = f"""
-        select
-            *,
-            coalesce(
-                list_extract(
-                    $threshold_values::double[],
-                    list_position($threshold_names::varchar[], control_name)
-                ),
-                case when has_agreement_metric then $min_agreement::double end
-            ) as agreement_threshold,
-        from {CONTROL_MODEL}
-        where not is_skipped_only
-            and (not is_in_review_queue or is_resolved_by_ground_truth)
-    """
     params: dict[str, Any] = {
-        "threshold_values": list(thresholds.values()),
-        "threshold_names": list(thresholds),
-        "min_agreement": options.min_agreement,
         "min_annotations": options.min_annotations,
+        "min_agreement": options.min_agreement,
+        "threshold_names": list(thresholds),
+        "threshold_values": [float(v) for v in thresholds.values()],
+        "label": parse_label(options.label),
+        "min_posterior": options.min_posterior,
+        "train_ratio": float(options.split[0]),
+        "validation_ratio": float(options.split[1]),
     }
-    label = parse_label(options.label)
-    posterior_gate = options.min_posterior is not None
-    if posterior_gate:  # DuckDB refuses unused named parameters
-        params["min_posterior"] = options.min_posterior
+    arguments = """
+        $min_annotations::bigint, $min_agreement::double, $threshold_names::varchar[],
+        $threshold_values::double[], $label::varchar, $min_posterior::double,
+        $train_ratio::double, $validation_ratio::double
+    """
     if options.controls:
-        columns = ", ".join(
-            ("coalesce(weighted_label, consensus_value) as consensus_value"
-             if c == "consensus_value" and label == "weighted" else c)
-            for c in CONTROL_COLUMNS if c != "split"
-        )  # fmt: skip
-        posterior_filter = (
-            f"and (weighted_label is null or coalesce({label}_posterior >= $min_posterior, false))"
-            if posterior_gate
-            else ""
-        )
+        params["controls"] = sorted(options.controls)
         query = f"""
-            select {columns}, split_bucket
-            from ({control_rows})
-            where list_contains($controls::varchar[], control_name)
-                and n_annotations >= $min_annotations
-                and (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
-                {posterior_filter}
+            select * from {CONTROL_MACRO}({arguments}, $controls::varchar[])
             order by task_id, control_name
         """
-        params["controls"] = sorted(options.controls)
+        columns = CONTROL_COLUMNS
     else:
-        columns = ", ".join(
-            ("weighted_labels_json as labels_json"
-             if c == "labels_json" and label == "weighted" else c)
-            for c in TASK_COLUMNS if c != "split"
-        )  # fmt: skip
-        posterior_filter = (
-            f"and coalesce(min_{label}_posterior >= $min_posterior, true)" if posterior_gate else ""
-        )
-        query = f"""
-            with gated_tasks as (
-                select task_id, bool_and(coalesce(agreement >= agreement_threshold, false)) as passes,
-                from ({control_rows})
-                where agreement_threshold is not null
-                group by task_id
-            )
-            select {columns}, split_bucket
-            from {TASK_MODEL}
-            where not is_skipped_only
-                and (not is_in_review_queue or is_resolved_by_ground_truth)
-                and n_annotations >= $min_annotations
-                and (not $gating::boolean or task_id in (select task_id from gated_tasks where passes))
-                {posterior_filter}
-            order by task_id
-        """
-        params["gating"] = gating
-    params["threshold_values"] = [float(v) for v in params["threshold_values"]]
+        query = f"select * from {TASK_MACRO}({arguments}) order by task_id"
+        columns = TASK_COLUMNS
     table = con.sql(query, params=params).to_arrow_table()
     if isinstance(table, pa.RecordBatchReader):
         table = table.read_all()
-    splits = pa.array(
-        [split_of(b, options.split) for b in table.column("split_bucket").to_pylist()],
-        type=pa.string(),
-    )
-    table = table.drop_columns(["split_bucket"])
-    order = TASK_COLUMNS if not options.controls else CONTROL_COLUMNS
-    insert_at = order.index("split")
-    table = table.add_column(insert_at, pa.field("split", pa.string()), splits)
+    if tuple(table.column_names) != columns:
+        raise ExtractError(
+            f"the table macro returns columns {table.column_names}, expected {list(columns)}:"
+            " run `concord build` (dbt build) to recreate it"
+        )
     return table.combine_chunks()
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -68,19 +70,50 @@ def _synthetic_candidates() -> duckdb.DuckDBPyConnection:
                is_skipped_only)
         """
     )
-    # the remaining output columns, as NULLs of the right shape
+    # the remaining output columns and the Dawid-Skene ones, as NULLs of the right shape
+    # (_synthetic_posteriors fills the latter)
+    posteriors = {
+        "fct_training_candidates": ("weighted_labels_json", "min_majority_posterior",
+                                    "min_weighted_posterior"),
+        "fct_training_candidates_by_control": ("weighted_label", "weighted_posterior",
+                                               "majority_posterior"),
+    }  # fmt: skip
     for table, columns in (
         ("fct_training_candidates", TASK_COLUMNS),
         ("fct_training_candidates_by_control", CONTROL_COLUMNS),
     ):
         have = {r[0] for r in con.execute(f"describe marts.{table}").fetchall()}
-        for column in columns:
+        for column in (*columns, *posteriors[table]):
             if column in have or column == "split":
                 continue
             kind = "bigint[]" if column.endswith("_ids") else "varchar"
+            kind = "double" if column.endswith("_posterior") else kind
             con.execute(f"alter table marts.{table} add column {column} {kind}")
         con.execute(f"alter table marts.{table} add column split_bucket double default 0.0")
+    for ddl in _training_macro_ddl():
+        con.execute(ddl)
     return con
+
+
+@functools.cache
+def _training_macro_ddl() -> tuple[str, ...]:
+    """The build's own DDL of the extract's table macros (the post-hooks of
+    fct_training_examples), compiled by dbt: the hand-worked cases test the one definition."""
+    from dbt.cli.main import dbtRunner
+
+    from concord.paths import DBT_PROJECT_DIR
+
+    ddl = []
+    target = tempfile.mkdtemp(prefix="concord-extract-ddl-")
+    for grain in ("task", "control"):
+        result = dbtRunner().invoke(
+            ["--quiet", "compile", "--inline", f"{{{{ training_create_table_macro('{grain}') }}}}",
+             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+             "--target-path", target]
+        )  # fmt: skip
+        assert result.success, result.exception
+        ddl.append(result.result.results[0].node.compiled_code)
+    return tuple(ddl)
 
 
 def _ids(con, **options) -> list:
@@ -382,9 +415,6 @@ def _synthetic_posteriors(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute(
         """
-        alter table marts.fct_training_candidates_by_control add column weighted_label varchar;
-        alter table marts.fct_training_candidates_by_control add column weighted_posterior double;
-        alter table marts.fct_training_candidates_by_control add column majority_posterior double;
         update marts.fct_training_candidates_by_control set consensus_value = 'pos',
             weighted_label = 'pos', weighted_posterior = 0.95, majority_posterior = 0.95
             where task_id = 1 and control_name = 'label';
@@ -399,9 +429,6 @@ def _synthetic_posteriors(con: duckdb.DuckDBPyConnection) -> None:
             where task_id = 5 and control_name = 'label';
         update marts.fct_training_candidates_by_control set consensus_value = '4'
             where control_name = 'rating';
-        alter table marts.fct_training_candidates add column weighted_labels_json varchar;
-        alter table marts.fct_training_candidates add column min_majority_posterior double;
-        alter table marts.fct_training_candidates add column min_weighted_posterior double;
         update marts.fct_training_candidates set labels_json = 'majority:' || task_id,
             weighted_labels_json = 'weighted:' || task_id;
         update marts.fct_training_candidates as c set

@@ -15,7 +15,7 @@
 --     categorical controls (fct_consensus_labels); min_majority_posterior / min_weighted_posterior:
 --     the lowest posterior of the majority / weighted label over the task's categorical controls
 --   human_model_delta: the control delta with the largest absolute value (ties: control name)
-{%- set ratios = var('concord_extract_split') %}
+{%- set split_args = training_examples_var_args() %}
 {%- set delta_sources = var('model_eval_delta_score_sources', none) or ['data_field', 'external'] %}
 {%- set sources = delta_sources + ['prediction_score', 'region_score'] %}
 with
@@ -83,16 +83,7 @@ ranked_scores as (
         score,
         row_number() over (
             partition by task_id
-            order by
-                case score_source
-                    {%- for source in sources %}
-                        when '{{ source }}' then {{ loop.index }}
-                    {%- endfor %}
-                    else {{ sources | length + 1 }}
-                end,
-                score_source asc,
-                score_name asc,
-                model_version desc
+            order by {{ model_eval_score_preference(sources) }}
         ) as score_rank
     from model_scores
     where
@@ -151,11 +142,7 @@ joined as (
 split as (
     select
         *,
-        case
-            when split_bucket < {{ ratios[0] }} then 'train'
-            when split_bucket < {{ ratios[0] + ratios[1] }} then 'validation'
-            else 'test'
-        end as split
+        {{ training_split('split_bucket', split_args.train_ratio, split_args.validation_ratio) }} as split
     from joined
 )
 

@@ -11,7 +11,7 @@
 --   weighted_label / weighted_posterior / majority_posterior: fct_consensus_labels (Dawid-Skene),
 --     categorical controls only (NULL otherwise)
 --   split_bucket: training_split_bucket(task_id), in [0, 1); split: with var concord_extract_split
-{%- set ratios = var('concord_extract_split') %}
+{%- set split_args = training_examples_var_args() %}
 {%- set sources = var('model_eval_delta_score_sources', none) or ['data_field', 'external'] %}
 with
 
@@ -81,16 +81,7 @@ ranked_deltas as (
         metric_version,
         row_number() over (
             partition by task_id, control_name
-            order by
-                case score_source
-                    {%- for source in sources %}
-                        when '{{ source }}' then {{ loop.index }}
-                    {%- endfor %}
-                    else {{ sources | length + 1 }}
-                end,
-                score_source asc,
-                score_name asc,
-                model_version desc
+            order by {{ model_eval_score_preference(sources) }}
         ) as delta_rank
     from task_score_deltas
 ),
@@ -185,11 +176,7 @@ joined as (
 split as (
     select
         *,
-        case
-            when split_bucket < {{ ratios[0] }} then 'train'
-            when split_bucket < {{ ratios[0] + ratios[1] }} then 'validation'
-            else 'test'
-        end as split
+        {{ training_split('split_bucket', split_args.train_ratio, split_args.validation_ratio) }} as split
     from joined
 )
 
