@@ -1,6 +1,6 @@
 """int_model_eval__human_consensus against Python references on randomized judgments.
 
-The model computes its median by rank (macro model_eval_grouped_median) and its distinct annotators
+The model computes its median by rank (macro concord_grouped_median) and its distinct annotators
 with a distinct then a count, so that every operator can spill at 1M tasks (docs/model_eval.md,
 "Memory"). This checks, per (task, control), on a seeded random dataset with even and odd counts,
 tied values, values outside the declared range (keyed but without a normalised value), repeated

@@ -5,8 +5,8 @@
 -- consensus_value (normalised, [0, 1]): Choices: the seed value of the consensus label (null on a
 --   tie); Rating / Number: the median of the normalised values (numpy.median, ties interpolated).
 -- Memory: every operator can spill to disk under CONCORD_MEMORY_LIMIT (millions of (task, control)
--- groups at 1M tasks): the median by rank (model_eval_grouped_median), distinct annotators counted
--- after a distinct, the modal key picked by row_number; the parts joined on their keys.
+-- groups at 1M tasks): the median by rank (concord_grouped_median), distinct annotators counted
+-- after a distinct, the modal key by row_number (concord_modal_key); the parts joined on their keys.
 with
 
 -- narrow: referenced more than once, so DuckDB materialises it
@@ -23,37 +23,10 @@ judgments as (
     from {{ ref('int_model_eval__human_judgments') }}
 ),
 
-key_counts as (
-    select
-        task_id,
-        control_name,
-        judgment_key,
-        count(*) as n_with_key
-    from judgments
-    where judgment_key is not null
-    group by task_id, control_name, judgment_key
-),
-
-key_ranked as (
-    select
-        *,
-        row_number()
-            over (partition by task_id, control_name order by n_with_key desc, judgment_key asc)
-            as key_rank,
-        count(*) over (partition by task_id, control_name, n_with_key) as n_keys_with_same_count
-    from key_counts
-),
-
--- the most frequent key (the smallest of the tied ones) and how many keys tie for first place
+-- the most frequent key (the smallest of the tied ones) and how many keys tie for first place:
+-- the majority rule, concord_modal_key
 modal_keys as (
-    select
-        task_id,
-        control_name,
-        n_with_key as n_modal,
-        n_keys_with_same_count as n_modal_keys,
-        judgment_key as modal_key
-    from key_ranked
-    where key_rank = 1
+    {{ concord_modal_key('judgments', 'judgment_key') }}
 ),
 
 per_control as (
@@ -88,7 +61,7 @@ annotator_counts as (
 ),
 
 medians as (
-    {{ model_eval_grouped_median('judgments', ['task_id', 'control_name'], 'human_value', 'median_value') }}
+    {{ concord_grouped_median('judgments', ['task_id', 'control_name'], 'human_value', 'median_value') }}
 ),
 
 consensus_label_values as (

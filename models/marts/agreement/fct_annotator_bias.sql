@@ -47,7 +47,7 @@ other_ratings as (
 ),
 
 loo_medians as (
-    {{ model_eval_grouped_median(
+    {{ concord_grouped_median(
         'other_ratings', ['project_id', 'control_name', 'annotation_id', 'rater_id', 'own_value'],
         'other_value', 'others_median'
     ) }}

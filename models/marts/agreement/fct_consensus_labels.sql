@@ -18,17 +18,6 @@ posteriors as (
     select * from {{ ref('int_agreement__dawid_skene') }}
 ),
 
-human_votes as (
-    select
-        task_id,
-        control_name,
-        label,
-        count(*) as n_with_label
-    from votes
-    where labeler_kind = 'human'
-    group by task_id, control_name, label
-),
-
 human_totals as (
     select
         task_id,
@@ -42,25 +31,15 @@ human_totals as (
     group by task_id, control_name
 ),
 
-ranked_labels as (
-    select
-        *,
-        row_number()
-            over (partition by task_id, control_name order by n_with_label desc, label asc)
-            as label_rank,
-        count(*) over (partition by task_id, control_name, n_with_label) as n_labels_with_same_count
-    from human_votes
-),
-
+-- the majority rule: concord_modal_key over the human votes (a tie for first place has none)
 majority as (
     select
         task_id,
         control_name,
-        case when n_labels_with_same_count = 1 then label end as majority_label,
-        n_labels_with_same_count > 1 as is_majority_tied,
-        n_with_label as n_with_top_label
-    from ranked_labels
-    where label_rank = 1
+        case when n_modal_keys = 1 then modal_key end as majority_label,
+        n_modal_keys > 1 as is_majority_tied,
+        n_modal as n_with_top_label
+    from ({{ concord_modal_key('votes', 'label', "labeler_kind = 'human'") }}) as modal_labels
 ),
 
 ranked_posteriors as (

@@ -38,34 +38,10 @@ task_annotation_counts as (
     group by task_id
 ),
 
-number_ranks as (
-    select
-        task_id,
-        control_name,
-        number_value,
-        row_number() over (partition by task_id, control_name order by number_value) as number_rank,
-        count(*) over (partition by task_id, control_name) as n_numbers
-    from judgment_values
-    where number_value is not null
-),
-
--- the median without a median() aggregate, whose per-group states DuckDB cannot spill (millions
--- of (task, control) groups): the middle value, or the mean of the two middle values for an even
--- count, as median() computes it
+-- the median by rank (concord_grouped_median: a median() aggregate's per-group states cannot
+-- spill with millions of (task, control) groups)
 task_medians as (
-    select
-        task_id,
-        control_name,
-        case
-            when max(n_numbers) % 2 = 1
-                then max(case when number_rank * 2 = n_numbers + 1 then number_value end)
-            else (
-                max(case when number_rank * 2 = n_numbers then number_value end)
-                + max(case when number_rank * 2 = n_numbers + 2 then number_value end)
-            ) / 2
-        end as median_number
-    from number_ranks
-    group by task_id, control_name
+    {{ concord_grouped_median('judgment_values', ['task_id', 'control_name'], 'number_value', 'median_number') }}
 ),
 
 task_control_counts as (
@@ -102,36 +78,15 @@ pair_stats as (
     group by task_id, control_name
 ),
 
-value_counts as (
-    select
-        task_id,
-        control_name,
-        value_key,
-        count(*) as n_with_value
-    from judgment_values
-    where value_key is not null
-    group by task_id, control_name, value_key
-),
-
-ranked_values as (
-    select
-        *,
-        row_number()
-            over (partition by task_id, control_name order by n_with_value desc, value_key asc)
-            as value_rank,
-        count(*) over (partition by task_id, control_name, n_with_value) as n_values_with_same_count
-    from value_counts
-),
-
+-- the majority rule: concord_modal_key (a tie for first place has no majority)
 majority_values as (
     select
         task_id,
         control_name,
-        value_key as majority_value,
-        n_with_value as n_with_majority_value,
-        n_values_with_same_count > 1 as is_majority_tied
-    from ranked_values
-    where value_rank = 1
+        modal_key as majority_value,
+        n_modal as n_with_majority_value,
+        n_modal_keys > 1 as is_majority_tied
+    from ({{ concord_modal_key('judgment_values', 'value_key') }}) as modal_values
 ),
 
 median_matches as (

@@ -6,13 +6,13 @@
     DuckDB cannot spill median() / quantile states, and with millions of groups (1M tasks) they
     ran out of memory under CONCORD_MEMORY_LIMIT; a window sorts and spills. Plain SQL, valid for
     Spark as well (the default__ implementation).
-    Usage: medians as ({{ model_eval_grouped_median('judgments', ['task_id', 'control_name'],
+    Usage: medians as ({{ concord_grouped_median('judgments', ['task_id', 'control_name'],
     'human_value', 'median_value') }}) -#}
-{% macro model_eval_grouped_median(relation, group_columns, value_column, median_column) -%}
-    {{ return(adapter.dispatch('model_eval_grouped_median', 'concord')(relation, group_columns, value_column, median_column)) }}
+{% macro concord_grouped_median(relation, group_columns, value_column, median_column) -%}
+    {{ return(adapter.dispatch('concord_grouped_median', 'concord')(relation, group_columns, value_column, median_column)) }}
 {%- endmacro %}
 
-{% macro default__model_eval_grouped_median(relation, group_columns, value_column, median_column) -%}
+{% macro default__concord_grouped_median(relation, group_columns, value_column, median_column) -%}
     {%- set groups = group_columns | join(', ') %}
     select
         {{ groups }},
