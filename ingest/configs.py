@@ -27,6 +27,7 @@ from ingest.loading import (
     check_readable,
     connect,
     file_sha256,
+    fresh_load_id,
     make_load_id,
     record_load,
     transaction,
@@ -373,7 +374,7 @@ def ingest_config(con_or_db, path: str | os.PathLike[str], project_id: int) -> L
                 f"already the config of project {project_id} ({current[1]}): nothing to do"
             )
             return result
-        result.load_id = _fresh_load_id(con, result.load_id)
+        result.load_id = fresh_load_id(con, result.load_id)
         now = utc_now()
         con.execute(
             "delete from raw_label_studio.labeling_configs where project_id = ?", [project_id]
@@ -400,17 +401,6 @@ def ingest_config(con_or_db, path: str | os.PathLike[str], project_id: int) -> L
         record_load(con, result, file_bytes=size, is_full_snapshot=False, loaded_at=now)
     _summarise(result, tags)
     return result
-
-
-def _fresh_load_id(con: duckdb.DuckDBPyConnection, load_id: str) -> str:
-    """The config's load id, suffixed when the same file is re-applied after another config."""
-    candidate, n = load_id, 1
-    while con.execute(
-        "select 1 from raw_label_studio.loads where load_id = ?", [candidate]
-    ).fetchone():
-        n += 1
-        candidate = f"{load_id}_{n}"
-    return candidate
 
 
 def _json_or_null(value) -> str | None:

@@ -172,6 +172,19 @@ def previous_load(con: duckdb.DuckDBPyConnection, sha256: str, command: str):
     ).fetchone()
 
 
+def fresh_load_id(con: duckdb.DuckDBPyConnection, load_id: str) -> str:
+    """`load_id`, or `load_id`_2, _3, ... when it is taken: the same file loaded again after
+    another load of its kind (a config re-applied after a newer one, a score table re-loaded
+    after it was replaced) is a new load with its own id."""
+    candidate, n = load_id, 1
+    while con.execute(
+        "select 1 from raw_label_studio.loads where load_id = ?", [candidate]
+    ).fetchone():
+        n += 1
+        candidate = f"{load_id}_{n}"
+    return candidate
+
+
 def record_load(
     con: duckdb.DuckDBPyConnection,
     result: LoadResult,

@@ -27,6 +27,7 @@ from ingest.loading import (
     check_readable,
     connect,
     file_sha256,
+    fresh_load_id,
     literal_paths_cleanup,
     make_load_id,
     record_load,
@@ -386,7 +387,7 @@ def ingest_scores(
         offset = 0
         total = 0
         for (path, shown, sha, size, fmt, table), load_id in zip(files, load_ids, strict=True):
-            load_id = _fresh_load_id(con, load_id)
+            load_id = fresh_load_id(con, load_id)
             staged = table.with_columns(
                 (pl.col("row_in_file") + offset).alias("row_number"),
                 pl.lit(load_id).alias("load_id"),
@@ -469,13 +470,3 @@ def ingest_scores(
             f"{conflicts} key(s) have several different scores (kept; flagged downstream)"
         )
     return result
-
-
-def _fresh_load_id(con, load_id: str) -> str:
-    candidate, n = load_id, 1
-    while con.execute(
-        "select 1 from raw_label_studio.loads where load_id = ?", [candidate]
-    ).fetchone():
-        n += 1
-        candidate = f"{load_id}_{n}"
-    return candidate
