@@ -69,7 +69,10 @@ def parse_key(spec: str) -> ScoreKey:
     )
 
 
-def _read_table(path: Path, shown: str) -> tuple[pl.DataFrame, str]:
+def read_score_table(path: Path, shown: str) -> tuple[pl.DataFrame, str]:
+    """A score table file as a polars frame and its format (score_csv / score_parquet /
+    score_json / score_ndjson), sniffed from its bytes; CSV cells stay text. The one reader:
+    `concord ingest scores` and `concord ls push --scores` both read with it."""
     suffix = path.suffix.lower()
     head = sniff(path, 64)
     if not head:
@@ -337,7 +340,7 @@ def ingest_scores(
             shown = str(path)
             check_readable(path, shown)
             sha, size = file_sha256(path)
-            frame, fmt = _read_table(path, shown)
+            frame, fmt = read_score_table(path, shown)
             table = validate_table(frame, score_key, shown)
             files.append((path, shown, sha, size, fmt, table))
     finally:

@@ -9,7 +9,10 @@ tests/agreement/agreement_staging.py and tests/model_eval/staging_fakes.py build
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
@@ -41,3 +44,44 @@ def create_staging(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> N
     con.execute("create schema if not exists staging")
     for table in tables:
         con.execute(staging_ddl(table))
+
+
+def insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]
+) -> None:
+    """Insert dict rows into staging.<table> (by column name; missing columns stay null, dicts
+    become JSON text). Through one Arrow table: row-by-row inserts are far too slow, and Arrow
+    keeps an integer column with nulls an integer column (pandas would make it float)."""
+    import pyarrow as pa
+
+    rows = list(rows)
+    if not rows:
+        return
+    columns = sorted({key for row in rows for key in row})
+    data = {}
+    for column in columns:
+        values = [row.get(column) for row in rows]
+        values = [json.dumps(v) if isinstance(v, dict) else v for v in values]
+        if any(isinstance(v, str) for v in values):  # a text column given numbers as well
+            values = [v if v is None or isinstance(v, (str, list)) else str(v) for v in values]
+        elif any(isinstance(v, float) for v in values):
+            values = [
+                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
+            ]
+        data[column] = values
+    arrow_rows = pa.table(data)  # noqa: F841 - scanned by name below
+    con.execute(f"insert into staging.{table} by name select * from arrow_rows")
+
+
+def write_staging(
+    db: Path, tables: tuple[str, ...], rows: Mapping[str, Iterable[Mapping[str, Any]]]
+) -> None:
+    """A fresh warehouse file `db` with the staging fakes `tables`, filled with `rows`
+    ({table: dict rows})."""
+    con = duckdb.connect(str(db))
+    try:
+        create_staging(con, tables)
+        for table, table_rows in rows.items():
+            insert_rows(con, table, table_rows)
+    finally:
+        con.close()

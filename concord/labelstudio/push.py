@@ -14,7 +14,6 @@ missing (client.RetryPolicy backoff between attempts).
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
@@ -121,26 +120,17 @@ def read_scores(path: str | os.PathLike[str], key_field: str) -> dict[str, dict[
     Columns: `<key_field>`, `score`, optional `model_version`. Returns
     `{ext_id: {model_version or None: score}}`.
     """
+    from ingest.errors import IngestError
+    from ingest.scores import read_score_table
+
     p = Path(path)
     if not p.exists():
         raise SpecError(f"{p}: score table not found")
-    suffix = p.suffix.lower()
-    rows: list[dict]
-    if suffix == ".csv":
-        with open(p, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    elif suffix == ".parquet":
-        import polars as pl
-
-        rows = pl.read_parquet(p).to_dicts()
-    elif suffix in (".json", ".jsonl", ".ndjson"):
-        text = p.read_text(encoding="utf-8")
-        if text.lstrip().startswith("["):
-            rows = json.loads(text)
-        else:
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    else:
-        raise SpecError(f"{p}: score table must be .csv, .json, .jsonl or .parquet")
+    try:
+        frame, _ = read_score_table(p, str(p))  # the reader `concord ingest scores` uses
+    except IngestError as err:
+        raise SpecError(str(err)) from None
+    rows: list[dict] = frame.to_dicts()
     if not rows:
         raise SpecError(f"{p}: score table is empty")
     for col in (key_field, "score"):

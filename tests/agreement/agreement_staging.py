@@ -1,8 +1,8 @@
 """Staging-shaped tables for testing the agreement models in isolation.
 
-The agreement models read only the staging contract (docs/architecture.md). `create_staging`
-makes `staging.stg_*` tables with the contract's column names in a fresh DuckDB file; a test writes
-hand-worked or randomized rows (one project per dataset), then `run_agreement` builds only the
+The agreement models read only the staging contract (docs/architecture.md). `Builder.write`
+makes `staging.stg_*` tables with the contract's columns in a fresh DuckDB file
+(staging_contract.write_staging); a test writes hand-worked or randomized rows (one project per dataset), then `run_agreement` builds only the
 agreement seed and models (with their data tests) in ONE dbt invocation: dbt resolves
 `ref('stg_...')` to these tables because the staging models themselves are not selected.
 """
@@ -16,7 +16,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import staging_contract
 from conftest import query_dicts  # noqa: F401  (the one query_dicts; tests import it from here)
 
@@ -38,35 +37,6 @@ AGREEMENT_SELECTOR = [
     "path:models/intermediate/reliability",
     "path:models/marts/agreement",
 ]
-
-
-def create_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """Create empty `staging.stg_*` tables with the contract's columns."""
-    staging_contract.create_staging(con, STAGING_TABLES)
-
-
-def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]
-) -> None:
-    """Insert dict rows into staging.<table> (by column name; missing columns stay null, dicts
-    become JSON). Goes through one Arrow table: row-by-row inserts are far too slow here."""
-    import pyarrow as pa
-
-    rows = list(rows)
-    if not rows:
-        return
-    columns = sorted({key for row in rows for key in row})
-    data = {}
-    for column in columns:
-        values = [row.get(column) for row in rows]
-        values = [json.dumps(v) if isinstance(v, dict) else v for v in values]
-        if any(isinstance(v, float) for v in values):
-            values = [
-                float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
-            ]
-        data[column] = values
-    arrow_rows = pa.table(data)  # noqa: F841 - scanned by name below
-    con.execute(f"insert into staging.{table} by name select * from arrow_rows")
 
 
 class Builder:
@@ -169,13 +139,7 @@ class Builder:
         return prediction_id
 
     def write(self, db: Path) -> None:
-        con = duckdb.connect(str(db))
-        try:
-            create_staging(con)
-            for table, rows in self.rows.items():
-                insert_rows(con, table, rows)
-        finally:
-            con.close()
+        staging_contract.write_staging(db, STAGING_TABLES, self.rows)
 
 
 # result-item shorthands (the typed staging columns of one result)

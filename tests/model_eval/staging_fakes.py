@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import staging_contract
 from conftest import query_dicts  # noqa: F401  (the one query_dicts; tests import it from here)
 
@@ -33,7 +32,7 @@ STAGING_TABLES = (
 )
 
 # every model-eval model and its ancestors (the agreement engine, seeds), but not staging: the
-# staging relations are the tables written by `create_staging` / `insert_rows`
+# staging relations are the tables written by `write_staging`
 MODEL_EVAL_SELECTOR = [
     "label_values",
     "+path:models/intermediate/model_eval",
@@ -50,34 +49,9 @@ STAGING_EXCLUDE = [
 ]
 
 
-def create_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """Create empty `staging.stg_*` tables with the contract's columns."""
-    staging_contract.create_staging(con, STAGING_TABLES)
-
-
-def insert_rows(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[Mapping[str, Any]]
-) -> None:
-    """Insert dict rows into staging.<table>; missing columns stay null, dicts become JSON."""
-    rows = list(rows)
-    if not rows:
-        return
-    import pandas as pd
-
-    columns = sorted({key for row in rows for key in row})
-    frame = pd.DataFrame(
-        {
-            c: [json.dumps(row[c]) if isinstance(row.get(c), dict) else row.get(c) for row in rows]
-            for c in columns
-        }
-    )
-    con.register("rows_to_insert", frame)
-    try:
-        con.execute(
-            f"insert into staging.{table} by name select {', '.join(columns)} from rows_to_insert"
-        )
-    finally:
-        con.unregister("rows_to_insert")
+def write_staging(db: Path, rows: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+    """A fresh warehouse file with the model-eval staging fakes, filled with `rows`."""
+    staging_contract.write_staging(db, STAGING_TABLES, rows)
 
 
 def run_model_eval(

@@ -19,9 +19,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import duckdb
 import pytest
-from staging_fakes import create_staging, insert_rows, query_dicts, run_model_eval
+from staging_fakes import query_dicts, run_model_eval, write_staging
 
 LABELS = ["positive", "negative", "neutral"]
 
@@ -137,13 +136,7 @@ class Staging:
             )
 
     def write(self, db: Path) -> None:
-        con = duckdb.connect(str(db))
-        try:
-            create_staging(con)
-            for table, rows in self.rows.items():
-                insert_rows(con, table, rows)
-        finally:
-            con.close()
+        write_staging(db, self.rows)
 
 
 def handworked_staging() -> Staging:

@@ -4,7 +4,8 @@
 --   estimated_accuracy: sum over classes c of prior(c) * P(label c | true class c): the chance
 --     the labeler gives the true label on a task drawn from the estimated class priors
 --   confusion_matrix_json: {true class: {label given: probability}}, rows sum to 1; labels the
---     labeler never gave are absent (probability 0)
+--     labeler never gave are absent (probability 0). Probabilities rounded to 12 decimals: the
+--     EM's parallel sums vary in their last bits from build to build, and the text should not
 --   agreement_with_weighted_label: share of the labeler's votes equal to the task's weighted label
 --   labeler_kind 'model': a prediction labeler (var concord_consensus_model_as_labeler), reported
 --     beside the annotators, never mixed into their rows
@@ -100,7 +101,7 @@ matrix_rows as (
         true_labels.label as true_label,
         '{'
         || string_agg(
-            to_json(given_labels.label) || ':' || to_json(errors.error_probability),
+            to_json(given_labels.label) || ':' || to_json(round(errors.error_probability, 12)),
             ',' order by given_labels.label
         )
         || '}'
