@@ -41,7 +41,9 @@ task_annotation_counts as (
 -- the median by rank (concord_grouped_median: a median() aggregate's per-group states cannot
 -- spill with millions of (task, control) groups)
 task_medians as (
-    {{ concord_grouped_median('judgment_values', ['task_id', 'control_name'], 'number_value', 'median_number') }}
+    {{ concord_grouped_median(
+        'judgment_values', ['task_id', 'control_name'], 'number_value', 'median_number'
+    ) }}
 ),
 
 task_control_counts as (
