@@ -112,3 +112,21 @@ def query_fn():
 
 # short alias: `def test_x(built_warehouse, query): query(built_warehouse, "select 1")`
 query_fixture = pytest.fixture(name="query", scope="session")(lambda: query)
+
+
+def compile_inline(sql: str) -> str:
+    """`sql` with its Jinja (the project's macros, refs) compiled by dbt: `dbt compile --inline`.
+    For testing a macro's SQL, or DDL the build runs, without building anything."""
+    import tempfile
+
+    from dbt.cli.main import dbtRunner
+
+    from concord.paths import DBT_PROJECT_DIR
+
+    target = tempfile.mkdtemp(prefix="concord-compile-")
+    result = dbtRunner().invoke(
+        ["--quiet", "compile", "--inline", sql, "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", target]
+    )  # fmt: skip
+    assert result.success, result.exception
+    return result.result.results[0].node.compiled_code

@@ -14,7 +14,9 @@
       - agreement threshold of a control: its own (threshold_names / threshold_values), else
         min_agreement when the control has an agreement metric, else none (not gated). A gated
         control passes when agreement >= its threshold (NULL agreement fails). Per task: with any
-        threshold set, the task needs at least one gated control and every one passing;
+        threshold set, the task needs at least one gated control and every one passing
+        (concord_compare: the agreement rounded to 12 decimals, so float noise cannot fail a
+        value that is at its threshold);
       - label: majority -> labels_json / consensus_value; weighted -> weighted_labels_json /
         the Dawid-Skene label on categorical controls;
       - min_posterior (NULL: off): every categorical control's label has at least that
@@ -45,7 +47,7 @@ with
 te_gated_controls as (
     select
         task_id,
-        coalesce(agreement >= agreement_threshold, false) as passes
+        coalesce({{ concord_compare('agreement', '>=', 'agreement_threshold') }}, false) as passes
     from (
         select
             task_id,
@@ -94,10 +96,11 @@ where
     and (
         {{ args.min_posterior }} is null
         or coalesce(
-            case
-                when {{ args.label }} = 'weighted' then min_weighted_posterior
-                else min_majority_posterior
-            end >= {{ args.min_posterior }},
+            {{ concord_compare(
+                "case when " ~ args.label ~ " = 'weighted' then min_weighted_posterior"
+                ~ " else min_majority_posterior end",
+                '>=', args.min_posterior
+            ) }},
             true
         )
     )
@@ -136,15 +139,19 @@ from (
 where
     {{ training_is_eligible() }}
     and n_annotations >= {{ args.min_annotations }}
-    and (agreement_threshold is null or coalesce(agreement >= agreement_threshold, false))
+    and (
+        agreement_threshold is null
+        or coalesce({{ concord_compare('agreement', '>=', 'agreement_threshold') }}, false)
+    )
     and (
         {{ args.min_posterior }} is null
         or weighted_label is null
         or coalesce(
-            case
-                when {{ args.label }} = 'weighted' then weighted_posterior
-                else majority_posterior
-            end >= {{ args.min_posterior }},
+            {{ concord_compare(
+                "case when " ~ args.label ~ " = 'weighted' then weighted_posterior"
+                ~ " else majority_posterior end",
+                '>=', args.min_posterior
+            ) }},
             false
         )
     )

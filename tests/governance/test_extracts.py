@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import compile_inline
 
 from concord.extracts import (
     CONTROL_COLUMNS,
@@ -99,21 +99,10 @@ def _synthetic_candidates() -> duckdb.DuckDBPyConnection:
 def _training_macro_ddl() -> tuple[str, ...]:
     """The build's own DDL of the extract's table macros (the post-hooks of
     fct_training_examples), compiled by dbt: the hand-worked cases test the one definition."""
-    from dbt.cli.main import dbtRunner
-
-    from concord.paths import DBT_PROJECT_DIR
-
-    ddl = []
-    target = tempfile.mkdtemp(prefix="concord-extract-ddl-")
-    for grain in ("task", "control"):
-        result = dbtRunner().invoke(
-            ["--quiet", "compile", "--inline", f"{{{{ training_create_table_macro('{grain}') }}}}",
-             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-             "--target-path", target]
-        )  # fmt: skip
-        assert result.success, result.exception
-        ddl.append(result.result.results[0].node.compiled_code)
-    return tuple(ddl)
+    return tuple(
+        compile_inline(f"{{{{ training_create_table_macro('{grain}') }}}}")
+        for grain in ("task", "control")
+    )
 
 
 def _ids(con, **options) -> list:

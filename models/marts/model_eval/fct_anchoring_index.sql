@@ -114,7 +114,10 @@ indexed as (
 flagged as (
     select
         *,
-        coalesce(anchoring_index <= -{{ var('model_eval_anchoring_flag_threshold') }}, false)
+        coalesce(
+            {{ concord_compare('anchoring_index', '<=', -var('model_eval_anchoring_flag_threshold')) }},
+            false
+        )
             as is_anchoring_flagged
     from indexed
 )

@@ -129,12 +129,25 @@ task_signals as (
         disagreement.min_consensus_share,
         region_disagreement.min_region_agreement,
         uncertainty.n_uncertain_scores,
-        coalesce(divergence.max_abs_delta > {{ var('model_eval_divergence_threshold') }}, false)
-            as has_divergence,
+        -- thresholds through concord_compare: float noise in an average cannot flip a flag
+        coalesce(
+            {{ concord_compare(
+                'divergence.max_abs_delta', '>', var('model_eval_divergence_threshold')
+            ) }},
+            false
+        ) as has_divergence,
         (
-            coalesce(disagreement.min_consensus_share < {{ var('model_eval_consensus_threshold') }}, false)
+            coalesce(
+                {{ concord_compare(
+                    'disagreement.min_consensus_share', '<', var('model_eval_consensus_threshold')
+                ) }},
+                false
+            )
             or coalesce(
-                region_disagreement.min_region_agreement < {{ var('model_eval_region_agreement_threshold') }},
+                {{ concord_compare(
+                    'region_disagreement.min_region_agreement', '<',
+                    var('model_eval_region_agreement_threshold')
+                ) }},
                 false
             )
         ) as has_human_disagreement,

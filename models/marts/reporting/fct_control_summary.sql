@@ -109,10 +109,11 @@ summary as (
         'control_summary_v1' as summary_version,
         controls.is_scored,
         coalesce(
-            case
-                when reliability.value_kind = 'numeric' then reliability.alpha_interval
-                else reliability.alpha_nominal
-            end < {{ var('concord_reliability_alpha_threshold') }},
+            {{ concord_compare(
+                "case when reliability.value_kind = 'numeric' then reliability.alpha_interval"
+                ~ " else reliability.alpha_nominal end",
+                '<', var('concord_reliability_alpha_threshold')
+            ) }},
             false
         ) as is_unreliable,
         best_model.model_version is not null as is_predicted_by_model
