@@ -51,7 +51,7 @@
             votes.worker_key,
             votes.label_key,
             posteriors.class_key,
-            greatest(sum(posteriors.posterior), {{ ds_eps() }}) as mass,
+            greatest(fsum(posteriors.posterior), {{ ds_eps() }}) as mass,
         from {{ votes }} as votes
         inner join {{ posteriors }} as posteriors
             on votes.dataset_id = posteriors.dataset_id
@@ -63,12 +63,12 @@
         worker_key,
         label_key,
         class_key,
-        mass / sum(mass) over (partition by dataset_id, worker_key, class_key) as error_probability,
+        mass / fsum(mass) over (partition by dataset_id, worker_key, class_key) as error_probability,
     from masses
 {%- endmacro %}
 
 {% macro ds_priors(posteriors) -%}
-    select dataset_id, class_key, avg(posterior) as prior,
+    select dataset_id, class_key, favg(posterior) as prior,
     from {{ posteriors }}
     group by dataset_id, class_key
 {%- endmacro %}
@@ -80,7 +80,7 @@
             votes.dataset_id,
             votes.task_id,
             errors.class_key,
-            sum(log2(errors.error_probability)) as log_likelihood,
+            fsum(log2(errors.error_probability)) as log_likelihood,
         from {{ votes }} as votes
         inner join {{ errors }} as errors
             on votes.dataset_id = errors.dataset_id
@@ -110,7 +110,7 @@
         dataset_id,
         task_id,
         class_key,
-        scaled / sum(scaled) over (partition by dataset_id, task_id) as posterior,
+        scaled / fsum(scaled) over (partition by dataset_id, task_id) as posterior,
     from scaled
 {%- endmacro %}
 
@@ -119,7 +119,7 @@
     with joint as (
         select
             votes.dataset_id,
-            sum(posteriors.posterior * (ln(errors.error_probability) + ln(greatest(priors.prior, {{ ds_eps() }}))))
+            fsum(posteriors.posterior * (ln(errors.error_probability) + ln(greatest(priors.prior, {{ ds_eps() }}))))
                 as joint,
         from {{ votes }} as votes
         inner join {{ posteriors }} as posteriors
@@ -144,7 +144,7 @@
         select
             dataset_id,
             -- posteriors floored at eps (crowd-kit clips them before the log)
-            -sum(greatest(posterior, {{ ds_eps() }}) * ln(greatest(posterior, {{ ds_eps() }}))) as entropy,
+            -fsum(greatest(posterior, {{ ds_eps() }}) * ln(greatest(posterior, {{ ds_eps() }}))) as entropy,
         from {{ posteriors }}
         group by dataset_id
     )

@@ -108,8 +108,8 @@
     centroids as (
         select
             box_pair_id,
-            avg(point_x) as centroid_x,
-            avg(point_y) as centroid_y,
+            favg(point_x) as centroid_x,
+            favg(point_y) as centroid_y,
         from candidate_points
         group by box_pair_id
     ),
@@ -148,7 +148,7 @@
     intersection_areas as (
         select
             box_pairs.box_pair_id,
-            coalesce(abs(sum(shoelace_terms.cross_term)) / 2.0, 0.0) as intersection_area,
+            coalesce(abs(fsum(shoelace_terms.cross_term)) / 2.0, 0.0) as intersection_area,
         from box_pairs
         left join shoelace_terms
             on box_pairs.box_pair_id = shoelace_terms.box_pair_id

@@ -8,7 +8,7 @@
 {% macro model_eval_pearson(x, y, centred_x, centred_y) -%}
     case
         when count(*) >= 2 and max({{ x }}) > min({{ x }}) and max({{ y }}) > min({{ y }})
-            then sum({{ centred_x }} * {{ centred_y }})
-                / sqrt(sum({{ centred_x }} * {{ centred_x }}) * sum({{ centred_y }} * {{ centred_y }}))
+            then fsum({{ centred_x }} * {{ centred_y }})
+                / sqrt(fsum({{ centred_x }} * {{ centred_x }}) * fsum({{ centred_y }} * {{ centred_y }}))
     end
 {%- endmacro %}

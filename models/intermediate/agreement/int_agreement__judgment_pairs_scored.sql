@@ -227,7 +227,7 @@ region_ious as (
     ),
 
     sum_best_{{ side }} as (
-        select {{ pair_keys | join(', ') }}, sum(best_iou) as sum_best_iou
+        select {{ pair_keys | join(', ') }}, fsum(best_iou) as sum_best_iou
         from best_for_regions_of_{{ side }}
         group by {{ pair_keys | join(', ') }}
     ),

@@ -116,7 +116,7 @@ multi_result_values as (
         project_id,
         control_name,
         {{ concord_list_sorted_distinct(concord_list_flatten(concord_list_agg('choices'))) }} as choice_set,
-        avg(number_value) as number_value,
+        favg(number_value) as number_value,
         {{ concord_list_flatten(concord_list_agg('texts', 'result_index')) }} as text_lines,
         max(pairwise_selected) as pairwise_selected,
         {{ concord_list_flatten(concord_list_agg('ranker_order', 'result_index')) }} as ranker_order,

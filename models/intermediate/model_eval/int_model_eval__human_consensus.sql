@@ -38,7 +38,7 @@ per_control as (
         count(*) as n_judgments,
         count(judgment_key) as n_keyed_judgments,
         count(human_value) as n_values,
-        avg(human_value) as mean_value
+        favg(human_value) as mean_value
     from judgments
     group by task_id, control_name
 ),

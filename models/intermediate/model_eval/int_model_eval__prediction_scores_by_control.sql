@@ -14,7 +14,7 @@ aggregated as (
         min(project_id) as project_id,
         min(model_version) as model_version,
         count(*) as n_regions,
-        avg(region_score) as mean_region_score,
+        favg(region_score) as mean_region_score,
         min(region_score) as min_region_score,
         max(region_score) as max_region_score
     from regions

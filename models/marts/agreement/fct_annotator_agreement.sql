@@ -56,9 +56,9 @@ pair_stats as (
         control_name,
         annotator_id,
         count(*) as n_pairs,
-        avg(agreement) as agreement_with_others,
+        favg(agreement) as agreement_with_others,
         count(case when is_other_ground_truth and not is_own_ground_truth then 1 end) as n_ground_truth_pairs,
-        avg(case when is_other_ground_truth and not is_own_ground_truth then agreement end)
+        favg(case when is_other_ground_truth and not is_own_ground_truth then agreement end)
             as agreement_with_ground_truth
     from pair_sides
     group by project_id, control_name, annotator_id

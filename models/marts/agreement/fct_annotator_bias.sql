@@ -79,7 +79,7 @@ stats as (
         control_name,
         rater_id,
         count(*) as n_compared,
-        avg(difference) as mean_bias,
+        favg(difference) as mean_bias,
         stddev_samp(difference) as sd_difference
     from differences
     group by project_id, control_name, rater_id

@@ -36,7 +36,7 @@ final as (
         annotator_id_2,
         count(*) as n_pairs,
         count(distinct task_id) as n_shared_tasks,
-        avg(agreement) as agreement
+        favg(agreement) as agreement
     from both_orders
     group by project_id, control_name, annotator_id_1, annotator_id_2
 )

@@ -68,7 +68,7 @@ vote_counts as (
         votes.worker_key,
         count(*) as n_votes,
         count(distinct votes.task_id) as n_tasks,
-        avg(case when votes.label = weighted_labels.weighted_label then 1.0 else 0.0 end)
+        favg(case when votes.label = weighted_labels.weighted_label then 1.0 else 0.0 end)
             as agreement_with_weighted_label
     from votes
     inner join weighted_labels
@@ -81,7 +81,7 @@ accuracy as (
     select
         errors.dataset_id,
         errors.worker_key,
-        sum(
+        fsum(
             case
                 when errors.label_key = errors.class_key then errors.error_probability * priors.prior else 0
             end

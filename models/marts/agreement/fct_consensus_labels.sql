@@ -48,7 +48,7 @@ ranked_posteriors as (
         row_number()
             over (partition by task_id, control_name order by posterior desc, class_key asc)
             as posterior_rank,
-        -sum(case when posterior > 0 then posterior * ln(posterior) else 0 end)
+        -fsum(case when posterior > 0 then posterior * ln(posterior) else 0 end)
             over (partition by task_id, control_name) as entropy
     from posteriors
 ),

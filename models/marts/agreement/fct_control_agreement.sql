@@ -74,7 +74,7 @@ pair_stats as (
         task_id,
         control_name,
         count(*) as n_pairs,
-        avg(agreement) as agreement,
+        favg(agreement) as agreement,
         min(agreement) as min_pair_agreement
     from pairs
     group by task_id, control_name

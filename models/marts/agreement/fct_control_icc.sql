@@ -31,7 +31,7 @@ control_means as (
         count(*) as n_ratings,
         count(distinct task_id) as n_tasks,
         count(distinct rater_id) as n_raters,
-        avg(number_value) as grand_mean
+        favg(number_value) as grand_mean
     from ratings
     group by project_id, control_name
 ),
@@ -42,7 +42,7 @@ task_means as (
         control_name,
         task_id,
         count(*) as n_task_ratings,
-        avg(number_value) as task_mean
+        favg(number_value) as task_mean
     from ratings
     group by project_id, control_name, task_id
 ),
@@ -52,7 +52,7 @@ rater_means as (
         project_id,
         control_name,
         rater_id,
-        avg(number_value) as rater_mean
+        favg(number_value) as rater_mean
     from ratings
     group by project_id, control_name, rater_id
 ),
@@ -93,8 +93,8 @@ between_tasks as (
     select
         task_means.project_id,
         task_means.control_name,
-        sum(task_means.n_task_ratings * pow(task_means.task_mean - designs.grand_mean, 2)) as ss_tasks,
-        sum(pow(task_means.n_task_ratings, 2)) as sum_n_squared
+        fsum(task_means.n_task_ratings * pow(task_means.task_mean - designs.grand_mean, 2)) as ss_tasks,
+        fsum(pow(task_means.n_task_ratings, 2)) as sum_n_squared
     from task_means
     inner join designs
         on task_means.project_id = designs.project_id
@@ -106,7 +106,7 @@ within_tasks as (
     select
         ratings.project_id,
         ratings.control_name,
-        sum(pow(ratings.number_value - task_means.task_mean, 2)) as ss_within
+        fsum(pow(ratings.number_value - task_means.task_mean, 2)) as ss_within
     from ratings
     inner join task_means
         on ratings.project_id = task_means.project_id
@@ -120,7 +120,7 @@ between_raters as (
     select
         rater_means.project_id,
         rater_means.control_name,
-        sum(designs.n_tasks * pow(rater_means.rater_mean - designs.grand_mean, 2)) as ss_raters
+        fsum(designs.n_tasks * pow(rater_means.rater_mean - designs.grand_mean, 2)) as ss_raters
     from rater_means
     inner join designs
         on rater_means.project_id = designs.project_id
@@ -133,7 +133,7 @@ residuals as (
     select
         ratings.project_id,
         ratings.control_name,
-        sum(pow(ratings.number_value - task_means.task_mean - rater_means.rater_mean + designs.grand_mean, 2))
+        fsum(pow(ratings.number_value - task_means.task_mean - rater_means.rater_mean + designs.grand_mean, 2))
             as ss_error
     from ratings
     inner join designs

@@ -25,8 +25,8 @@ tasks_annotated as (
 control_rollup as (
     select
         task_id,
-        sum(case when agreement is not null and weight > 0 then weight * agreement end)
-        / nullif(sum(case when agreement is not null and weight > 0 then weight end), 0) as agreement,
+        fsum(case when agreement is not null and weight > 0 then weight * agreement end)
+        / nullif(fsum(case when agreement is not null and weight > 0 then weight end), 0) as agreement,
         count(case when agreement is not null and weight > 0 then 1 end) as n_controls_scored,
         count(*) as n_controls_answered,
         min(case when weight > 0 then agreement end) as min_control_agreement,

@@ -39,10 +39,10 @@ model_summary as (
         min(metric_version) as metric_version,
         count(distinct task_id) as n_tasks,
         count(case when comparison = 'annotation' then 1 end) as n_model_human_pairs,
-        avg(case when comparison = 'annotation' then agreement end) as model_human_agreement,
+        favg(case when comparison = 'annotation' then agreement end) as model_human_agreement,
         count(case when comparison = 'consensus' and agreement is not null then 1 end)
             as n_consensus_comparisons,
-        avg(case when comparison = 'consensus' then agreement end) as model_consensus_agreement
+        favg(case when comparison = 'consensus' then agreement end) as model_consensus_agreement
     from model_agreement
     group by project_id, control_name, model_version
 ),
@@ -53,7 +53,7 @@ human_on_model_tasks as (
         model_tasks.control_name,
         model_tasks.model_version,
         count(pairs.task_id) as n_human_pairs,
-        avg(pairs.agreement) as human_human_agreement
+        favg(pairs.agreement) as human_human_agreement
     from model_tasks
     inner join pairs
         on model_tasks.task_id = pairs.task_id
@@ -66,7 +66,7 @@ human_all as (
         project_id,
         control_name,
         count(*) as n_human_pairs_all,
-        avg(agreement) as human_human_agreement_all
+        favg(agreement) as human_human_agreement_all
     from pairs
     group by project_id, control_name
 ),

@@ -23,7 +23,7 @@ per_annotator_task as (
         score_source,
         score_name,
         model_version,
-        avg(abs_delta) as own_abs_delta,
+        favg(abs_delta) as own_abs_delta,
         max(case when is_exposed then 1 else 0 end) as is_exposed_on_task
     from deltas
     group by project_id, annotator_id, task_id, control_name, score_source, score_name, model_version
@@ -35,7 +35,7 @@ with_peers as (
         count(*)
             over (partition by task_id, control_name, score_source, score_name, model_version)
             as n_annotators_on_task,
-        sum(own_abs_delta)
+        fsum(own_abs_delta)
             over (partition by task_id, control_name, score_source, score_name, model_version)
             as total_abs_delta
     from per_annotator_task
@@ -59,7 +59,7 @@ all_tasks as (
         model_version,
         count(*) as n_tasks,
         sum(is_exposed_on_task) as n_exposed_tasks,
-        avg(own_abs_delta) as mean_abs_delta_all_tasks
+        favg(own_abs_delta) as mean_abs_delta_all_tasks
     from per_annotator_task
     group by project_id, annotator_id, control_name, score_source, score_name, model_version
 ),
@@ -73,9 +73,9 @@ shared_summary as (
         score_name,
         model_version,
         count(*) as n_shared_tasks,
-        avg(own_abs_delta) as own_mean_abs_delta,
-        avg(peer_abs_delta) as peer_mean_abs_delta,
-        avg(own_abs_delta - peer_abs_delta) as raw_index
+        favg(own_abs_delta) as own_mean_abs_delta,
+        favg(peer_abs_delta) as peer_mean_abs_delta,
+        favg(own_abs_delta - peer_abs_delta) as raw_index
     from shared
     group by project_id, annotator_id, control_name, score_source, score_name, model_version
 ),

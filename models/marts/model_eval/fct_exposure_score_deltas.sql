@@ -19,8 +19,8 @@ per_annotator as (
         model_version,
         exposure,
         count(*) as n_annotations,
-        avg(abs_delta) as mean_abs_delta,
-        avg(signed_delta) as mean_signed_delta
+        favg(abs_delta) as mean_abs_delta,
+        favg(signed_delta) as mean_signed_delta
     from deltas
     group by project_id, annotator_id, control_name, score_source, score_name, model_version, exposure
 ),
@@ -36,8 +36,8 @@ per_project as (
         model_version,
         exposure,
         count(*) as n_annotations,
-        avg(abs_delta) as mean_abs_delta,
-        avg(signed_delta) as mean_signed_delta
+        favg(abs_delta) as mean_abs_delta,
+        favg(signed_delta) as mean_signed_delta
     from deltas
     group by project_id, control_name, score_source, score_name, model_version, exposure
 ),

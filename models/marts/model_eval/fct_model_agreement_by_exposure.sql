@@ -19,7 +19,7 @@ per_annotator as (
         exposure,
         count(*) as n_pairs,
         count(distinct annotation_id) as n_annotations,
-        avg(agreement) as mean_agreement
+        favg(agreement) as mean_agreement
     from model_agreement
     group by project_id, annotator_id, control_name, model_version, exposure
 ),
@@ -34,7 +34,7 @@ per_project as (
         exposure,
         count(*) as n_pairs,
         count(distinct annotation_id) as n_annotations,
-        avg(agreement) as mean_agreement
+        favg(agreement) as mean_agreement
     from model_agreement
     group by project_id, control_name, model_version, exposure
 ),

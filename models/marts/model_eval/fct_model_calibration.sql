@@ -35,9 +35,9 @@ summary as (
         bins.model_version,
         cast(sum(bins.n_units) as bigint) as n_units,
         count(case when bins.n_units > 0 then 1 end) as n_nonempty_bins,
-        sum(bins.n_units * bins.accuracy) / nullif(sum(bins.n_units), 0) as accuracy,
-        sum(bins.n_units * bins.mean_score) / nullif(sum(bins.n_units), 0) as mean_score,
-        sum(bins.n_units * bins.calibration_gap) / nullif(sum(bins.n_units), 0) as ece
+        fsum(bins.n_units * bins.accuracy) / nullif(sum(bins.n_units), 0) as accuracy,
+        fsum(bins.n_units * bins.mean_score) / nullif(sum(bins.n_units), 0) as mean_score,
+        fsum(bins.n_units * bins.calibration_gap) / nullif(sum(bins.n_units), 0) as ece
     from bins
     group by bins.project_id, bins.control_name, bins.score_source, bins.score_name, bins.model_version
 ),

@@ -69,8 +69,8 @@ per_bin as (
         model_version,
         bin_index,
         count(*) as n_units,
-        avg(confidence) as mean_score,
-        avg(is_correct) as accuracy
+        favg(confidence) as mean_score,
+        favg(is_correct) as accuracy
     from units
     group by project_id, control_name, score_source, score_name, model_version, bin_index
 ),

@@ -46,10 +46,10 @@ pairs as (
 centred_and_ranked as (
     select
         *,
-        x - avg(x) over (
+        x - favg(x) over (
             partition by project_id, control_name, score_source, score_name, model_version, comparison_level
         ) as dx,
-        y - avg(y) over (
+        y - favg(y) over (
             partition by project_id, control_name, score_source, score_name, model_version, comparison_level
         ) as dy,
         {{ model_eval_average_rank(
@@ -66,10 +66,10 @@ centred_and_ranked as (
 centred_ranks as (
     select
         *,
-        rank_x - avg(rank_x) over (
+        rank_x - favg(rank_x) over (
             partition by project_id, control_name, score_source, score_name, model_version, comparison_level
         ) as drank_x,
-        rank_y - avg(rank_y) over (
+        rank_y - favg(rank_y) over (
             partition by project_id, control_name, score_source, score_name, model_version, comparison_level
         ) as drank_y
     from centred_and_ranked
@@ -84,13 +84,13 @@ summary as (
         model_version,
         comparison_level,
         count(*) as n,
-        avg(abs(x - y)) as mae,
-        sqrt(avg((x - y) * (x - y))) as rmse,
-        avg(x - y) as mean_signed_bias,
+        favg(abs(x - y)) as mae,
+        sqrt(favg((x - y) * (x - y))) as rmse,
+        favg(x - y) as mean_signed_bias,
         {{ model_eval_pearson('x', 'y', 'dx', 'dy') }} as pearson,
         {{ model_eval_pearson('rank_x', 'rank_y', 'drank_x', 'drank_y') }} as spearman,
-        avg(x) as mean_model_score,
-        avg(y) as mean_human_value,
+        favg(x) as mean_model_score,
+        favg(y) as mean_human_value,
         'mae_v1, rmse_v1, bias_v1, pearson_v1, spearman_v1' as metric_version
     from centred_ranks
     group by project_id, control_name, score_source, score_name, model_version, comparison_level

@@ -22,7 +22,7 @@ per_task as (
         min(model_score) as model_score,
         count(*) as n_annotation_deltas,
         max(abs_delta) as max_annotation_abs_delta,
-        avg(abs_delta) as mean_annotation_abs_delta
+        favg(abs_delta) as mean_annotation_abs_delta
     from annotation_deltas
     group by task_id, control_name, score_source, score_name, model_version
 ),

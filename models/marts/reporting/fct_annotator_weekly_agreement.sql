@@ -55,7 +55,7 @@ weekly as (
         week_start,
         count(distinct annotation_id) as n_annotations,
         count(*) as n_pairs,
-        avg(agreement) as agreement_with_others
+        favg(agreement) as agreement_with_others
     from sides_dated
     group by project_id, annotator_id, control_name, week_start
 )

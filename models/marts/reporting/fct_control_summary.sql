@@ -48,7 +48,7 @@ human_pairs as (
         project_id,
         control_name,
         count(*) as n_human_pairs,
-        avg(agreement) as human_ceiling
+        favg(agreement) as human_ceiling
     from {{ ref('fct_pair_agreement') }}
     group by project_id, control_name
 ),
