@@ -133,7 +133,9 @@ residuals as (
     select
         ratings.project_id,
         ratings.control_name,
-        fsum(pow(ratings.number_value - task_means.task_mean - rater_means.rater_mean + designs.grand_mean, 2))
+        fsum(pow(
+            ratings.number_value - task_means.task_mean - rater_means.rater_mean + designs.grand_mean, 2
+        ))
             as ss_error
     from ratings
     inner join designs
