@@ -389,10 +389,13 @@ def _suspect_leaves(
 ) -> int:
     """Keep in `_verify_hits` every distinct leaf that could be erased data; returns how many.
 
-    Ids are hashed in DuckDB: every integer leaf and digit string as a task id, every string as an
-    ext id and (with an @) an email, joined to the log's hashes. Only strings that can be a text
-    fingerprint (20+ characters, non-ASCII, or JSON) go to Python for word normalisation and
-    shingles; the distinct for those runs per hash partition of the leaves."""
+    The leaves of all columns are made distinct first (per hash partition of ~48 MB of leaf
+    text, so the hash table fits the memory limit), and each distinct leaf is tested once: the
+    same string sits in many columns (the raw struct, staging, marts, the snapshot's copies), and
+    hashing every column's copy was most of this step. Ids are hashed in DuckDB: every integer
+    leaf and digit string as a task id, every string as an ext id and (with an @) an email,
+    joined to the log's hashes. Only strings that can be a text fingerprint (20+ characters,
+    non-ASCII, or JSON) go to Python for word normalisation and shingles."""
     key = matcher.salt
     task_sql, task_params = hmac_sql(
         key, "'task_id:' || cast(try_cast(trim(leaf) as hugeint) as varchar)"
@@ -409,53 +412,59 @@ def _suspect_leaves(
         """,
         [sorted(matcher.reused)],
     )
-    con.execute(
-        f"""
-        insert into _verify_hits
-        select distinct leaf, kind from _verify_leaves
-        where (
-                (kind = 1 or regexp_full_match(trim(leaf), '-?[0-9]+'))
-                and {task_sql} in (select hash from _verify_log where kind = 'task_id')
-            )
-            or (kind = 0 and {ext_sql} in (select hash from _verify_log where kind = 'ext_id'))
-            or (
-                kind = 0 and contains(leaf, '@')
-                and {mail_sql} in (select hash from _verify_log where kind = 'email')
-            )
-        """,
-        [*task_params, *ext_params, *mail_params],
-    )
-    con.execute("drop table _verify_log")
-    (n_hits,) = con.execute("select count(*) from _verify_hits").fetchone()
-    if not texts or (not matcher.texts and not matcher.shingles):
-        return int(n_hits)
+    do_texts = texts and bool(matcher.texts or matcher.shingles)
     # on `con` itself: temp tables are private to a connection (a cursor is another one)
     text_leaf = (
         "kind = 0 and (strlen(leaf) >= ? or not regexp_full_match(leaf, '[\\x00-\\x7f]*')"
         " or regexp_matches(leaf, '^[ \\t\\n\\r]*[\\[{]'))"
     )
-    (n_bytes,) = con.execute(
-        f"select coalesce(sum(strlen(leaf)), 0) from _verify_leaves where {text_leaf}",
-        [MIN_TEXT_CHARS],
-    ).fetchone()
+    (n_bytes,) = con.execute("select coalesce(sum(strlen(leaf)), 0) from _verify_leaves").fetchone()
     n_parts = 1 + int(n_bytes) // _PARTITION_BYTES
     hits: list[tuple[str, int]] = []
-    for part in range(n_parts):
-        con.execute(
-            f"select leaf from _verify_leaves where {text_leaf} and hash(leaf) % ? = ?"
-            " group by leaf",
-            [MIN_TEXT_CHARS, n_parts, part],
-        )
-        while rows := con.fetchmany(batch):
-            for (leaf,) in rows:
-                if leaf.lstrip()[:1] in ("{", "["):
-                    if matcher.suspect(leaf):
+    try:
+        for part in range(n_parts):
+            con.execute(
+                "create or replace temp table _verify_distinct as select distinct leaf, kind"
+                " from _verify_leaves where hash(leaf) % ? = ?",
+                [n_parts, part],
+            )
+            con.execute(
+                f"""
+                insert into _verify_hits
+                select leaf, kind from _verify_distinct
+                where (
+                        (kind = 1 or regexp_full_match(trim(leaf), '-?[0-9]+'))
+                        and {task_sql} in (select hash from _verify_log where kind = 'task_id')
+                    )
+                    or (
+                        kind = 0
+                        and {ext_sql} in (select hash from _verify_log where kind = 'ext_id')
+                    )
+                    or (
+                        kind = 0 and contains(leaf, '@')
+                        and {mail_sql} in (select hash from _verify_log where kind = 'email')
+                    )
+                """,
+                [*task_params, *ext_params, *mail_params],
+            )
+            if not do_texts:
+                continue
+            con.execute(f"select leaf from _verify_distinct where {text_leaf}", [MIN_TEXT_CHARS])
+            while rows := con.fetchmany(batch):
+                for (leaf,) in rows:
+                    if leaf.lstrip()[:1] in ("{", "["):
+                        if matcher.suspect(leaf):
+                            hits.append((leaf, 0))
+                    elif matcher._text(leaf):
                         hits.append((leaf, 0))
-                elif matcher._text(leaf):
-                    hits.append((leaf, 0))
+    finally:
+        con.execute("drop table if exists _verify_log")
+        con.execute("drop table if exists _verify_distinct")
     if hits:
+        # a leaf found by both tests is kept twice: harmless (hits are only joined against)
         con.executemany("insert into _verify_hits values (?, ?)", hits)
-    return int(n_hits) + len(hits)
+    (n_hits,) = con.execute("select count(*) from _verify_hits").fetchone()
+    return int(n_hits)
 
 
 def _locate(con: duckdb.DuckDBPyConnection, matcher: _Matcher, col: _Column) -> list[Residue]:
