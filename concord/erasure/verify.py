@@ -467,9 +467,20 @@ def _suspect_leaves(
     return int(n_hits)
 
 
+# at most this many suspect leaves are searched for as substrings in phase 2; more fall back to
+# tokenizing the whole column again
+_MAX_NEEDLES = 64
+
+
 def _locate(con: duckdb.DuckDBPyConnection, matcher: _Matcher, col: _Column) -> list[Residue]:
     """Phase 2, for a column holding a suspect leaf: the distinct values holding one, judged by
-    `walk` exactly as a full scan would (same findings, same counts of distinct values)."""
+    `walk` exactly as a full scan would (same findings, same counts of distinct values).
+
+    A value holds a suspect leaf only if it contains the leaf's text or a backslash: a leaf is
+    the whole value, a number token, a JSON string token without escapes (its text appears as
+    is) or one with escapes (the value then holds a backslash). So the column is not tokenized
+    again: values containing a suspect leaf go to `walk` directly, and only values with a
+    backslash are tokenized to see whether one of their unescaped leaves is a suspect."""
     if col.integer:
         (hits,) = con.execute(
             f"select count(distinct {_qi(col.column)}) from {col.qualified}"
@@ -477,11 +488,38 @@ def _locate(con: duckdb.DuckDBPyConnection, matcher: _Matcher, col: _Column) -> 
             " (select leaf from _verify_hits where kind = 1)"
         ).fetchone()
         return [Residue(col.where, "erased task id", hits)] if hits else []
+    needles = [
+        leaf
+        for (leaf,) in con.execute("select distinct leaf from _verify_hits order by 1").fetchall()
+    ]
+    if len(needles) > _MAX_NEEDLES or "" in needles:
+        sql = (
+            f"{col.leaves_sql()} select distinct leaves.v from leaves semi join _verify_hits"
+            " on leaves.leaf = _verify_hits.leaf and leaves.kind = _verify_hits.kind"
+        )
+        params: list[str] = []
+    else:
+        holds = " or ".join(["contains(v, ?)"] * len(needles)) or "false"
+        escaped = _LEAVES_SQL.format(
+            expr="v",
+            relation=(
+                f"(select v from (select {col.expr} as v from {col.qualified}"
+                f" where {_qi(col.column)} is not null)"
+                f" where contains(v, '\\') and not ({holds})) as candidates"
+            ),
+            column="v",
+            expands="true" if col.container else _EXPANDS,
+        )
+        sql = (
+            f"{escaped}, plain as (select v from (select {col.expr} as v from {col.qualified}"
+            f" where {_qi(col.column)} is not null) where {holds})"
+            " select v from plain union"
+            " select leaves.v from leaves semi join _verify_hits"
+            " on leaves.leaf = _verify_hits.leaf and leaves.kind = _verify_hits.kind"
+        )
+        params = [*needles, *needles]
     found: dict[str, int] = {}
-    for (value,) in con.execute(
-        f"{col.leaves_sql()} select distinct leaves.v from leaves semi join _verify_hits"
-        " on leaves.leaf = _verify_hits.leaf and leaves.kind = _verify_hits.kind"
-    ).fetchall():
+    for (value,) in con.execute(sql, params).fetchall():
         for what in set(matcher.walk(value, col.column)):
             found[what] = found.get(what, 0) + 1
     return [Residue(col.where, what, n) for what, n in sorted(found.items())]
