@@ -75,6 +75,7 @@ class VerifyResult:
     residues: list[Residue]
     finished_rewrites: list[str]
     n_byte_files: int = 0  # files whose raw bytes were scanned
+    n_views_skipped: int = 0  # views read only scanned tables: their rows were not scanned
 
     @property
     def clean(self) -> bool:
@@ -90,6 +91,11 @@ class VerifyResult:
             f"{self.n_files} extract file(s), and the raw bytes of {self.n_byte_files} file(s),"
             f" for {self.n_erasures} erasure(s)"
         )
+        if self.n_views_skipped:
+            out.append(
+                f"{self.n_views_skipped} view(s) not scanned row by row: they read only scanned"
+                " tables and their SQL holds no erased value"
+            )
         if self.clean:
             out.append("zero residue")
         else:
@@ -389,10 +395,13 @@ def _suspect_leaves(
 ) -> int:
     """Keep in `_verify_hits` every distinct leaf that could be erased data; returns how many.
 
-    Ids are hashed in DuckDB: every integer leaf and digit string as a task id, every string as an
-    ext id and (with an @) an email, joined to the log's hashes. Only strings that can be a text
-    fingerprint (20+ characters, non-ASCII, or JSON) go to Python for word normalisation and
-    shingles; the distinct for those runs per hash partition of the leaves."""
+    The leaves of all columns are made distinct first (per hash partition of ~48 MB of leaf
+    text, so the hash table fits the memory limit), and each distinct leaf is tested once: the
+    same string sits in many columns (the raw struct, staging, marts, the snapshot's copies), and
+    hashing every column's copy was most of this step. Ids are hashed in DuckDB: every integer
+    leaf and digit string as a task id, every string as an ext id and (with an @) an email,
+    joined to the log's hashes. Only strings that can be a text fingerprint (20+ characters,
+    non-ASCII, or JSON) go to Python for word normalisation and shingles."""
     key = matcher.salt
     task_sql, task_params = hmac_sql(
         key, "'task_id:' || cast(try_cast(trim(leaf) as hugeint) as varchar)"
@@ -409,58 +418,78 @@ def _suspect_leaves(
         """,
         [sorted(matcher.reused)],
     )
-    con.execute(
-        f"""
-        insert into _verify_hits
-        select distinct leaf, kind from _verify_leaves
-        where (
-                (kind = 1 or regexp_full_match(trim(leaf), '-?[0-9]+'))
-                and {task_sql} in (select hash from _verify_log where kind = 'task_id')
-            )
-            or (kind = 0 and {ext_sql} in (select hash from _verify_log where kind = 'ext_id'))
-            or (
-                kind = 0 and contains(leaf, '@')
-                and {mail_sql} in (select hash from _verify_log where kind = 'email')
-            )
-        """,
-        [*task_params, *ext_params, *mail_params],
-    )
-    con.execute("drop table _verify_log")
-    (n_hits,) = con.execute("select count(*) from _verify_hits").fetchone()
-    if not texts or (not matcher.texts and not matcher.shingles):
-        return int(n_hits)
+    do_texts = texts and bool(matcher.texts or matcher.shingles)
     # on `con` itself: temp tables are private to a connection (a cursor is another one)
     text_leaf = (
         "kind = 0 and (strlen(leaf) >= ? or not regexp_full_match(leaf, '[\\x00-\\x7f]*')"
         " or regexp_matches(leaf, '^[ \\t\\n\\r]*[\\[{]'))"
     )
-    (n_bytes,) = con.execute(
-        f"select coalesce(sum(strlen(leaf)), 0) from _verify_leaves where {text_leaf}",
-        [MIN_TEXT_CHARS],
-    ).fetchone()
+    (n_bytes,) = con.execute("select coalesce(sum(strlen(leaf)), 0) from _verify_leaves").fetchone()
     n_parts = 1 + int(n_bytes) // _PARTITION_BYTES
     hits: list[tuple[str, int]] = []
-    for part in range(n_parts):
-        con.execute(
-            f"select leaf from _verify_leaves where {text_leaf} and hash(leaf) % ? = ?"
-            " group by leaf",
-            [MIN_TEXT_CHARS, n_parts, part],
-        )
-        while rows := con.fetchmany(batch):
-            for (leaf,) in rows:
-                if leaf.lstrip()[:1] in ("{", "["):
-                    if matcher.suspect(leaf):
+    try:
+        for part in range(n_parts):
+            con.execute(
+                "create or replace temp table _verify_distinct as select distinct leaf, kind"
+                " from _verify_leaves where hash(leaf) % ? = ?",
+                [n_parts, part],
+            )
+            con.execute(
+                f"""
+                insert into _verify_hits
+                select leaf, kind from _verify_distinct
+                where (
+                        (kind = 1 or regexp_full_match(trim(leaf), '-?[0-9]+'))
+                        and {task_sql} in (select hash from _verify_log where kind = 'task_id')
+                    )
+                    or (
+                        kind = 0
+                        and {ext_sql} in (select hash from _verify_log where kind = 'ext_id')
+                    )
+                    or (
+                        kind = 0 and contains(leaf, '@')
+                        and {mail_sql} in (select hash from _verify_log where kind = 'email')
+                    )
+                """,
+                [*task_params, *ext_params, *mail_params],
+            )
+            if not do_texts:
+                continue
+            con.execute(f"select leaf from _verify_distinct where {text_leaf}", [MIN_TEXT_CHARS])
+            while rows := con.fetchmany(batch):
+                for (leaf,) in rows:
+                    if leaf.lstrip()[:1] in ("{", "["):
+                        if matcher.suspect(leaf):
+                            hits.append((leaf, 0))
+                    elif matcher._text(leaf):
                         hits.append((leaf, 0))
-                elif matcher._text(leaf):
-                    hits.append((leaf, 0))
+    finally:
+        con.execute("drop table if exists _verify_log")
+        con.execute("drop table if exists _verify_distinct")
     if hits:
+        # a leaf found by both tests is kept twice: harmless (hits are only joined against)
         con.executemany("insert into _verify_hits values (?, ?)", hits)
-    return int(n_hits) + len(hits)
+    (n_hits,) = con.execute("select count(*) from _verify_hits").fetchone()
+    return int(n_hits)
+
+
+# at most this many suspect leaves are searched for as substrings in phase 2; more fall back to
+# tokenizing the whole column again
+_MAX_NEEDLES = 64
 
 
 def _locate(con: duckdb.DuckDBPyConnection, matcher: _Matcher, col: _Column) -> list[Residue]:
     """Phase 2, for a column holding a suspect leaf: the distinct values holding one, judged by
-    `walk` exactly as a full scan would (same findings, same counts of distinct values)."""
+    `walk` exactly as a full scan would (same findings, same counts of distinct values).
+
+    A value holds a suspect leaf only if it contains the leaf's text or a backslash: a leaf is
+    the whole value, a number token, a JSON string token without escapes (its text appears as
+    is) or one with escapes (the value then holds a backslash). So the column is not tokenized
+    again: values containing a suspect leaf go to `walk` directly, and only values with a
+    backslash are tokenized to see whether one of their unescaped leaves is a suspect. Not for
+    structs, lists and maps: rendering every row with `to_json` costs more than the tokenizing
+    saved (measured on the raw task struct at 100k tasks: 11 s for the one query, 16 s for the
+    two), and the two passes ran out of memory under 600MB there."""
     if col.integer:
         (hits,) = con.execute(
             f"select count(distinct {_qi(col.column)}) from {col.qualified}"
@@ -468,24 +497,51 @@ def _locate(con: duckdb.DuckDBPyConnection, matcher: _Matcher, col: _Column) -> 
             " (select leaf from _verify_hits where kind = 1)"
         ).fetchone()
         return [Residue(col.where, "erased task id", hits)] if hits else []
-    found: dict[str, int] = {}
-    for (value,) in con.execute(
-        f"{col.leaves_sql()} select distinct leaves.v from leaves semi join _verify_hits"
+    needles = [
+        leaf
+        for (leaf,) in con.execute("select distinct leaf from _verify_hits order by 1").fetchall()
+    ]
+    semi_join = (
+        " select distinct leaves.v from leaves semi join _verify_hits"
         " on leaves.leaf = _verify_hits.leaf and leaves.kind = _verify_hits.kind"
-    ).fetchall():
-        for what in set(matcher.walk(value, col.column)):
-            found[what] = found.get(what, 0) + 1
+    )
+    queries: list[tuple[str, list[str]]]
+    if col.container or len(needles) > _MAX_NEEDLES or "" in needles:
+        # a struct, list or map: `to_json` of every row is most of the cost either way
+        queries = [(col.leaves_sql() + semi_join, [])]
+    else:
+        holds = " or ".join(["contains(v, ?)"] * len(needles))
+        values = (
+            f"(select {col.expr} as v from {col.qualified} where {_qi(col.column)} is not null)"
+        )
+        escaped = _LEAVES_SQL.format(
+            expr="v",
+            relation=f"(select v from {values} where contains(v, '\\') and not ({holds}))",
+            column="v",
+            expands="true" if col.container else _EXPANDS,
+        )
+        # two disjoint sets of values: no value is judged (counted) twice
+        queries = [
+            (f"select distinct v from {values} where {holds}", needles),
+            (escaped + semi_join, needles),
+        ]
+    found: dict[str, int] = {}
+    for sql, params in queries:
+        for (value,) in con.execute(sql, params).fetchall():
+            for what in set(matcher.walk(value, col.column)):
+                found[what] = found.get(what, 0) + 1
     return [Residue(col.where, what, n) for what, n in sorted(found.items())]
 
 
 def _scan_relations(
     con: duckdb.DuckDBPyConnection,
     matcher: _Matcher,
-    relations: list[tuple[str, str, str]],
+    relations: list[tuple[int, tuple]],
     texts: bool = True,
-) -> tuple[int, list[Residue]]:
-    """Every table and view: distinct leaves collected in DuckDB (phase 1), each distinct leaf
-    hashed once in Python, then only the columns holding a suspect leaf located (phase 2)."""
+) -> tuple[int, dict[int, list[Residue]]]:
+    """The given (index, relation) pairs, tables or views: distinct leaves collected in DuckDB
+    (phase 1), each distinct leaf tested once, then only the columns holding a suspect leaf
+    located (phase 2). Returns the columns counted and the residues by relation index."""
     con.execute(
         "create or replace temp table _verify_leaves (col_id integer, leaf varchar, kind tinyint)"
     )
@@ -494,7 +550,7 @@ def _scan_relations(
         columns: list[_Column] = []
         broken: dict[int, Residue] = {}
         n_columns = 0
-        for index, (schema, table, _type, *where) in enumerate(relations):
+        for index, (schema, table, _type, *where) in relations:
             # a relation of the analyst snapshot: (schema, table, type, catalog, label)
             catalog, label = (where[0], where[1]) if where else (None, "")
             try:
@@ -511,7 +567,7 @@ def _scan_relations(
             n_columns += n
             columns += cols
         residues: dict[int, list[Residue]] = {i: [r] for i, r in broken.items()}
-        if _suspect_leaves(con, matcher, texts=texts):
+        if columns and _suspect_leaves(con, matcher, texts=texts):
             flagged = {
                 col_id
                 for (col_id,) in con.execute(
@@ -522,11 +578,106 @@ def _scan_relations(
             }
             for col in columns:
                 if col.col_id in flagged:
-                    residues.setdefault(col.relation, []).extend(_locate(con, matcher, col))
+                    found = _locate(con, matcher, col)
+                    if found:
+                        residues.setdefault(col.relation, []).extend(found)
     finally:
         con.execute("drop table if exists _verify_leaves")
         con.execute("drop table if exists _verify_hits")
-    return n_columns, [r for index in sorted(residues) for r in residues[index]]
+    return n_columns, residues
+
+
+# ---------------------------------------------------------------------------------------------
+# views: which need their rows scanned
+
+# leaves of a query plan that read no stored data of their own: a VALUES list (its literals are
+# in the view's SQL, which is checked), no row at all, or the rows of a CTE / a join's other side
+# computed elsewhere in the same plan
+_DATA_FREE_SCANS = {
+    "DUMMY_SCAN",
+    "EMPTY_RESULT",
+    "COLUMN_DATA_SCAN",
+    "CTE_SCAN",
+    "DELIM_SCAN",
+    "CHUNK_SCAN",
+    "RECURSIVE_CTE_SCAN",
+    "RECURSIVE_RECURRING_CTE_SCAN",
+}
+_SQL_STRING = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _plan_tables(con: duckdb.DuckDBPyConnection, qualified: str) -> set[str] | None:
+    """The stored tables (`catalog.schema.table`) a query of the relation reads, from DuckDB's
+    plan (views and macros expanded), or None when the plan reads anything else: a file, a table
+    function, a scan it does not name a table for. Raises duckdb.Error when it does not bind."""
+    (plan,) = con.execute(f"explain (format json) select * from {qualified}").fetchall()
+    tables: set[str] = set()
+
+    def pure(node: dict) -> bool:
+        children = node.get("children") or []
+        table = (node.get("extra_info") or {}).get("Table")
+        if not children:
+            if table:
+                tables.add(table)
+            elif node.get("name") not in _DATA_FREE_SCANS:
+                return False
+        return all(pure(child) for child in children)
+
+    return tables if all(pure(node) for node in json.loads(plan[1])) else None
+
+
+def _definition_suspect(matcher: _Matcher, sql: str) -> bool:
+    """Could a view's (or a macro's) SQL text hold erased data? Its string literals as values
+    (`suspect`: ids, ext ids, emails, texts, JSON with its task ids), its tokens as ext ids and
+    emails and the whole text by shingles, like a run of raw bytes. A bare integer literal is
+    not tested as a task id: SQL is full of small numbers (`round(x, 10)`), and a number in
+    code is not a row of an erased task (a text, ext id or email in code is its data)."""
+    for literal in _SQL_STRING.findall(sql):
+        if matcher.suspect(literal.replace("''", "'")):
+            return True
+    return bool(_text_findings(sql, matcher) or _token_findings(set(_tokens(sql)), matcher))
+
+
+def _views_to_skip(
+    con: duckdb.DuckDBPyConnection,
+    matcher: _Matcher,
+    relations: list[tuple],
+    scanned_tables: set[str],
+) -> set[int]:
+    """The views whose rows need no scan (indexes into `relations`), each by this argument: a
+    view stores no rows, only its SQL. What a query of it returns is computed, at that moment,
+    from (a) the rows of the relations its plan reads and (b) the constants of its SQL and of the
+    macros it calls. So erased data a view shows was STORED in one of those places. A view is
+    skipped when (a) every leaf of its plan is a table the scan reads anyway (a file, a table
+    function or a table outside the scan keeps it in the scan) and (b) its SQL and every macro's
+    hold nothing suspect; a view that does not bind is scanned (and reported as such). The rows
+    of skipped views are still scanned when the scan finds residue anywhere (`verify_erasure`):
+    then the report names every place an analyst would see it."""
+    macros = con.execute(
+        "select coalesce(macro_definition, '') from duckdb_functions()"
+        " where not internal and function_type in ('macro', 'table_macro')"
+    ).fetchall()
+    if any(_definition_suspect(matcher, text) for (text,) in macros):
+        return set()
+    skip = set()
+    for index, (schema, table, kind, *where) in enumerate(relations):
+        if kind != "VIEW":
+            continue
+        catalog = where[0] if where else None
+        prefix = f"{_qi(catalog)}." if catalog else ""
+        qualified = f"{prefix}{_qi(schema)}.{_qi(table)}"
+        try:
+            reads = _plan_tables(con, qualified)
+            (sql,) = con.execute(
+                "select coalesce(sql, '') from duckdb_views() where database_name ="
+                " coalesce(?, current_database()) and schema_name = ? and view_name = ?",
+                [catalog, schema, table],
+            ).fetchone()
+        except duckdb.Error:
+            continue  # the scan says it could not be scanned
+        if reads is not None and reads <= scanned_tables and not _definition_suspect(matcher, sql):
+            skip.add(index)
+    return skip
 
 
 SNAPSHOT_ALIAS = "concord_analyst"
@@ -591,7 +742,23 @@ def verify_erasure(
             )
         ]
     try:
-        n_columns, residues = _scan_relations(con, matcher, relations, texts=texts)
+        (database,) = con.execute("select current_database()").fetchone()
+        scanned_tables = {
+            f"{where[0] if where else database}.{schema}.{table}"
+            for schema, table, kind, *where in relations
+            if kind == "BASE TABLE"
+        }
+        skip = _views_to_skip(con, matcher, relations, scanned_tables)
+        first = [(i, r) for i, r in enumerate(relations) if i not in skip]
+        n_columns, found = _scan_relations(con, matcher, first, texts=texts)
+        if found and skip:
+            # residue somewhere: the views that show it are places too, name them all
+            rest = [(i, relations[i]) for i in sorted(skip)]
+            n_more, found_more = _scan_relations(con, matcher, rest, texts=texts)
+            n_columns += n_more
+            found.update(found_more)
+            skip = set()
+        residues = [r for index in sorted(found) for r in found[index]]
     finally:
         if snapshot is not None:
             con.execute(f"detach {SNAPSHOT_ALIAS}")
@@ -609,8 +776,11 @@ def verify_erasure(
     for path in files:
         for what in scan_file_bytes(path, matcher):
             residues.append(Residue(f"{path} (raw bytes)", what))
-    result = VerifyResult(int(n_erasures), len(relations), n_columns, n_files, residues, finished)
+    result = VerifyResult(
+        int(n_erasures), len(relations) - len(skip), n_columns, n_files, residues, finished
+    )
     result.n_byte_files = len(files)
+    result.n_views_skipped = len(skip)
     return result
 
 
@@ -623,6 +793,7 @@ _RUN = re.compile(rb"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]{6,}")
 _TOKEN_SPLIT = re.compile(r"[\s\"',;:{}\[\]()<>|=\\]+")
 _CHUNK = 32 * 2**20
 _OVERLAP = 64 * 2**10
+_TOKEN_BATCH = 100_000
 
 
 def _byte_runs(path: Path) -> set[str]:
@@ -642,16 +813,20 @@ def _byte_runs(path: Path) -> set[str]:
     return runs
 
 
-def scan_file_bytes(path: Path, matcher: _Matcher) -> list[str]:
-    """What of the log a file's raw bytes hold: ext ids and emails as tokens of a text run,
-    texts as whole runs or by their shingles (a text glued to its neighbours in a DuckDB string
-    block still shows its inner shingles)."""
+def _tokens(run: str) -> list[str]:
+    return [token for token in _TOKEN_SPLIT.split(run) if token]
+
+
+def _text_findings(run: str, matcher: _Matcher) -> list[str]:
+    """A run of text (raw bytes, SQL) as a text: whole, or by shingles."""
+    if (matcher.texts or matcher.shingles) and matcher._text(run):
+        return ["text of an erased task"]
+    return []
+
+
+def _token_findings(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
+    """Tokens of a run of text as ext ids and emails."""
     found: set[str] = set()
-    tokens: set[str] = set()
-    for run in _byte_runs(path):
-        tokens.update(t for t in _TOKEN_SPLIT.split(run) if t)
-        if (matcher.texts or matcher.shingles) and matcher._text(run):
-            found.add("text of an erased task")
     for token in tokens:
         if matcher.ext_ids and matcher._digest("ext_id", token) in matcher.ext_ids:
             found.add("erased ext id")
@@ -661,4 +836,21 @@ def scan_file_bytes(path: Path, matcher: _Matcher) -> list[str]:
             and (matcher._digest("email", token.lower()) in matcher.emails)
         ):
             found.add("erased annotator email")
-    return sorted(found)
+    return found
+
+
+def scan_file_bytes(path: Path, matcher: _Matcher) -> list[str]:
+    """What of the log a file's raw bytes hold: ext ids and emails as tokens of a text run,
+    texts as whole runs or by their shingles (a text glued to its neighbours in a DuckDB string
+    block still shows its inner shingles)."""
+    found: set[str] = set()
+    tokens: set[str] = set()
+    runs = list(_byte_runs(path))
+    for start in range(0, len(runs), _TOKEN_BATCH):
+        # one split over many runs joined by a space (a separator): the same tokens as a split
+        # per run, without a Python call per run
+        tokens.update(_TOKEN_SPLIT.split(" ".join(runs[start : start + _TOKEN_BATCH])))
+    tokens.discard("")
+    for run in runs:
+        found.update(_text_findings(run, matcher))
+    return sorted(found | _token_findings(tokens, matcher))

@@ -198,3 +198,51 @@ def test_leaves_sql_matches_python(value):
         '{"a": "b\\"c"}': {("a", 0), ('b"c', 0)},
     }[value]
     assert leaves == expected
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute(
+        "select count(*) from duckdb_views() where not internal"
+        " and database_name = current_database()"
+    ).fetchone()[0]
+
+
+def test_a_clean_scan_skips_the_views_that_read_only_scanned_tables(warehouse):
+    # the staging views read the raw tables (scanned) and hold no erased constant: their rows
+    # are not read again, and the proof says so
+    con = connect(warehouse)
+    erase(con, ErasureRequest(ext_ids=["byos-0009"]))
+    con = finish_erasure(con, warehouse)
+    n_views = _views(con)
+    assert n_views > 0
+    proof = verify_erasure(con)
+    assert proof.clean, proof.lines()
+    assert proof.n_views_skipped == n_views
+    assert f"{n_views} view(s) not scanned row by row" in proof.lines()[1]
+    con.close()
+
+
+@pytest.mark.parametrize("place", ["file", "literal", "macro"])
+def test_views_that_read_a_file_or_hold_an_erased_constant_are_scanned(warehouse, tmp_path, place):
+    # the tables are clean: the only copy left is in a file outside the warehouse that a view
+    # reads, a literal in a view's SQL or a macro a view calls; that view is scanned, and then
+    # (residue found) every other view too, so the report names every place an analyst sees it
+    con = connect(warehouse)
+    erase(con, ErasureRequest(ext_ids=["byos-0009"]))
+    con = finish_erasure(con, warehouse)
+    con.execute("create schema leaks")
+    con.execute("create view leaks.v_pure as select task_id, task from raw_label_studio.tasks")
+    if place == "file":
+        outside = tmp_path / "outside.csv"
+        outside.write_text("ext_id,note\nbyos-0009,kept by hand\n")
+        con.execute(f"create view leaks.v_leak as select * from read_csv('{outside}')")
+    elif place == "literal":
+        con.execute("create view leaks.v_leak as select 'byos-0009' as ext_id")
+    else:
+        con.execute("create macro leaks.hidden() as 'byos-0009'")
+        con.execute("create view leaks.v_leak as select leaks.hidden() as ext_id")
+    proof = verify_erasure(con)
+    found = {(r.where, r.what) for r in proof.residues if not r.where.endswith("(raw bytes)")}
+    assert found == {("leaks.v_leak.ext_id", "erased ext id")}
+    assert proof.n_views_skipped == 0
+    con.close()
