@@ -73,16 +73,39 @@ rater_totals as (
     group by project_id, control_name, rater_id
 ),
 
-stats as (
+means as (
     select
         project_id,
         control_name,
         rater_id,
         count(*) as n_compared,
-        favg(difference) as mean_bias,
-        stddev_samp(difference) as sd_difference
+        favg(difference) as mean_bias
     from differences
     group by project_id, control_name, rater_id
+),
+
+-- the sample standard deviation in two passes over fsum, not stddev_samp: its streaming update
+-- depends on the order the rows arrive in, and two 100k builds differed in the last bits of 22
+-- rows (docs/architecture.md "Deterministic numbers"); NULL for one difference, as stddev_samp
+stats as (
+    select
+        means.project_id,
+        means.control_name,
+        means.rater_id,
+        means.n_compared,
+        means.mean_bias,
+        case
+            when means.n_compared > 1
+                then sqrt(
+                    fsum(pow(differences.difference - means.mean_bias, 2)) / (means.n_compared - 1)
+                )
+        end as sd_difference
+    from means
+    inner join differences
+        on means.project_id = differences.project_id
+        and means.control_name = differences.control_name
+        and means.rater_id = differences.rater_id
+    group by means.project_id, means.control_name, means.rater_id, means.n_compared, means.mean_bias
 ),
 
 with_t as (
