@@ -93,6 +93,36 @@ def build_warehouse(
     run_dbt(args, db, target_path=target_path, quiet=True)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): a test module runs whole on
+    one worker, so its module-scoped warehouse is built once, and every test that needs the Label
+    Studio server runs on one worker, so one server starts. Without xdist the marks do nothing."""
+    for item in items:
+        if "label_studio" in getattr(item, "fixturenames", ()):
+            group = "live-label-studio"
+        else:
+            group = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dbt_artifacts_per_session(tmp_path_factory: pytest.TempPathFactory):
+    """dbt's target/ and logs/ in this session's temp folder, for in-process dbt and for every
+    `concord` subprocess (they inherit the environment): never the checkout's target/, which
+    the developer's own builds use and which a second pytest worker (`-n 2`) would write too.
+    A test that needs its own sets DBT_TARGET_PATH / DBT_LOG_PATH itself."""
+    root = tmp_path_factory.mktemp("dbt_artifacts")
+    saved = {key: os.environ.get(key) for key in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
+    os.environ["DBT_TARGET_PATH"] = str(root / "target")
+    os.environ["DBT_LOG_PATH"] = str(root / "logs")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A DuckDB file with both real projects, their configs and the demo scores, after `dbt build`."""
