@@ -51,10 +51,10 @@ demo: install
 	$(BIN)/concord demo
 
 # the lint runs first: CI (.ci/run) runs exactly `make test`, as the README says. Two pytest
-# workers (pytest-xdist): dbt's per-node cost is single-threaded Python, so two builds side by side
-# use both cores (the suite took 21 min on one worker on an idle machine, 10 min on two). `--dist loadgroup` with the
-# groups of tests/conftest.py keeps a module on one worker (its module-scoped warehouse is built
-# once) and every live test on one worker (one Label Studio server).
+# workers (pytest-xdist): dbt's per-node cost is single-threaded Python, so two builds side by
+# side use both cores (the suite took 21 min on one worker on an idle machine, 10 min on two).
+# `--dist loadgroup` with the groups of tests/conftest.py keeps a module on one worker (its
+# module-scoped warehouse is built once) and every live test on one worker (one Label Studio).
 test: install-test install-ls install-duckdb14 install-chromium lint
 	LABEL_STUDIO_VENV=$(CURDIR)/$(LS_VENV) DUCKDB14_VENV=$(CURDIR)/$(DUCKDB14_VENV) \
 		$(BIN)/python -m pytest -q -n 2 --dist loadgroup --durations=25
