@@ -28,6 +28,12 @@ child, which covers DuckDB and dbt running inside it):
                     apart from the refresh it follows (after the marts; after staging when the
                     marts are not built). `concord ingest` publishes too: its step includes it
   report            `concord report` on the built warehouse, with the HTML size (targets: 60 s, 5 MB)
+  check, erase, verify erasure   what an operator runs on the built warehouse (--no-governance
+                    skips them)
+  pipeline          export file -> every mart built and tested and `concord check` passed: the sum
+                    of ingest config, ingest export (its publish included), staging models and
+                    tests, agreement marts, reliability intervals, other marts and check; its ratio
+                    column is the end-to-end cost against the bare flatten (#16 item 5)
 
 rows/s is always flattened annotation-result rows per second of that step, so steps compare.
 
@@ -310,9 +316,11 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
     )
     profiles_dir = bench_profiles_dir(run_dir, opts.threads, opts.memory_limit)
     steps: list[Step] = []
+    measured: dict[str, Measured] = {}  # each step's measurement, for the pipeline line
 
     def record(step: str, m: Measured, note: str = "", rows: int = n_results) -> bool:
         ok = m.rc == 0
+        measured[step] = m
         if not ok:
             note = ((note + "; ") if note else "") + f"FAILED (exit {m.rc}): {m.tail}"[:300]
         slowest = None
@@ -541,6 +549,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
             concord = [str(VENV_BIN / "concord")]
             m = measure(concord + ["check", "--db", str(db)], env, run_dir / "check.log")
             record("check", m, "concord check (every expectation, every layer)")
+            pipeline_step(measured, record)
             erased = [str(size // 2), str(size)]
             m = measure(
                 concord
@@ -570,6 +579,41 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
         for path in run_dir.glob("concord*.duckdb*"):  # the analyst snapshot too
             path.unlink()
     return steps
+
+
+# issue #16 item 5: export file -> every mart built and checked, one line per size; publish and
+# the report are timed apart (they follow a refresh, they are not part of it)
+PIPELINE_STEPS = (
+    "ingest config",
+    "ingest export",
+    "staging models",
+    "staging tests",
+    "agreement marts",
+    "reliability intervals",
+    "other marts",
+    "check",
+)
+
+
+def pipeline_step(measured: dict[str, Measured], record) -> None:
+    """Record "pipeline": the sum of PIPELINE_STEPS (all of them ran and passed, else nothing),
+    so its ratio column is the end-to-end cost against the bare flatten of the same file."""
+    parts = [measured.get(name) for name in PIPELINE_STEPS]
+    if any(p is None or p.rc != 0 for p in parts):
+        return
+    total = Measured(
+        sum(p.wall_s for p in parts),
+        max(p.peak_mb for p in parts),
+        sum(p.cpu_s for p in parts),
+        max(p.load for p in parts),
+        0,
+        "",
+    )
+    record(
+        "pipeline",
+        total,
+        "export file -> all marts built and tested, concord check: " + " + ".join(PIPELINE_STEPS),
+    )
 
 
 def render(steps: list[Step], header: str) -> str:
