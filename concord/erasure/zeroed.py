@@ -16,15 +16,13 @@ every build and ingest otherwise). Without the bundled jemalloc (another DuckDB 
 sets glibc's M_PERTURB instead, which fills every allocation. The child refuses to rewrite when
 neither is in effect.
 
-The child prints one JSON object on stdout: {"lines": [...]} or {"error": kind, "message": ...}.
+The child (concord/erasure/rewrite_child.py) prints one JSON object on stdout: {"lines": [...]} or {"error": kind, "message": ...}.
 Its stderr is the parent's (tests/governance/test_kill.py waits there for its pause points, and a
 `kill -9` of the parent's process group reaches the child).
 """
 
 from __future__ import annotations
 
-import ctypes
-import glob
 import json
 import os
 import subprocess
@@ -33,7 +31,6 @@ from pathlib import Path
 
 JEMALLOC_ENV = "DUCKDB_JE_MALLOC_CONF"
 ZERO_FILL = "zero:true"
-_M_PERTURB = -6  # glibc mallopt parameter: fill allocated (and freed) memory
 
 
 class RewriteDeferred(Exception):
@@ -47,7 +44,7 @@ def run(db: Path, *, force: bool = False) -> list[str]:
     warehouse is locked."""
     env = dict(os.environ)
     env[JEMALLOC_ENV] = ",".join(filter(None, [env.get(JEMALLOC_ENV), ZERO_FILL]))
-    command = [sys.executable, "-m", "concord.erasure.zeroed", str(db)]
+    command = [sys.executable, "-m", "concord.erasure.rewrite_child", str(db)]
     proc = subprocess.run(
         command + (["--force"] if force else []),
         env=env,
@@ -71,70 +68,3 @@ def run(db: Path, *, force: bool = False) -> list[str]:
     from concord.erasure.request import ErasureError
 
     raise ErasureError(f"the erasure's rewrite of {db} failed: {message}")
-
-
-def zero_fill_active() -> str | None:
-    """How this process's allocations are zero-filled ('jemalloc' / 'glibc'), or None."""
-    import duckdb
-
-    package = os.path.dirname(duckdb.__file__)
-    for so in glob.glob(os.path.join(package, "..", "_duckdb*.so")):
-        lib = ctypes.CDLL(so)
-        mallctl = getattr(lib, "duckdb_je_mallctl", None)
-        if mallctl is None:
-            break
-        value, size = ctypes.c_bool(), ctypes.c_size_t(ctypes.sizeof(ctypes.c_bool))
-        if mallctl(b"opt.zero", ctypes.byref(value), ctypes.byref(size), None, 0) == 0:
-            return "jemalloc" if value.value else None
-    try:  # no bundled jemalloc: DuckDB uses the C library's malloc
-        libc = ctypes.CDLL(None)
-        if libc.mallopt(_M_PERTURB, 0x5A) == 1:
-            return "glibc"
-    except (OSError, AttributeError):
-        pass
-    return None
-
-
-def _child(db: Path, force: bool) -> dict:
-    from concord.erasure.journal import _owes_publish, compact, publish_owed, spill_dir, unlink
-    from concord.publish import PublishError, analyst_path
-    from ingest.errors import WarehouseError
-    from ingest.warehouse import connect, memory_limit
-
-    if zero_fill_active() is None:
-        return {
-            "error": "zero-fill",
-            "message": "cannot make DuckDB's allocator zero-fill memory (no bundled jemalloc, no "
-            "glibc M_PERTURB): the rewrite could carry bytes of erased rows, so it was not done",
-        }
-    lines = []
-    try:
-        con = connect(db)
-    except WarehouseError as err:
-        return {"error": "locked", "message": str(err)}
-    try:
-        con.execute(f"set memory_limit = '{memory_limit()}'")
-        owes_publish = _owes_publish(con) or (force and analyst_path(db).exists())
-        if compact(con, db, force=force):
-            lines.append("warehouse compacted: erased bytes are gone from the file")
-    finally:
-        con.close()
-    spill = spill_dir(db)  # files our own connection spilled during the copy
-    if spill.is_dir():
-        for leftover in spill.iterdir():
-            if leftover.is_file():
-                unlink(leftover)
-    if owes_publish:
-        try:
-            line = publish_owed(db)
-        except PublishError as err:
-            return {"error": "publish", "message": str(err)}
-        if line:
-            lines.append(line)
-    return {"lines": lines}
-
-
-if __name__ == "__main__":
-    reply = _child(Path(sys.argv[1]), "--force" in sys.argv[2:])
-    print(json.dumps(reply), flush=True)
-    sys.exit(0 if "lines" in reply else 1)

@@ -16,7 +16,7 @@ from concord.erasure import zeroed as zeroed_module
 
 from .test_erasure_bytes import EXT_7, grep_count
 
-PROBE = "from concord.erasure.zeroed import zero_fill_active; print(zero_fill_active())"
+PROBE = "from concord.erasure.rewrite_child import zero_fill_active; print(zero_fill_active())"
 
 
 def _probe(env: dict[str, str]) -> str:
