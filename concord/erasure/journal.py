@@ -221,54 +221,68 @@ def finish(db: str | os.PathLike[str], erased_values: list[str] | None = None) -
     path = Path(db).resolve()
     if not path.exists():
         return []
+    lines: list[str] = []
+    deferred = None
     try:
         con = connect(path)
-    except WarehouseError:
-        return []  # locked by another process (or not a warehouse): that process finishes
-    lines = []
-    try:
-        from ingest.warehouse import memory_limit
+    except WarehouseError as err:
+        if not erased_values:
+            return []  # locked by another process (or not a warehouse): that process finishes
+        con, deferred = None, str(err)  # an erasure just committed: its bytes are checked below
+    if con is not None:
+        try:
+            from ingest.warehouse import memory_limit
 
-        con.execute(f"set memory_limit = '{memory_limit()}'")
-        owes_publish_now = owes_publish(con)
-        done = complete_pending_rewrites(con)
-        lines += [f"finished an interrupted extract rewrite: {p}" for p in done]
-        note = migrate_legacy_key(con, path)
-        if note:
-            lines.append(note)
-        removed = clean_orphans(con, path)
-        owes_rewrite = owes_publish_now or owes_compaction(con)
-    finally:
-        con.close()
-    if removed:
-        lines.append(f"removed {len(removed)} orphaned temp file(s) of an interrupted command")
-    if owes_rewrite:
-        lines += _rewrite(path)
+            con.execute(f"set memory_limit = '{memory_limit()}'")
+            owes_publish_now = owes_publish(con)
+            done = complete_pending_rewrites(con)
+            lines += [f"finished an interrupted extract rewrite: {p}" for p in done]
+            note = migrate_legacy_key(con, path)
+            if note:
+                lines.append(note)
+            removed = clean_orphans(con, path)
+            owes_rewrite = owes_publish_now or owes_compaction(con)
+        finally:
+            con.close()
+        if removed:
+            lines.append(f"removed {len(removed)} orphaned temp file(s) of an interrupted command")
+        if owes_rewrite:
+            done, deferred = _rewrite(path)
+            lines += done
     if erased_values:
+        from concord.erasure.request import ErasureError
+
         hits = byte_residue(path, erased_values)
+        if hits and deferred:
+            raise ErasureError(
+                "the erasure is committed, but its compaction is still owed: another process "
+                f"has the warehouse open ({deferred}); the erased bytes stay in "
+                f"{'; '.join(hits[:5])} until any concord command runs on it alone "
+                "(e.g. `concord verify-erasure`)"
+            )
         if hits:
             # once more from the compacted file: its old bytes are only what the first copy
             # wrote (concord/erasure/zeroed.py says how a copy could carry any)
-            lines += _rewrite(path, force=True)
+            done, deferred = _rewrite(path, force=True)
+            lines += done
             hits = byte_residue(path, erased_values)
         if hits:
-            from concord.erasure.request import ErasureError
-
             raise ErasureError(
                 "erased bytes still found after the compaction: " + "; ".join(hits[:5])
             )
     return lines
 
 
-def _rewrite(path: Path, *, force: bool = False) -> list[str]:
-    """The compaction and the snapshot's publish, in the zero-filling child process; a warehouse
-    another process holds keeps them owed (its notes stay), and the next command does them."""
+def _rewrite(path: Path, *, force: bool = False) -> tuple[list[str], str | None]:
+    """The compaction and the snapshot's publish, in the zero-filling child process: (lines,
+    None), or ([a line], why) when another process holds the warehouse: the notes stay, and the
+    next command does them."""
     from concord.erasure.zeroed import RewriteDeferred, run
 
     try:
-        return run(path, force=force)
+        return run(path, force=force), None
     except RewriteDeferred as err:
-        return [f"the compaction is still owed (the next command does it): {err}"]
+        return [f"the compaction is still owed (the next command does it): {err}"], str(err)
 
 
 def recover(db: str | os.PathLike[str]) -> list[str]:

@@ -10,10 +10,12 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from concord.erasure import ErasureRequest, erase, finish
 from concord.erasure import zeroed as zeroed_module
 
+from .gov_helpers import run_concord
 from .test_erasure_bytes import EXT_7, grep_count
 
 PROBE = "from concord.erasure.rewrite_child import zero_fill_active; print(zero_fill_active())"
@@ -59,3 +61,30 @@ def test_residue_after_the_compaction_gets_one_more_copy(warehouse, monkeypatch)
     ).fetchone() == (0,)
     assert con.execute("select count(*) from raw_label_studio.tasks").fetchone()[0] > 0
     con.close()
+
+
+def test_a_reader_between_the_erasure_and_its_compaction_is_an_error_not_a_pass(warehouse):
+    """Another process opens the warehouse after the erasure committed and before its compaction:
+    the erasure cannot compact, so it says the compaction is owed (exit 1), not that it is done;
+    the next command run alone compacts, and the proof is clean."""
+    from concord.erasure import ErasureError
+
+    con = duckdb.connect(str(warehouse))
+    result = erase(con, ErasureRequest(task_ids=[7]))
+    con.close()
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); "
+    hold += "print('open', flush=True); time.sleep(120)"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, str(warehouse)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(ErasureError, match="its compaction is still owed"):
+            finish(warehouse, result.erased_values)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert grep_count(EXT_7, warehouse) > 0  # what the error said: the bytes are still there
+    out = run_concord("verify-erasure", db=warehouse)  # any command, alone: compacts, then proves
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert grep_count(EXT_7, warehouse) == 0
