@@ -101,6 +101,19 @@ class Measured:
     tail: str
 
 
+def summed(parts: list[Measured]) -> Measured:
+    """Steps run one after another as one: wall and CPU add up, peak memory and load are the
+    highest of them."""
+    return Measured(
+        sum(p.wall_s for p in parts),
+        max(p.peak_mb for p in parts),
+        sum(p.cpu_s for p in parts),
+        max(p.load for p in parts),
+        0,
+        "",
+    )
+
+
 def measure(
     args: list[str], env: dict[str, str] | None = None, log_file: Path | None = None
 ) -> Measured:
@@ -447,14 +460,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
                 ],
                 check=True,
             )
-            total = Measured(
-                sum(p.wall_s for p in parts),
-                max(p.peak_mb for p in parts),
-                sum(p.cpu_s for p in parts),
-                max(p.load for p in parts),
-                0,
-                "",
-            )
+            total = summed(parts)
             record(
                 "concord total",
                 total,
@@ -463,14 +469,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
             without_tests = [p for p in parts if p is not tests_part]
             record(
                 "without tests",
-                Measured(
-                    sum(p.wall_s for p in without_tests),
-                    max(p.peak_mb for p in without_tests),
-                    sum(p.cpu_s for p in without_tests),
-                    max(p.load for p in without_tests),
-                    0,
-                    "",
-                ),
+                summed(without_tests),
                 "the same without the staging tests",
             )
 
@@ -601,14 +600,7 @@ def pipeline_step(measured: dict[str, Measured], record) -> None:
     parts = [measured.get(name) for name in PIPELINE_STEPS]
     if any(p is None or p.rc != 0 for p in parts):
         return
-    total = Measured(
-        sum(p.wall_s for p in parts),
-        max(p.peak_mb for p in parts),
-        sum(p.cpu_s for p in parts),
-        max(p.load for p in parts),
-        0,
-        "",
-    )
+    total = summed(parts)
     record(
         "pipeline",
         total,
