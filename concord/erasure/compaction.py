@@ -28,11 +28,8 @@ def unlink(path: str | os.PathLike[str]) -> None:
 
 
 def fsync_file(path: str | os.PathLike[str]) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Make a file's contents durable: the same open-read-only-and-fsync as a directory's."""
+    fsync_dir(path)
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -55,7 +55,7 @@ def rewrite(db: Path, force: bool) -> dict:
         return {"error": "locked", "message": str(err)}
     try:
         con.execute(f"set memory_limit = '{memory_limit()}'")
-        owes_publish = owes_publish(con) or (force and analyst_path(db).exists())
+        republish = owes_publish(con) or (force and analyst_path(db).exists())
         if compact(con, db, force=force):
             lines.append("warehouse compacted: erased bytes are gone from the file")
     finally:
@@ -65,7 +65,7 @@ def rewrite(db: Path, force: bool) -> dict:
         for leftover in spill.iterdir():
             if leftover.is_file():
                 unlink(leftover)
-    if owes_publish:
+    if republish:
         try:
             line = publish_owed(db)
         except PublishError as err:
