@@ -93,6 +93,7 @@ def build_warehouse(
     run_dbt(args, db, target_path=target_path, quiet=True)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the group marks
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`): a test module runs whole on
     one worker, so its module-scoped warehouse is built once, and every test that needs the Label
