@@ -32,6 +32,15 @@ from typing import Any
 import duckdb
 
 from concord.erasure.journal import complete_pending_rewrites, owned_files
+from concord.erasure.proof import (
+    Proof,
+    log_fingerprint,
+    now,
+    proof_file,
+    read_proofs,
+    table_fingerprint,
+    write_proofs,
+)
 from concord.erasure.request import MIN_TEXT_CHARS, _as_int, relation_columns, warehouse_relations
 from concord.governance_meta import SHINGLE_WORDS, meta_exists, normalise_text, text_words
 from ingest.erased import hmac_sql, reused_task_hashes, warehouse_key, warehouse_path
@@ -76,6 +85,8 @@ class VerifyResult:
     finished_rewrites: list[str]
     n_byte_files: int = 0  # files whose raw bytes were scanned
     n_views_skipped: int = 0  # views read only scanned tables: their rows were not scanned
+    n_proven: int = 0  # tables unchanged since a clean scan: not scanned again (proof.py)
+    proof_note: str = ""
 
     @property
     def clean(self) -> bool:
@@ -91,6 +102,8 @@ class VerifyResult:
             f"{self.n_files} extract file(s), and the raw bytes of {self.n_byte_files} file(s),"
             f" for {self.n_erasures} erasure(s)"
         )
+        if self.proof_note:
+            out.append(self.proof_note)
         if self.n_views_skipped:
             out.append(
                 f"{self.n_views_skipped} view(s) not scanned row by row: they read only scanned"
@@ -706,6 +719,7 @@ def verify_erasure(
     finish_pending: bool = True,
     texts: bool = True,
     raw_bytes: bool = True,
+    use_proofs: bool = True,
 ) -> VerifyResult:
     """Scan every table and view, every extract file and the raw bytes of every file Concord
     owns (the DuckDB file, its WAL, the spill directory, the extract folders) for erased ids,
@@ -715,6 +729,10 @@ def verify_erasure(
     before its renames are finished first. `concord check` passes `texts=False,
     raw_bytes=False`: ids, ext ids and emails everywhere, all hashed in DuckDB, in seconds; the
     text fingerprints (Python) and the raw bytes are `verify-erasure`'s.
+
+    Tables none of whose rows changed since a clean scan of at least this level, for the same
+    erasure log, are not scanned again (concord/erasure/proof.py); `use_proofs=False` scans
+    every table (the proofs are still recorded).
     """
     from concord.extracts import extract_data_files, read_extract_rows, registered_extract_dirs
 
@@ -749,8 +767,12 @@ def verify_erasure(
             if kind == "BASE TABLE"
         }
         skip = _views_to_skip(con, matcher, relations, scanned_tables)
-        first = [(i, r) for i, r in enumerate(relations) if i not in skip]
+        proofs = _Proofs(con, matcher, relations, "full" if texts else "ids", use_proofs)
+        first = [
+            (i, r) for i, r in enumerate(relations) if i not in skip and i not in proofs.proven
+        ]
         n_columns, found = _scan_relations(con, matcher, first, texts=texts)
+        proofs.record(found)
         if found and skip:
             # residue somewhere: the views that show it are places too, name them all
             rest = [(i, relations[i]) for i in sorted(skip)]
@@ -777,11 +799,77 @@ def verify_erasure(
         for what in scan_file_bytes(path, matcher):
             residues.append(Residue(f"{path} (raw bytes)", what))
     result = VerifyResult(
-        int(n_erasures), len(relations) - len(skip), n_columns, n_files, residues, finished
+        int(n_erasures),
+        len(relations) - len(skip) - len(proofs.proven),
+        n_columns,
+        n_files,
+        residues,
+        finished,
     )
     result.n_byte_files = len(files)
     result.n_views_skipped = len(skip)
+    result.n_proven = len(proofs.proven)
+    result.proof_note = proofs.note
     return result
+
+
+class _Proofs:
+    """The tables of `relations` a clean scan already proved (concord/erasure/proof.py): their
+    indexes in `proven`; `record` writes the proofs of this scan."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        matcher: _Matcher,
+        relations: list[tuple],
+        level: str,
+        use: bool,
+    ) -> None:
+        self.db = warehouse_path(con)
+        self.key = matcher.salt
+        self.level = level
+        self.note = ""
+        self.proven: set[int] = set()
+        self.places: dict[int, tuple[str, str]] = {}  # index -> (place, fingerprint)
+        if self.db is None:
+            return
+        self.log = log_fingerprint(con, matcher.reused)
+        for index, (schema, table, kind, *where) in enumerate(relations):
+            if kind != "BASE TABLE":
+                continue
+            catalog = where[0] if where else None
+            prefix = f"{_qi(catalog)}." if catalog else ""
+            columns = [name for name, _type in relation_columns(con, schema, table, catalog)]
+            fingerprint = table_fingerprint(con, f"{prefix}{_qi(schema)}.{_qi(table)}", columns)
+            place = f"{'snapshot' if catalog else 'warehouse'}:{schema}.{table}"
+            self.places[index] = (place, fingerprint)
+        self.old = read_proofs(self.db, self.key) if use else {}
+        for index, (place, fingerprint) in self.places.items():
+            proof = self.old.get(place)
+            if proof is not None and proof.covers(fingerprint, self.log, level):
+                self.proven.add(index)
+
+    def record(self, found: dict[int, list[Residue]]) -> None:
+        """Keep the proofs still valid, add one for every table this scan found clean."""
+        if self.db is None:
+            return
+        stamp = now()
+        proofs = {}
+        for index, (place, fingerprint) in self.places.items():
+            if index in self.proven:
+                proofs[place] = self.old[place]
+            elif index not in found:
+                proofs[place] = Proof(fingerprint, self.log, self.level, stamp)
+        try:
+            write_proofs(self.db, self.key, proofs)
+        except OSError as err:  # a proof only saves time: without it the next scan is full
+            self.note = f"could not record the scan's proofs ({err}); the next scan is full"
+            return
+        if self.proven:
+            self.note = (
+                f"{len(self.proven)} table(s) not scanned again: no row changed since a clean"
+                f" scan for the same erasures ({proof_file(self.db)})"
+            )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""Proofs of clean scans (concord/erasure/proof.py): a table none of whose rows changed since a
+clean scan is not scanned again, and nothing else is skipped.
+
+Each test starts from an erasure (ext id byos-0009, task 10) and a first scan that records the
+proofs, then changes one thing a proof must notice: a row of a proved table, the proof file
+itself, the erasure log, the level asked for.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from concord.erasure import ErasureRequest, erase, verify_erasure
+from concord.erasure.proof import proof_file
+
+from .gov_helpers import connect, finish_erasure, run_concord
+
+ERASED_EXT_ID = "byos-0009"
+
+
+def _erased(warehouse) -> duckdb.DuckDBPyConnection:
+    con = connect(warehouse)
+    erase(con, ErasureRequest(ext_ids=[ERASED_EXT_ID]))
+    return finish_erasure(con, warehouse)
+
+
+def _ids_scan(con):
+    """What `concord check` runs."""
+    return verify_erasure(con, finish_pending=False, texts=False, raw_bytes=False)
+
+
+def _base_tables(con) -> int:
+    (n,) = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database()"
+        " and schema_name != 'concord_meta'"
+    ).fetchone()
+    return n
+
+
+def _plant_in_a_proved_table(con) -> str:
+    """The erased ext id written into one row of an existing mart (a table a proof covers)."""
+    table, column = con.execute(
+        "select table_name, column_name from duckdb_columns()"
+        " where database_name = current_database() and schema_name = 'marts'"
+        " and data_type = 'VARCHAR' and table_name = 'dim_tasks' order by column_index limit 1"
+    ).fetchone()
+    con.execute(
+        f'update marts."{table}" set "{column}" = ? where rowid = (select min(rowid)'
+        f' from marts."{table}")',
+        [ERASED_EXT_ID],
+    )
+    return f"marts.{table}.{column}"
+
+
+def test_an_unchanged_warehouse_is_not_scanned_again(warehouse):
+    con = _erased(warehouse)
+    first = _ids_scan(con)
+    assert first.clean and first.n_proven == 0
+    assert proof_file(warehouse).is_file()
+    again = _ids_scan(con)
+    assert again.clean
+    assert again.n_proven == _base_tables(con) > 0
+    assert any("not scanned again" in line for line in again.lines())
+
+
+def test_a_changed_row_of_a_proved_table_is_scanned_and_found(warehouse):
+    con = _erased(warehouse)
+    assert _ids_scan(con).clean
+    where = _plant_in_a_proved_table(con)
+    found = _ids_scan(con)
+    assert [(r.where, r.what) for r in found.residues] == [(where, "erased ext id")]
+    assert found.n_proven == _base_tables(con) - 1
+    # a table found holding residue keeps no proof: the next scan finds it again
+    assert [r.where for r in _ids_scan(con).residues] == [where]
+
+
+def test_a_proof_file_edited_by_hand_proves_nothing(warehouse):
+    con = _erased(warehouse)
+    assert _ids_scan(con).clean
+    saved = json.loads(proof_file(warehouse).read_text())
+    where = _plant_in_a_proved_table(con)
+    assert not _ids_scan(con).clean  # records no proof for the planted table
+    # hand-edit: the old signed file, every fingerprint set to the table's content now
+    for place, entry in saved["proofs"].items():
+        entry["fingerprint"] = _fingerprint_now(con, place, entry["fingerprint"])
+    proof_file(warehouse).write_text(json.dumps(saved))
+    found = _ids_scan(con)
+    assert [r.where for r in found.residues] == [where]
+    assert found.n_proven == 0  # the signature does not match: no table counts as proved
+
+
+def _fingerprint_now(con, place: str, old: str) -> str:
+    from concord.erasure.proof import table_fingerprint
+
+    kind, name = place.split(":", 1)
+    if kind != "warehouse":
+        return old
+    schema, table = name.split(".", 1)
+    columns = [
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database()"
+            " and schema_name = ? and table_name = ? order by column_index",
+            [schema, table],
+        ).fetchall()
+    ]
+    return table_fingerprint(con, f'"{schema}"."{table}"', columns)
+
+
+def test_a_new_erasure_scans_every_table_again(warehouse):
+    con = _erased(warehouse)
+    assert _ids_scan(con).clean
+    assert _ids_scan(con).n_proven > 0
+    erase(con, ErasureRequest(ext_ids=["byos-0010"]))
+    con = finish_erasure(con, warehouse)
+    assert _ids_scan(con).n_proven == 0
+
+
+def test_a_check_level_proof_does_not_spare_the_full_scan(warehouse):
+    con = _erased(warehouse)
+    assert _ids_scan(con).clean  # ids only: proofs at the 'ids' level
+    full = verify_erasure(con)
+    assert full.n_proven == 0
+    assert verify_erasure(con).n_proven == _base_tables(con)  # 'full' proofs now
+    assert _ids_scan(con).n_proven == _base_tables(con)  # and they serve the check too
+
+
+@pytest.mark.parametrize("rescan", [False, True])
+def test_cli_rescan_ignores_the_proofs(warehouse, rescan):
+    _erased(warehouse).close()
+    assert run_concord("verify-erasure", db=warehouse).returncode == 0
+    done = run_concord("verify-erasure", *(["--rescan"] if rescan else []), db=warehouse)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("not scanned again" in done.stdout) is not rescan
