@@ -51,9 +51,7 @@ def main() -> None:
                 }
             )
     preds.sort(key=lambda r: r["prediction_id"])
-    pl.DataFrame(preds).write_parquet(
-        DEMO_DATA / "scores" / "byos_text_prediction_calibrated.parquet"
-    )
+    pl.DataFrame(preds).write_parquet(DEMO_DATA / "scores" / "byos_text_prediction_calibrated.parquet")
 
 
 if __name__ == "__main__":
