@@ -55,13 +55,19 @@ def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def table_fingerprint(con: duckdb.DuckDBPyConnection, qualified: str, columns: list[str]) -> str:
-    """'<rows>:<sum of row hashes>' of a table (`qualified` is quoted, `columns` are not)."""
-    hashed = ", ".join(_qi(c) for c in columns)
+def table_fingerprint(
+    con: duckdb.DuckDBPyConnection, qualified: str, columns: list[tuple[str, str]]
+) -> str:
+    """'<rows>:<sum of row hashes>:<digest of the column names and types>' of a table
+    (`qualified` is quoted; `columns` are (name, type) pairs). The types count: the scan reads a
+    column by its type (a BLOB is not scanned, the same bytes as VARCHAR are), and DuckDB's
+    `hash` of a BLOB and of a VARCHAR with the same bytes is the same."""
+    hashed = ", ".join(_qi(name) for name, _type in columns)
     rows, total = con.execute(
         f"select count(*), coalesce(sum(hash({hashed})::hugeint), 0) from {qualified}"
     ).fetchone()
-    return f"{rows}:{total}"
+    shape = hashlib.sha256(json.dumps(columns).encode()).hexdigest()[:16]
+    return f"{rows}:{total}:{shape}"
 
 
 def log_fingerprint(con: duckdb.DuckDBPyConnection, reused: set[str]) -> str:

@@ -13,8 +13,8 @@ import json
 import duckdb
 import pytest
 
-from concord.erasure import ErasureRequest, erase, verify_erasure
-from concord.erasure.proof import proof_file
+from concord.erasure import ErasureRequest, erase, relation_columns, verify_erasure
+from concord.erasure.proof import proof_file, table_fingerprint
 
 from .gov_helpers import connect, finish_erasure, run_concord
 
@@ -93,20 +93,11 @@ def test_a_proof_file_edited_by_hand_proves_nothing(warehouse):
 
 
 def _fingerprint_now(con, place: str, old: str) -> str:
-    from concord.erasure.proof import table_fingerprint
-
     kind, name = place.split(":", 1)
     if kind != "warehouse":
         return old
     schema, table = name.split(".", 1)
-    columns = [
-        c
-        for (c,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database()"
-            " and schema_name = ? and table_name = ? order by column_index",
-            [schema, table],
-        ).fetchall()
-    ]
+    columns = [tuple(c) for c in relation_columns(con, schema, table)]
     return table_fingerprint(con, f'"{schema}"."{table}"', columns)
 
 
@@ -135,3 +126,30 @@ def test_cli_rescan_ignores_the_proofs(warehouse, rescan):
     done = run_concord("verify-erasure", *(["--rescan"] if rescan else []), db=warehouse)
     assert done.returncode == 0, done.stdout + done.stderr
     assert ("not scanned again" in done.stdout) is not rescan
+
+
+def test_a_column_whose_type_changed_is_scanned_again(warehouse):
+    """Same bytes, another type: a BLOB column is not scanned, a VARCHAR one is."""
+    con = _erased(warehouse)
+    con.execute("create table marts.blobbed as select ?::blob as payload", [ERASED_EXT_ID])
+    assert _ids_scan(con).clean  # a BLOB is not read by the scan
+    con.execute("alter table marts.blobbed alter payload type varchar")
+    found = _ids_scan(con)
+    assert [(r.where, r.what) for r in found.residues] == [
+        ("marts.blobbed.payload", "erased ext id")
+    ]
+
+
+def test_a_table_holding_only_a_text_keeps_its_check_level_proof(warehouse):
+    """verify-erasure finds an erased text in a table, and no id: the check (ids only) still
+    counts the table as proved, so a check after verify-erasure does not scan it again."""
+    con = connect(warehouse)
+    (text,) = con.execute(
+        "select task.data ->> 'text' from raw_label_studio.tasks where task_id = 10"
+    ).fetchone()
+    con.execute("create table marts.quoted as select ? as body", [f"fwd: {text} -- thanks"])
+    erase(con, ErasureRequest(ext_ids=[ERASED_EXT_ID]))
+    con = finish_erasure(con, warehouse)
+    full = verify_erasure(con, raw_bytes=False)
+    assert [r.where for r in full.residues] == ["marts.quoted.body"]
+    assert _ids_scan(con).n_proven == _base_tables(con)
