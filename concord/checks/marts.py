@@ -211,7 +211,9 @@ def run_python_checks(db: Path, relations: list[str] | None = None) -> list:
             # the full verify took 169 s at 100k tasks, mostly hashing texts in Python: check
             # looks for ids, ext ids and emails (hashed in DuckDB); texts and raw bytes are
             # verify-erasure's. Tables unchanged since a clean scan are skipped (proof.py)
-            proof = verify_erasure(con, finish_pending=False, texts=False, raw_bytes=False)
+            proof = verify_erasure(
+                con, finish_pending=False, texts=False, raw_bytes=False, use_proofs=True
+            )
             rows = [(r.where, r.what, r.count) for r in proof.residues]
             results.append(
                 CheckResult(

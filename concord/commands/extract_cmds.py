@@ -222,19 +222,13 @@ def erase_cmd(task_ids, ext_ids, from_file, reason, dry_run, db) -> None:
     type=click.Path(file_okay=False),
     help="Also scan this extract directory (registered extracts are always scanned).",
 )
-@click.option(
-    "--rescan",
-    is_flag=True,
-    default=False,
-    help="Scan every table, also those unchanged since a clean scan (see docs/governance.md).",
-)
 @db_option
-def verify_erasure_cmd(extract_dirs, rescan, db) -> None:
+def verify_erasure_cmd(extract_dirs, db) -> None:
     """Scan every table, view and extract file for erased ids and texts; exit 1 on residue."""
     from concord.erasure import verify_erasure
 
     with _open(db, writes=False) as con:
-        result = verify_erasure(con, extract_dirs=extract_dirs, use_proofs=not rescan)
+        result = verify_erasure(con, extract_dirs=extract_dirs)
     _echo(result.lines()[:-1] if not result.clean else result.lines())
     if not result.clean:
         raise ConcordError(f"{len(result.residues)} location(s) still hold erased data")

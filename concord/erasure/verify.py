@@ -720,7 +720,7 @@ def verify_erasure(
     finish_pending: bool = True,
     texts: bool = True,
     raw_bytes: bool = True,
-    use_proofs: bool = True,
+    use_proofs: bool = False,
 ) -> VerifyResult:
     """Scan every table and view, every extract file and the raw bytes of every file Concord
     owns (the DuckDB file, its WAL, the spill directory, the extract folders) for erased ids,
@@ -731,9 +731,10 @@ def verify_erasure(
     raw_bytes=False`: ids, ext ids and emails everywhere, all hashed in DuckDB, in seconds; the
     text fingerprints (Python) and the raw bytes are `verify-erasure`'s.
 
-    Tables none of whose rows changed since a clean scan of at least this level, for the same
-    erasure log, are not scanned again (concord/erasure/proof.py); `use_proofs=False` scans
-    every table (the proofs are still recorded).
+    Every scan records proofs of the tables it found clean (concord/erasure/proof.py). With
+    `use_proofs` (what `concord check` passes) tables none of whose rows changed since a clean
+    scan of at least this level, for the same erasure log, are not scanned again; without it
+    (`verify-erasure`, the proof) every table is.
     """
     from concord.extracts import extract_data_files, read_extract_rows, registered_extract_dirs
 

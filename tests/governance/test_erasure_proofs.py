@@ -1,14 +1,16 @@
-"""Proofs of clean scans (concord/erasure/proof.py): a table none of whose rows changed since a
-clean scan is not scanned again, and nothing else is skipped.
+"""Proofs of clean scans (concord/erasure/proof.py): `concord check` does not scan again a table
+none of whose rows changed since a clean scan, and nothing else is skipped; `verify-erasure`
+scans every table always, and records proofs.
 
 Each test starts from an erasure (ext id byos-0009, task 10) and a first scan that records the
-proofs, then changes one thing a proof must notice: a row of a proved table, the proof file
-itself, the erasure log, the level asked for.
+proofs, then changes one thing a proof must notice: a row of a proved table (also the changes
+DuckDB's plain `hash` does not see), the proof file itself, the erasure log, the level asked for.
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 import duckdb
 import pytest
@@ -29,7 +31,12 @@ def _erased(warehouse) -> duckdb.DuckDBPyConnection:
 
 def _ids_scan(con):
     """What `concord check` runs."""
-    return verify_erasure(con, finish_pending=False, texts=False, raw_bytes=False)
+    return verify_erasure(con, finish_pending=False, texts=False, raw_bytes=False, use_proofs=True)
+
+
+def _full_scan(con, **kwargs):
+    """verify-erasure's scan of the tables, with the proofs used (as a check would)."""
+    return verify_erasure(con, raw_bytes=False, use_proofs=True, **kwargs)
 
 
 def _base_tables(con) -> int:
@@ -113,19 +120,20 @@ def test_a_new_erasure_scans_every_table_again(warehouse):
 def test_a_check_level_proof_does_not_spare_the_full_scan(warehouse):
     con = _erased(warehouse)
     assert _ids_scan(con).clean  # ids only: proofs at the 'ids' level
-    full = verify_erasure(con)
-    assert full.n_proven == 0
-    assert verify_erasure(con).n_proven == _base_tables(con)  # 'full' proofs now
+    assert _full_scan(con).n_proven == 0
+    assert _full_scan(con).n_proven == _base_tables(con)  # 'full' proofs now
     assert _ids_scan(con).n_proven == _base_tables(con)  # and they serve the check too
 
 
-@pytest.mark.parametrize("rescan", [False, True])
-def test_cli_rescan_ignores_the_proofs(warehouse, rescan):
+def test_verify_erasure_scans_every_table_whatever_the_proofs(warehouse):
+    """The proof command never rests on the fingerprints; it records them for the check."""
     _erased(warehouse).close()
-    assert run_concord("verify-erasure", db=warehouse).returncode == 0
-    done = run_concord("verify-erasure", *(["--rescan"] if rescan else []), db=warehouse)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert ("not scanned again" in done.stdout) is not rescan
+    for _ in range(2):
+        done = run_concord("verify-erasure", db=warehouse)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "not scanned again" not in done.stdout
+    con = connect(warehouse)
+    assert _ids_scan(con).n_proven == _base_tables(con)
 
 
 def test_a_column_whose_type_changed_is_scanned_again(warehouse):
@@ -153,3 +161,54 @@ def test_a_table_holding_only_a_text_keeps_its_check_level_proof(warehouse):
     full = verify_erasure(con, raw_bytes=False)
     assert [r.where for r in full.residues] == ["marts.quoted.body"]
     assert _ids_scan(con).n_proven == _base_tables(con)
+
+
+@pytest.mark.parametrize(
+    ("ddl", "before", "after", "what"),
+    [
+        # DuckDB's hash follows a collation: 'BYOS-0009' and 'byos-0009' hash alike under NOCASE
+        ("varchar collate nocase", "'BYOS-0009'", "'byos-0009'", "erased ext id"),
+        # and XORs a HUGEINT's halves: 10 << 64 hashes like 10
+        ("hugeint", "10::hugeint << 64", "10", "erased task id"),
+    ],
+)
+def test_changes_plain_hash_does_not_see_are_seen(warehouse, ddl, before, after, what):
+    con = _erased(warehouse)
+    con.execute(f"create table marts.odd (task_id {ddl})")
+    con.execute(f"insert into marts.odd select {before} from range(50)")
+    assert _ids_scan(con).clean
+    con.execute(f"update marts.odd set task_id = {after} where rowid = 0")
+    found = _ids_scan(con)
+    assert [(r.where, r.what) for r in found.residues] == [("marts.odd.task_id", what)]
+
+
+def test_a_proof_file_that_is_not_a_plain_file_is_ignored(warehouse, tmp_path):
+    con = _erased(warehouse)
+    assert _ids_scan(con).clean
+    path = proof_file(warehouse)
+    path.unlink()
+    os.mkfifo(path)  # a read of a FIFO blocks until a writer comes
+    assert _ids_scan(con).n_proven == 0
+    path.unlink()
+    path.write_text("[" * 100_000 + "]" * 100_000)  # nested past Python's recursion limit
+    assert _ids_scan(con).n_proven == 0
+    path.unlink()
+    assert _ids_scan(con).n_proven == 0  # records proofs again
+    target = tmp_path / "elsewhere.json"
+    target.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(target)  # not followed
+    assert _ids_scan(con).n_proven == 0
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_a_change_of_the_scan_rules_voids_every_proof(warehouse, monkeypatch):
+    """An upgrade that changes what counts as residue scans every table again."""
+    from concord.erasure import proof
+
+    con = _erased(warehouse)
+    assert _ids_scan(con).clean
+    assert _ids_scan(con).n_proven > 0
+    rules = proof._rules_digest()
+    monkeypatch.setattr(proof, "_rules_digest", lambda: rules + "-upgraded")
+    assert _ids_scan(con).n_proven == 0
