@@ -39,6 +39,7 @@ import duckdb
 
 from ingest.erased import fsync_dir
 from ingest.errors import ConcordError
+from ingest.warehouse import quote_identifier as _qi
 
 ANALYST_DB_ENV = "CONCORD_ANALYST_DB"
 STORAGE_VERSION_ENV = "CONCORD_ANALYST_STORAGE_VERSION"
@@ -115,10 +116,6 @@ def clean_stale(target: Path) -> list[Path]:
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _lit(value: str) -> str:

@@ -38,6 +38,11 @@ Connection = duckdb.DuckDBPyConnection
 # --- where the file is, and how it is opened ---------------------------------------------------
 
 
+def quote_identifier(name: str) -> str:
+    """A name (schema, table, column) as a quoted SQL identifier: "a""b" for a"b."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def resolve_db(db: str | os.PathLike[str] | None) -> Path:
     """`--db`, else `$CONCORD_DB`, else `./concord.duckdb`; always returned absolute."""
     value = db or os.environ.get("CONCORD_DB") or DEFAULT_DB

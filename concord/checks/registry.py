@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.warehouse import quote_identifier as _q
+
 # checks, in registration order (the order `concord check` prints them)
 REGISTRY: dict[str, Check] = {}
 
@@ -72,10 +74,6 @@ def register(check: Check) -> Check:
     """Add `check` to the registry (re-registering the same id replaces it: imports are idempotent)."""
     REGISTRY[check.check_id] = check
     return check
-
-
-def _q(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
 
 
 def unique(

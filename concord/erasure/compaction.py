@@ -14,6 +14,7 @@ import duckdb
 from ingest.erased import fsync_dir
 from ingest.loading import pause_point
 from ingest.warehouse import connect
+from ingest.warehouse import quote_identifier as _qi
 
 COMPACT_SUFFIX = ".compact.tmp"
 
@@ -43,10 +44,6 @@ def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 # compaction
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def owes_compaction(con: duckdb.DuckDBPyConnection) -> bool:

@@ -68,6 +68,7 @@ from ingest.erased import (
     warehouse_key,
     warehouse_path,
 )
+from ingest.warehouse import quote_identifier as _qi
 
 # ---------------------------------------------------------------------------------------------
 # deleting
@@ -110,10 +111,6 @@ def _keys(footprints: list[TaskFootprint], extra_ext_ids: list[str]) -> _Keys:
         keys.draft_ids.update(str(x) for x in foot.draft_ids)
     keys.ext_ids.update(extra_ext_ids)
     return keys
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _delete_everywhere(

@@ -50,6 +50,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.erased import fsync_dir
+from ingest.warehouse import quote_identifier as _qi
 
 PROOF_FILE_SUFFIX = ".erasure-proofs.json"
 LEVELS = ("ids", "full")  # a proof of a level satisfies a request of that level or lower
@@ -62,10 +63,6 @@ _RULE_MODULES = ("verify.py", "proof.py", "request.py")
 def proof_file(db: str | os.PathLike[str]) -> Path:
     path = Path(db)
     return path.with_name(path.name + PROOF_FILE_SUFFIX)
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def table_fingerprint(

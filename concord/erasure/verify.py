@@ -44,6 +44,7 @@ from concord.erasure.proof import (
 from concord.erasure.request import MIN_TEXT_CHARS, _as_int, relation_columns, warehouse_relations
 from concord.governance_meta import SHINGLE_WORDS, meta_exists, normalise_text, text_words
 from ingest.erased import hmac_sql, reused_task_hashes, warehouse_key, warehouse_path
+from ingest.warehouse import quote_identifier as _qi
 
 INTEGER_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -297,10 +298,6 @@ leaves as (
     where token[1] = '"' or regexp_full_match(token, '-?[0-9]+')
 )
 """.replace("{token}", _JSON_TOKEN)
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
