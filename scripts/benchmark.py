@@ -30,8 +30,8 @@ child, which covers DuckDB and dbt running inside it):
   report            `concord report` on the built warehouse, with the HTML size (targets: 60 s, 5 MB)
   check, erase, check after erase, verify erasure, check again   what an operator runs on the
                     built warehouse (--no-governance skips them): the first check after an
-                    erasure scans every table for it; verify-erasure, and a check on tables no
-                    row of which changed since, skip what a clean scan proved
+                    erasure scans every table for it; verify-erasure always scans every table;
+                    a check on tables no row of which changed since a clean scan skips them
                     (concord/erasure/proof.py)
   pipeline          export file -> every mart built and tested and `concord check` passed: the sum
                     of ingest config, ingest export (its publish included), staging models and

@@ -17,8 +17,9 @@ sets glibc's M_PERTURB instead, which fills every allocation. The child refuses 
 neither is in effect.
 
 The child (concord/erasure/rewrite_child.py) prints one JSON object on stdout: {"lines": [...]}
-or {"error": kind, "message": ...}. Its stderr is the parent's (tests/governance/test_kill.py waits there for its pause points, and a
-`kill -9` of the parent's process group reaches the child).
+or {"error": kind, "message": ...}. Its stderr is the parent's (tests/governance/test_kill.py
+waits there for its pause points, and a `kill -9` of the parent's process group reaches the
+child).
 """
 
 from __future__ import annotations
