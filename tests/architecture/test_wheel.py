@@ -126,4 +126,5 @@ def test_concord_demo_runs_from_the_installed_wheel(wheel, tmp_path):
     ).strip()
     assert located == str(site / "concord" / "dbt_project")  # not the checkout
     assert "tasks:               54" in result.stdout
-    assert (work / ".concord-dbt" / "target").is_dir()  # dbt artifacts beside the warehouse
+    # dbt artifacts beside the warehouse, one folder per warehouse file
+    assert (work / ".concord-dbt" / "demo.duckdb" / "target").is_dir()
