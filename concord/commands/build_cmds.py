@@ -160,20 +160,32 @@ def demo_cmd(db, report_path: str | None) -> None:
     for path in score_files:
         for line in ingest_demo_score_file(db_path, path):
             click.echo(f"  {line}")
-    click.echo("dbt build ...")
-    run_dbt(["build"], db_path, quiet=True)
-    click.echo("dbt build: ok")
-    from concord.publish import publish
+    # the checks run in a child process (concord/checks/deferred.py) that imports Great
+    # Expectations on the other core while dbt builds, and checks the built warehouse (read-only)
+    # while this process publishes the analyst snapshot and writes the report
+    from concord.checks import deferred
 
-    published = publish(db_path)
-    report = _run_checks(db_path)
-    from concord.report import build_report
+    checks = deferred.start(db_path)
+    try:
+        click.echo("dbt build ...")
+        run_dbt(["build"], db_path, quiet=True)
+        click.echo("dbt build: ok")
+        checks.go()
+        from concord.publish import publish
+        from concord.report import build_report
 
-    html = build_report(
-        db_path, Path(report_path) if report_path else db_path.with_name("report.html")
-    )
+        published = publish(db_path)
+        html = build_report(
+            db_path, Path(report_path) if report_path else db_path.with_name("report.html")
+        )
+    except BaseException:
+        checks.cancel()
+        raise
+    check_lines, checks_ok = checks.result()
+    for line in check_lines:
+        click.echo(line)
     _print_summary(db_path, html.path, published.path)
-    if not report.ok:
+    if not checks_ok:
         sys.exit(1)
 
 
