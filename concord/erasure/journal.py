@@ -205,6 +205,9 @@ def clean_orphans(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
     from concord.publish import analyst_path, clean_stale
 
     removed += [str(p) for p in clean_stale(analyst_path(db))]  # a killed publish's temp file
+    from concord.erasure.proof import proof_file
+
+    removed += [str(p) for p in clean_stale(proof_file(db))]  # a killed check's proof temp file
     ls_exports = db.parent / "ls_exports"  # `ls pull`'s default download folder
     if ls_exports.is_dir():
         for path in sorted(ls_exports.iterdir()):

@@ -49,7 +49,9 @@ from pathlib import Path
 
 import duckdb
 
+from concord.publish import TMP_MARK
 from ingest.erased import fsync_dir
+from ingest.loading import pause_point
 from ingest.warehouse import quote_identifier as _qi
 
 PROOF_FILE_SUFFIX = ".erasure-proofs.json"
@@ -176,13 +178,16 @@ def write_proofs(db: Path, key: bytes, proofs: dict[str, Proof]) -> None:
     entries = {place: proof.__dict__ for place, proof in sorted(proofs.items())}
     document = {"format": FORMAT, "proofs": entries, "signature": _sign(key, entries)}
     # a temp file of its own (two checks at once do not share one; a link planted at a fixed
-    # temp name is not followed), removed when the rename does not happen
-    fd, temp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    # temp name is not followed), removed when the rename does not happen. Its name carries the
+    # pid the way the analyst snapshot's temp files do (`<name>.tmp-<pid>.<random>`), so the next
+    # command removes it with `concord.publish.clean_stale` when a kill -9 left it behind
+    fd, temp = tempfile.mkstemp(prefix=f"{path.name}{TMP_MARK}{os.getpid()}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
+        pause_point("proofs_before_rename")
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -124,6 +124,24 @@ def test_kill_erase_after_commit_is_finished_by_the_next_command(with_extract, p
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+def test_kill_check_leaves_no_proof_temp_file(warehouse):
+    """A check killed while it writes its proofs of clean scans (concord/erasure/proof.py) leaves
+    a temp file beside the warehouse; the next command removes it, the old proofs stay."""
+    assert run_concord("erase", "--task-id", "10", db=warehouse).returncode == 0
+    assert run_concord("verify-erasure", db=warehouse).returncode == 0  # writes the proofs
+    proofs = warehouse.with_name(warehouse.name + ".erasure-proofs.json")
+    kept = proofs.read_bytes()
+    proc = spawn(["check"], warehouse, "proofs_before_rename")
+    kill_at_pause(proc, "proofs_before_rename")
+    temps = [p for p in warehouse.parent.iterdir() if p.name.startswith(proofs.name + ".")]
+    assert temps, "the killed check left no temp file: the test no longer kills mid-write"
+    assert proofs.read_bytes() == kept
+    out = run_concord("status", db=warehouse)  # any command
+    assert out.returncode == 0, out.stderr
+    assert [p for p in warehouse.parent.iterdir() if p.name.startswith(proofs.name + ".")] == []
+    assert proofs.read_bytes() == kept
+
+
 def test_kill_extract_keeps_the_previous_extract(with_extract):
     db, extract_dir = with_extract
     files_before = dump_dir(extract_dir)
