@@ -82,6 +82,7 @@ class Step:
     ok: bool = True
     note: str = ""
     slowest: list[tuple[float, str]] | None = None  # dbt steps: the slowest nodes
+    dbt_cost: str | None = None  # dbt steps: what the invocation spent outside the nodes' SQL
 
     @property
     def rows_per_s(self) -> float:
@@ -339,7 +340,7 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
         measured[step] = m
         if not ok:
             note = ((note + "; ") if note else "") + f"FAILED (exit {m.rc}): {m.tail}"[:300]
-        slowest = None
+        slowest = cost = None
         run_results = run_dir / "target" / "run_results.json"
         if (note.startswith("dbt ") or step == "other marts") and run_results.exists():
             kept = run_dir / f"run_results.{step.replace(' ', '_')}.json"
@@ -348,8 +349,9 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
             slowest = sorted(((n["execution_time"], n["unique_id"]) for n in nodes), reverse=True)[
                 :5
             ]
+            cost = dbt_cost(json.loads(kept.read_text()), m.wall_s)
         steps.append(
-            Step(size, step, m.wall_s, rows, m.peak_mb, m.cpu_s, m.load, ok, note, slowest)
+            Step(size, step, m.wall_s, rows, m.peak_mb, m.cpu_s, m.load, ok, note, slowest, cost)
         )
         log(
             f"{size:>9,} tasks: {step:<16} {m.wall_s:8.2f} s  cpu {m.cpu_s:8.2f} s  "
@@ -640,7 +642,30 @@ def render(steps: list[Step], header: str) -> str:
         for s in slow:
             nodes = ", ".join(f"{uid.split('.')[2]} {t:.1f}" for t, uid in s.slowest)
             lines.append(f"- {s.size:,} {s.step}: {nodes}")
+    costs = [s for s in steps if s.dbt_cost]
+    if costs:
+        lines += ["", "dbt's cost per invocation (issue #16 item 4):", ""]
+        lines += [f"- {s.size:,} {s.step}: {s.dbt_cost}" for s in costs]
     return "\n".join(lines) + "\n"
+
+
+def dbt_cost(run_results: dict, wall_s: float) -> str:
+    """Where one dbt invocation's wall time went, from its run_results.json: the part outside
+    the run of the nodes (process start-up, imports, parse, graph: wall minus dbt's own elapsed
+    time), then dbt's compile and execute phases summed over the nodes. The execute phase holds
+    the SQL and dbt's per-node materialization work; on small warehouses the latter dominates."""
+    phases = {"compile": 0.0, "execute": 0.0}
+    for node in run_results["results"]:
+        for timing in node.get("timing") or []:
+            name, started, ended = (timing.get(k) for k in ("name", "started_at", "completed_at"))
+            if name in phases and started and ended:  # ISO 8601 with Z (Python 3.11 reads it)
+                elapsed = dt.datetime.fromisoformat(ended) - dt.datetime.fromisoformat(started)
+                phases[name] += elapsed.total_seconds()
+    outside = wall_s - float(run_results.get("elapsed_time") or 0.0)
+    return (
+        f"start-up + parse {outside:.1f} s, compile {phases['compile']:.1f} s, "
+        f"execute {phases['execute']:.1f} s over {len(run_results['results'])} nodes"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,3 +48,30 @@ def test_no_pipeline_line_when_a_step_did_not_pass(bench, broken):
     recorded = []
     bench.pipeline_step(measured, lambda step, m, note: recorded.append(step))
     assert recorded == []
+
+
+def test_dbt_cost_splits_an_invocation(bench):
+    """Hand-worked: 10 s wall, dbt's own elapsed 7 s -> 3 s outside the nodes; compile and
+    execute summed over the nodes' timings (a node without timings counts as a node)."""
+
+    def node(compile_s: float, execute_s: float) -> dict:
+        start = "2026-12-06T01:00:00.000000Z"
+        return {
+            "timing": [
+                {
+                    "name": "compile",
+                    "started_at": start,
+                    "completed_at": f"2026-12-06T01:00:{compile_s:09.6f}Z",
+                },
+                {
+                    "name": "execute",
+                    "started_at": start,
+                    "completed_at": f"2026-12-06T01:00:{execute_s:09.6f}Z",
+                },
+            ]
+        }
+
+    run_results = {"elapsed_time": 7.0, "results": [node(0.25, 2.0), node(0.5, 1.25), {}]}
+    assert bench.dbt_cost(run_results, 10.0) == (
+        "start-up + parse 3.0 s, compile 0.8 s, execute 3.2 s over 3 nodes"
+    )
