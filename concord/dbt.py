@@ -90,6 +90,13 @@ def run_dbt(
         str(DBT_PROJECT_DIR),
     ]
     target = target_path or os.environ.get("DBT_TARGET_PATH") or dbt_state_dir(db_path) / "target"
+    try:
+        Path(target).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DbtError(
+            f"{target}: cannot create dbt's state folder (compiled SQL, run results, parse cache;"
+            f" DBT_TARGET_PATH=DIR puts it elsewhere): {err.strerror or err}"
+        ) from None
     full_args += ["--target-path", str(Path(target).resolve())]
     if not IS_CHECKOUT and not os.environ.get("DBT_LOG_PATH"):
         full_args += ["--log-path", str(dbt_state_dir(db_path) / "logs")]

@@ -6,9 +6,11 @@ imports on the other core while dbt runs, and the checks start the moment the wa
 Nothing is shared but the warehouse file, opened read-only by the child only after the go.
 
 Protocol: the child reads one line from stdin. `go` runs every check and prints the report on
-stdout (exit 0 when every check passed, 1 when one failed; 2 when the run itself failed, its
+stdout (exit 0 when every check passed, 10 when one failed; 2 when the run itself failed, its
 traceback on stderr). Anything else, or end of input (the parent failed before the go, or died),
-exits 3 without opening the warehouse.
+exits 3 without opening the warehouse. "A check failed" has a code of its own so that Python's
+own exit 1 (an import that fails before `main` runs) is never taken for it. The child runs with
+`-P`: a `concord.py` or `ingest.py` in the user's working folder must not hide the packages.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pathlib import Path
 from ingest.errors import ConcordError
 
 GO = "go"
+PASSED = 0
+CHECK_FAILED = 10
 CRASHED = 2
 NOT_STARTED = 3
 
@@ -31,21 +35,30 @@ class DeferredChecks:
     process: subprocess.Popen
 
     def go(self) -> None:
-        """Tell the child to run the checks, without waiting for them."""
+        """Tell the child to run the checks, without waiting for them. A child that already died
+        (killed, or failed at start-up) raises ConcordError with its exit code and stderr."""
         assert self.process.stdin is not None
-        self.process.stdin.write(f"{GO}\n")
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(f"{GO}\n")
+            self.process.stdin.flush()
+        except OSError:  # a broken pipe: the child is gone
+            self.process.kill()
+            _, err = self.process.communicate()
+            raise self._failure(err) from None
 
     def result(self) -> tuple[list[str], bool]:
         """Wait for the child. Returns the report's lines and whether every check passed."""
         out, err = self.process.communicate()
-        if self.process.returncode not in (0, 1):
-            tail = (err or "").strip().splitlines()[-5:]
-            raise ConcordError(
-                f"concord check (child process) failed with exit {self.process.returncode}: "
-                + " | ".join(tail)
-            )
-        return out.splitlines(), self.process.returncode == 0
+        if self.process.returncode not in (PASSED, CHECK_FAILED):
+            raise self._failure(err)
+        return out.splitlines(), self.process.returncode == PASSED
+
+    def _failure(self, err: str | None) -> ConcordError:
+        tail = (err or "").strip().splitlines()[-5:]
+        return ConcordError(
+            f"concord check (child process) failed with exit {self.process.returncode}"
+            + (": " + " | ".join(tail) if tail else "")
+        )
 
     def cancel(self) -> None:
         """End the child without running anything (the caller failed before the go)."""
@@ -57,7 +70,7 @@ class DeferredChecks:
 def start(db: Path) -> DeferredChecks:
     """Start the child for the warehouse `db`; it imports, then waits for `go()`."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "concord.checks.deferred", str(db)],
+        [sys.executable, "-P", "-m", "concord.checks.deferred", str(db)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -77,7 +90,7 @@ def main(argv: list[str]) -> int:
     report = run_checks(Path(argv[0]))
     for line in format_report(report):
         print(line)
-    return 0 if report.ok else 1
+    return PASSED if report.ok else CHECK_FAILED
 
 
 if __name__ == "__main__":

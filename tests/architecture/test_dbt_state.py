@@ -64,3 +64,13 @@ def test_two_warehouses_in_one_folder_do_not_share_a_cache(tmp_path: Path, dbt_e
     offset = _log_size(dbt_env)
     run_dbt(["parse"], first, quiet=True)
     assert FULL_PARSE_BECAUSE_PROFILE not in _log_since(dbt_env, offset)
+
+
+def test_an_unusable_state_folder_is_a_one_line_error(tmp_path: Path, dbt_env: Path) -> None:
+    """`.concord-dbt` taken by a file (or not writable): the error says what the folder is for
+    before dbt starts, instead of a traceback from inside dbt."""
+    from concord.dbt import DbtError
+
+    (tmp_path / ".concord-dbt").write_text("not a folder\n")
+    with pytest.raises(DbtError, match=r"cannot create dbt's state folder .*DBT_TARGET_PATH"):
+        run_dbt(["parse"], tmp_path / "w.duckdb", quiet=True)

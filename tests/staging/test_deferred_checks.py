@@ -65,3 +65,28 @@ def test_without_the_go_the_child_never_opens_the_warehouse(tmp_path: Path) -> N
     checks.process.stdin.close()  # the parent failed before the go (end of input)
     assert checks.process.wait(timeout=120) == deferred.NOT_STARTED
     assert not db.exists()
+
+
+def test_a_child_dead_before_the_go_is_a_clear_error(tmp_path: Path) -> None:
+    """The hostile review's case: the child killed during the build made the demo stop in
+    silence (the broken pipe of the go was read by click as a closed stdout)."""
+    checks = deferred.start(tmp_path / "w.duckdb")
+    checks.process.kill()
+    checks.process.wait(timeout=60)
+    with pytest.raises(ConcordError, match=r"child process\) failed with exit -9"):
+        checks.go()
+
+
+def test_a_module_in_the_working_folder_does_not_hide_the_package(
+    built_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user's own concord.py or ingest.py where they run `concord demo`."""
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in ("concord.py", "ingest.py"):
+        (work / name).write_text("raise SystemExit('the wrong module was imported')\n")
+    monkeypatch.chdir(work)
+    checks = deferred.start(_copy(built_warehouse, tmp_path))
+    checks.go()
+    lines, ok = checks.result()
+    assert ok, lines
