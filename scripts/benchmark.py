@@ -345,11 +345,12 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
         if (note.startswith("dbt ") or step == "other marts") and run_results.exists():
             kept = run_dir / f"run_results.{step.replace(' ', '_')}.json"
             run_results.replace(kept)
-            nodes = json.loads(kept.read_text())["results"]
+            results = json.loads(kept.read_text())
+            nodes = results["results"]
             slowest = sorted(((n["execution_time"], n["unique_id"]) for n in nodes), reverse=True)[
                 :5
             ]
-            cost = dbt_cost(json.loads(kept.read_text()), m.wall_s)
+            cost = dbt_cost(results, m.wall_s)
         steps.append(
             Step(size, step, m.wall_s, rows, m.peak_mb, m.cpu_s, m.load, ok, note, slowest, cost)
         )
