@@ -242,8 +242,12 @@ def relation_type(db: Path, schema: str, name: str) -> str | None:
     return out.stdout.strip() or None
 
 
-def ensure_export(work: Path, size: int, seed: int, ner: bool) -> tuple[Path, dict]:
+def ensure_export(
+    work: Path, size: int, seed: int, ner: bool, changed_share: float = 0.0
+) -> tuple[Path, dict]:
     name = f"export_g{generate_export.GENERATOR_VERSION}_s{seed}_n{size}{'_ner' if ner else ''}"
+    if changed_share:
+        name += f"_changed{changed_share:g}"
     path = work / "exports" / f"{name}.json"
     counts_path = path.with_suffix(".counts.json")
     if path.exists() and counts_path.exists() and path.with_suffix(".xml").exists():
@@ -269,6 +273,8 @@ def ensure_export(work: Path, size: int, seed: int, ner: bool) -> tuple[Path, di
     ]
     if ner:
         args.append("--ner")
+    if changed_share:
+        args += ["--changed-share", str(changed_share)]
     m = measure(args)
     if m.rc != 0:
         raise SystemExit(f"benchmark: error: generating {size} tasks failed (exit {m.rc})")
@@ -555,6 +561,10 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
             m = measure(concord + ["check", "--db", str(db)], env, run_dir / "check.log")
             record("check", m, "concord check (every expectation, every layer)")
             pipeline_step(measured, record)
+        if opts.marts == "all" and opts.refresh_share > 0:
+            refresh_steps(size, opts, work, db, env, run_dir, record)
+        if opts.marts == "all" and opts.governance:
+            concord = [str(VENV_BIN / "concord")]
             erased = [str(size // 2), str(size)]
             m = measure(
                 concord
@@ -588,6 +598,45 @@ def run_size(size: int, opts: argparse.Namespace, work: Path) -> list[Step]:
         for path in run_dir.glob("concord*.duckdb*"):  # the analyst snapshot too
             path.unlink()
     return steps
+
+
+def refresh_steps(size, opts, work: Path, db: Path, env: dict, run_dir: Path, record) -> None:
+    """Issue #16 item 4: a daily refresh against a full build, in the same run. `concord build` on
+    the built warehouse (its first `concord build`: a full refresh, the dbt steps above recorded
+    no project fingerprint), then a re-export of the same tasks with `--refresh-share` of them
+    edited (the generator's --changed-share): its ingest and an incremental `concord build`."""
+    concord = [str(VENV_BIN / "concord")]
+    full = measure(concord + ["build", "--db", str(db)], env, run_dir / "full_build.log")
+    if not record(
+        "full build",
+        full,
+        "concord build: a full refresh (no project fingerprint recorded yet); dbt build and publish",
+    ):
+        return
+    export, counts = ensure_export(work, size, opts.seed, opts.ner, opts.refresh_share)
+    ingest = measure(
+        concord + ["ingest", "export", str(export), "--db", str(db)],
+        env,
+        run_dir / "refresh_ingest.log",
+    )
+    if not record(
+        "refresh ingest",
+        ingest,
+        f"concord ingest export: the re-export, {counts['changed_tasks']} tasks edited",
+    ):
+        return
+    build = measure(concord + ["build", "--db", str(db)], env, run_dir / "refresh_build.log")
+    engine = (run_dir / "refresh_build.log").read_text(encoding="utf-8", errors="replace")
+    line = next((x for x in engine.splitlines() if x.startswith("agreement engine:")), "")
+    if not record("refresh build", build, f"concord build: {line}"):
+        return
+    total = summed([ingest, build])
+    record(
+        "refresh",
+        total,
+        f"refresh ingest + build: {total.wall_s / full.wall_s:.0%} of the full build's wall time"
+        " (target: 10%)",
+    )
 
 
 # issue #16 item 5: export file -> every mart built and checked, one line per size; publish and
@@ -701,6 +750,13 @@ def main(argv: list[str] | None = None) -> int:
         dest="governance",
         action="store_false",
         help="skip `concord check`, `erase` and `verify-erasure` after the marts (run with --marts all)",
+    )
+    parser.add_argument(
+        "--refresh-share",
+        type=float,
+        default=0.01,
+        help="after the marts: a full `concord build`, then a re-export with this share of the"
+        " tasks edited, ingested and built incrementally (0: skip; default 0.01)",
     )
     parser.add_argument("--keep-db", action="store_true", help="keep the Concord DuckDB files")
     opts = parser.parse_args(argv)

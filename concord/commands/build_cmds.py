@@ -36,11 +36,15 @@ DEMO_SCORES = DEMO_DATA_DIR / "scores"
 @db_option
 @click.pass_context
 def build_cmd(ctx: click.Context, db) -> None:
-    """Run `dbt build` on the warehouse (extra arguments go to dbt, e.g. --select staging)."""
-    from concord.dbt import run_dbt
+    """Run `dbt build` on the warehouse (extra arguments go to dbt, e.g. --select staging).
+
+    The agreement engine rebuilds only the tasks that changed since the last build; the build
+    adds --full-refresh itself when the dbt project changed, and says which it did."""
+    from concord.incremental import build
 
     migrate_before_writing(db)
-    run_dbt(["build", *ctx.args], resolve_db(db))
+    for line in build(resolve_db(db), list(ctx.args)):
+        click.echo(line, err=True)
     _publish_after_build(db)
 
 
@@ -140,7 +144,7 @@ def ingest_demo_score_file(db: Path, path: Path) -> list[str]:
 def demo_cmd(db, report_path: str | None) -> None:
     """Load the bundled demo data, build the warehouse, run the checks, write the HTML report and
     print a summary ending with each project's headline."""
-    from concord.dbt import run_dbt
+    from concord.incremental import build
     from ingest.configs import ingest_config
     from ingest.errors import ConcordError
     from ingest.exports import ingest_exports
@@ -168,8 +172,10 @@ def demo_cmd(db, report_path: str | None) -> None:
     checks = deferred.start(db_path)
     try:
         click.echo("dbt build ...")
-        run_dbt(["build"], db_path, quiet=True)
+        build_lines = build(db_path, [], quiet=True)
         click.echo("dbt build: ok")
+        for line in build_lines:
+            click.echo(f"  {line}")
         checks.go()
         from concord.publish import publish
         from concord.report import build_report

@@ -508,6 +508,30 @@ class _Generator:
         }
 
 
+def is_changed(task_id: int, changed_share: float, change_seed: int) -> bool:
+    """Is this task edited in a re-export with `changed_share` of the tasks changed? Decided per
+    task id by its own generator, so the main stream (every other task) stays byte-identical."""
+    return changed_share > 0 and random.Random(f"{change_seed}:{task_id}").random() < changed_share
+
+
+def edit_task(task: dict[str, Any]) -> None:
+    """What a re-export shows of a task someone touched: the first submitted annotation's label
+    moved to the next sentiment, updated a day later; a task without one gets a new data score."""
+    for annotation in task["annotations"]:
+        for result in annotation["result"]:
+            if result["from_name"] == "label" and not annotation["was_cancelled"]:
+                (choice,) = result["value"]["choices"]
+                result["value"]["choices"] = [SENTIMENTS[(SENTIMENTS.index(choice) + 1) % 3]]
+                updated = dt.datetime.fromisoformat(annotation["updated_at"])
+                annotation["updated_at"] = _ts_of(updated + dt.timedelta(days=1))
+                return
+    task["data"]["score"] = round(1 - task["data"]["score"], 4)
+
+
+def _ts_of(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def generate(
     out: TextIO | str | Path,
     n_tasks: int,
@@ -518,8 +542,14 @@ def generate(
     project_id: int = 1,
     first_task_id: int = 1,
     n_annotators: int = 25,
+    changed_share: float = 0.0,
+    change_seed: int = 1,
 ) -> dict[str, Any]:
     """Write an export of `n_tasks` tasks to `out` (a path or text stream); return its counts.
+
+    `changed_share` > 0 makes the re-export of the same tasks (same seed and options) in which
+    about that share of them was edited since (`is_changed`, `edit_task`; issue #16: the
+    benchmark's 1% refresh); `changed_tasks` in the counts says how many.
 
     The counts describe the file: tasks, annotations (all, cancelled, ground truth, empty),
     annotation results of non-cancelled annotations (total and per type), predictions and their
@@ -543,7 +573,11 @@ def generate(
                 project_id=project_id,
                 first_task_id=first_task_id,
                 n_annotators=n_annotators,
+                changed_share=changed_share,
+                change_seed=change_seed,
             )
+    if not 0 <= changed_share <= 1:
+        raise ValueError("changed_share must be between 0 and 1")
     gen = _Generator(
         seed,
         project_id=project_id,
@@ -560,10 +594,15 @@ def generate(
         sep = ", "
     out.write("[")
     buffer: list[str] = []
+    n_changed = 0
     for index in range(n_tasks):
         if index:
             buffer.append(sep)
-        buffer.append(dumps(gen.task(index)))
+        task = gen.task(index)
+        if is_changed(task["id"], changed_share, change_seed):
+            edit_task(task)
+            n_changed += 1
+        buffer.append(dumps(task))
         if len(buffer) >= 512:
             out.write("".join(buffer))
             buffer.clear()
@@ -578,6 +617,8 @@ def generate(
         "project_id": project_id,
         "first_task_id": first_task_id,
         "annotators": n_annotators,
+        "changed_share": changed_share,
+        "changed_tasks": n_changed,
     }
     keys = (
         "tasks",
@@ -636,6 +677,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--annotators", type=int, default=25, help="annotator pool size")
     parser.add_argument("--config-out", help="also write the project's labeling config XML")
     parser.add_argument("--counts-out", help="also write the counts as JSON")
+    parser.add_argument(
+        "--changed-share",
+        type=float,
+        default=0.0,
+        help="a re-export of the same tasks with this share of them edited (e.g. 0.01)",
+    )
+    parser.add_argument(
+        "--change-seed", type=int, default=1, help="which tasks --changed-share edits"
+    )
     args = parser.parse_args(argv)
     options = {
         "seed": args.seed,
@@ -644,6 +694,8 @@ def main(argv: list[str] | None = None) -> int:
         "project_id": args.project_id,
         "first_task_id": args.first_task_id,
         "n_annotators": args.annotators,
+        "changed_share": args.changed_share,
+        "change_seed": args.change_seed,
     }
     try:
         if args.out == "-":

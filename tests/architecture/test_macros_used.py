@@ -9,6 +9,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DBT_HOOKS = {"generate_schema_name"}
+# an incremental strategy `x` (incremental_strategy: x) is the macro get_incremental_x_sql
+STRATEGY = re.compile(r"^get_incremental_(\w+)_sql$")
 ADAPTER_PREFIX = re.compile(r"^(duckdb|spark|default)__")
 DEFINITION = re.compile(r"\{%-?\s*macro\s+(\w+)\s*\(")
 
@@ -35,6 +37,9 @@ def unused_macros() -> list[str]:
     for name in sorted(defined):
         base = ADAPTER_PREFIX.sub("", name)
         if base in DBT_HOOKS or name in called or base in called:
+            continue
+        strategy = STRATEGY.match(name)
+        if strategy and re.search(rf"incremental_strategy:\s*{strategy.group(1)}\b", calls):
             continue
         unused.append(f"{name} ({defined[name].relative_to(REPO)})")
     return unused

@@ -14,10 +14,13 @@
 ] %}
 {%- set pair_keys = ['judgment_key_a', 'judgment_key_b', 'control_name'] %}
 
+-- incremental by task (docs/incremental.md): every per-task input goes through only_changed_tasks
+-- depends_on: {{ ref('int_agreement__changed_tasks') }}, {{ ref('int_agreement__task_digests') }}
 with
 
 judgments as (
     select * from {{ ref('int_agreement__judgments') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 -- which judgment answered which control (narrow: it goes through the pair joins)
@@ -28,6 +31,7 @@ judgment_controls as (
         project_id,
         control_name
     from {{ ref('int_agreement__judgment_values') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 judgment_values as (
@@ -41,10 +45,12 @@ judgment_values as (
         {%- endfor %}
     -- noqa: enable=LT02
     from {{ ref('int_agreement__judgment_values') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 regions as (
     select * from {{ ref('int_agreement__judgment_regions') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 control_settings as (

@@ -1,18 +1,23 @@
 -- One row per region (text span or box) of a judgment, for controls scored by region matching
 -- (span_iou, box_iou): its labels as a canonical key and its geometry. Boxes also in pixels when
 -- the result carries original_width / original_height (Label Studio stores percents).
+-- incremental by task (docs/incremental.md): every per-task input goes through only_changed_tasks
+-- depends_on: {{ ref('int_agreement__changed_tasks') }}, {{ ref('int_agreement__task_digests') }}
 with
 
 judgments as (
     select * from {{ ref('int_agreement__judgments') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 annotation_results as (
     select * from {{ ref('stg_label_studio__annotation_results') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 prediction_results as (
     select * from {{ ref('stg_label_studio__prediction_results') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 control_settings as (

@@ -2,18 +2,23 @@
 -- for that control in canonical form (label set, number, text lines, order, taxonomy keys) and its
 -- value_key (what exact match and consensus compare). Region controls keep their regions in
 -- int_agreement__judgment_regions; here they carry n_regions.
+-- incremental by task (docs/incremental.md): every per-task input goes through only_changed_tasks
+-- depends_on: {{ ref('int_agreement__changed_tasks') }}, {{ ref('int_agreement__task_digests') }}
 with
 
 judgments as (
     select * from {{ ref('int_agreement__judgments') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 annotation_results as (
     select * from {{ ref('stg_label_studio__annotation_results') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 prediction_results as (
     select * from {{ ref('stg_label_studio__prediction_results') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 control_settings as (

@@ -1,17 +1,22 @@
 -- One row per judgment: a submitted (not skipped) human annotation or a model prediction, on a
 -- non-deleted task. Drafts are never judgments. Every agreement score compares two judgments.
+-- incremental by task (docs/incremental.md): every per-task input goes through only_changed_tasks
+-- depends_on: {{ ref('int_agreement__changed_tasks') }}, {{ ref('int_agreement__task_digests') }}
 with
 
 tasks as (
     select * from {{ ref('stg_label_studio__tasks') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 annotations as (
     select * from {{ ref('stg_label_studio__annotations') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 predictions as (
     select * from {{ ref('stg_label_studio__predictions') }}
+    {{ concord.only_changed_tasks() }}
 ),
 
 annotation_judgments as (
