@@ -9,7 +9,8 @@ or labeling config shows in the digests (the tasks of the projects it touches ar
 
 What the digests cannot see is a change of the SQL itself. `concord build` fingerprints the dbt
 project (every file under models/, macros/, seeds/, dbt_project.yml, and the dbt and DuckDB
-versions), records it in `concord_meta.settings` after every complete build, and passes
+versions), records it in `concord_meta.settings` after every build that ran the whole engine
+(its on-run-end hook recorded the watermark: `watermark_run`), and passes
 `--full-refresh` when it differs, saying why. Plain `dbt build` users pass `--full-refresh`
 themselves after changing the SQL, as dbt documents for incremental models; a changed column set
 fails their build (on_schema_change: fail) rather than going unnoticed.
@@ -26,8 +27,6 @@ from concord.paths import DBT_PROJECT_DIR
 SETTING = "dbt_project_files"
 # the models whose tables are rebuilt by task (their existence means a previous build)
 ENGINE_TABLE = "intermediate.int_agreement__judgments"
-# dbt arguments that build a part of the graph: such a build never records the fingerprint
-SELECTING = ("--select", "-s", "--models", "-m", "--exclude", "--selector", "--resource-type")
 PROJECT_FOLDERS = ("models", "macros", "seeds")
 
 
@@ -87,14 +86,10 @@ def full_refresh_reasons(db_path: Path, args: list[str], current: dict[str, str]
     return [f"the dbt project changed since the last build ({shown})"]
 
 
-def is_selective(args: list[str]) -> bool:
-    """Does this dbt command build only part of the project?"""
-    return any(arg.split("=", 1)[0] in SELECTING for arg in args)
-
-
 def build(db_path: Path, args: list[str], *, quiet: bool = False) -> list[str]:
     """`dbt build <args>` with `--full-refresh` added when the project changed; the fingerprint
-    recorded after a complete build. Returns the lines that say what was rebuilt and why."""
+    recorded once a build has run the whole engine. Returns the lines that say what was rebuilt
+    and why."""
     from concord.dbt import run_dbt
 
     current = project_files()
@@ -102,10 +97,34 @@ def build(db_path: Path, args: list[str], *, quiet: bool = False) -> list[str]:
     dbt_args = ["build", *args]
     if reasons and "--full-refresh" not in args:
         dbt_args.append("--full-refresh")
+    before = watermark_run(db_path)
     run_dbt(dbt_args, db_path, quiet=quiet)
-    if not is_selective(args):
+    # only a build whose on-run-end hook recorded the watermark ran every engine model, with
+    # --full-refresh when `reasons`; any other (--select, --exclude, --exclude-resource-type model,
+    # -sNODE, --empty) leaves the full refresh owed (hostile review: recording after such a build
+    # let changed SQL never reach the unchanged tasks)
+    complete = watermark_run(db_path) not in (None, before)
+    if complete:
         _record(db_path, current)
-    return summary(db_path, reasons)
+    return summary(db_path, reasons, complete=complete)
+
+
+def watermark_run(db_path: Path) -> str | None:
+    """The dbt invocation id of the build that last recorded the engine's watermark."""
+    from ingest.warehouse import connect, relation_exists
+
+    if not db_path.exists():
+        return None
+    con = connect(db_path, read_only=True)
+    try:
+        if not relation_exists(con, "concord_state.agreement_watermark_runs"):
+            return None
+        row = con.execute(
+            "select invocation_id from concord_state.agreement_watermark_runs"
+        ).fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
 
 
 def _record(db_path: Path, current: dict[str, str]) -> None:
@@ -119,10 +138,17 @@ def _record(db_path: Path, current: dict[str, str]) -> None:
         )
 
 
-def summary(db_path: Path, reasons: list[str]) -> list[str]:
+def summary(db_path: Path, reasons: list[str], *, complete: bool = True) -> list[str]:
     """One line on the agreement engine: a full refresh and why, or how many tasks it rebuilt."""
     from ingest.warehouse import connect, relation_exists
 
+    if not complete:
+        owed = " (the full refresh is still owed)" if reasons else ""
+        line = (
+            "agreement engine: not every model of the engine ran in this build: the tasks"
+            f" changed since the last complete build are rebuilt by the next one{owed}"
+        )
+        return [line]
     if reasons:
         return ["agreement engine: full refresh: " + "; ".join(reasons)]
     con = connect(db_path, read_only=True)
@@ -142,6 +168,12 @@ def summary(db_path: Path, reasons: list[str]) -> list[str]:
         con.close()
     if "no_watermark" in by_reason:
         return [f"agreement engine: every task built ({n_tasks}): no earlier build recorded"]
+    if "unknown_state" in by_reason:
+        line = (
+            f"agreement engine: every task built ({n_tasks}): its state (concord_state) or one"
+            " of its tables was missing"
+        )
+        return [line]
     n_changed = sum(by_reason.values())
     detail = ", ".join(f"{count} {reason.replace('_', ' ')}" for reason, count in by_reason.items())
     return [

@@ -100,8 +100,9 @@ def compare(
 ) -> list[str]:
     """One line per table that differs (empty: the same); `skip_tables` are not compared."""
     con = scratch()
-    con.execute(f"attach '{a}' as wa (read_only)")
-    con.execute(f"attach '{b}' as wb (read_only)")
+    for path, alias in ((a, "wa"), (b, "wb")):
+        quoted = str(path).replace("'", "''")  # a path may hold a quote
+        con.execute(f"attach '{quoted}' as {alias} (read_only)")
     differences = []
     tables_a = _tables(con, "wa", schema) - set(skip_tables)
     tables_b = _tables(con, "wb", schema) - set(skip_tables)

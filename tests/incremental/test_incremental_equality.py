@@ -2,11 +2,12 @@
 
 The demo data, then a sequence of changes a team makes between two builds: an edited annotation,
 a deleted annotation, a new task, a task dropped by a --full-snapshot load, an erasure, a
-re-scored score table, a second model version, a changed threshold var, a changed labeling
-config (single to multiple choice). After each step, `concord build` (incremental) runs on the warehouse; a copy of it is
-rebuilt with `--full-refresh`; every table of staging, intermediate and marts must be equal (EXCEPT
-ALL both ways, doubles to 1e-12: concord/devtools/compare_warehouses.py). Each step also checks
-which tasks the agreement engine rebuilt: the right ones, and only those (an engine that rebuilt
+re-scored score table, a second model version, a prediction whose `task` is in another project,
+a changed threshold var, a changed labeling config (single to multiple choice). After each step,
+`concord build` (incremental) runs on the warehouse; a copy of it is rebuilt with
+`--full-refresh`; every table of staging, intermediate and marts must be equal (EXCEPT ALL both
+ways, doubles to 1e-12: concord/devtools/compare_warehouses.py). Each step also checks which
+tasks the agreement engine rebuilt: the right ones, and only those (an engine that rebuilt
 everything every time would pass the equality and fail this).
 """
 
@@ -32,7 +33,7 @@ BYOS_EXPORT, BYOS_CONFIG, BYOS_PROJECT = DEMO_EXPORTS[0]
 SCHEMAS = ("staging", "intermediate", "marts")
 # differs by design: the tasks one build rebuilt (a full rebuild of the copy rebuilt none)
 SKIP = ("int_agreement__changed_tasks",)
-THRESHOLD_VARS = '{"concord_agreement_thresholds": {"human_rating": 0.9}}'
+THRESHOLD_VARS = '{"concord_agreement_thresholds": {"ner": 0.5}}'
 
 
 def _ingest_export(db: Path, tasks: list[dict], path: Path, *, full_snapshot: bool = False) -> None:
@@ -184,16 +185,23 @@ def test_incremental_builds_equal_a_full_rebuild_after_every_change(tmp_path: Pa
     _ingest_export(db, [t for t in tasks if t["id"] in (6, 7)], tmp_path / "v3.json")
     step_build("second model version", {6: "changed", 7: "changed"})
 
-    # a threshold var: the control settings of project 1 change, so its tasks are rebuilt (and
-    # only them: project 3's are not)
+    # a prediction found in task 8 (project 1) whose own `task` is task 60 (project 3): staging
+    # puts it on task 60 with project id 1, so task 60 now depends on both projects' settings
+    stray = copy.deepcopy(by_id[8]["predictions"][0])
+    stray["id"] += 300_000
+    stray["task"] = 60
+    by_id[8]["predictions"].append(stray)
+    _ingest_export(db, [by_id[8]], tmp_path / "stray_prediction.json")
+    step_build("prediction of another project's task", {60: "project_settings"})
+
+    # a threshold var of project 3's control: its tasks are rebuilt (task 60 too, though one of
+    # its rows is project 1's), and only them
     dbt_vars = THRESHOLD_VARS
-    project_1 = {
-        t
-        for (t,) in query(
-            db, "select task_id from staging.stg_label_studio__tasks where project_id = 1"
-        )
-    }
-    step_build("threshold var", dict.fromkeys(sorted(project_1), "project_settings"))
+    project_ids = dict(query(db, "select task_id, project_id from staging.stg_label_studio__tasks"))
+    project_1 = {task for task, project in project_ids.items() if project == 1}
+    project_3 = {task for task, project in project_ids.items() if project == 3}
+    assert 60 in project_3
+    step_build("threshold var", dict.fromkeys(sorted(project_3), "project_settings"))
 
     # a changed labeling config of project 1: the label becomes multiple-choice, which changes
     # its control key and metric (a config change that alters no control setting rebuilds nothing)
@@ -204,4 +212,5 @@ def test_incremental_builds_equal_a_full_rebuild_after_every_change(tmp_path: Pa
         config.replace('choice="single"', 'choice="multiple"'), encoding="utf-8"
     )
     ingest_config(db, changed_config, BYOS_PROJECT)
-    step_build("labeling config", dict.fromkeys(sorted(project_1), "project_settings"))
+    # task 60 too: its stray prediction's values are read through project 1's settings
+    step_build("labeling config", dict.fromkeys(sorted(project_1 | {60}), "project_settings"))

@@ -68,6 +68,30 @@ project_settings as (
     group by control_settings.project_id
 ),
 
+-- every project a task's rows belong to, with its settings: a prediction found in a task of
+-- project 1 whose own `task` is in project 3 keeps project_id 1, so its values are read through
+-- project 1's control settings while the task's annotations use project 3's (hostile review:
+-- with the smallest project id alone, a settings change of project 3 missed that task)
+task_projects as (
+    select distinct
+        task_id,
+        project_id
+    from row_hashes
+),
+
+task_project_settings as (
+    select
+        task_projects.task_id,
+        hash(list(
+            { 'project_id': task_projects.project_id, 'settings': project_settings.settings_hash_sum }
+            order by task_projects.project_id
+        )) as project_digest
+    from task_projects
+    left join project_settings
+        on task_projects.project_id = project_settings.project_id
+    group by task_projects.task_id
+),
+
 digests as (
     select
         task_content.task_id,
@@ -76,10 +100,10 @@ digests as (
         -- a labeling config reaches the engine only through the control settings (controls,
         -- their metric and options) and the task rows (the Header's score field): a config
         -- change that alters neither cannot change the engine's rows
-        hash(project_settings.settings_hash_sum) as project_digest
+        task_project_settings.project_digest
     from task_content
-    left join project_settings
-        on task_content.project_id = project_settings.project_id
+    inner join task_project_settings
+        on task_content.task_id = task_project_settings.task_id
 )
 
 select * from digests
