@@ -43,3 +43,19 @@ def test_builds_leave_unit_tests_out_unless_asked(args: list[str], excluded: boo
     assert out[: len(args)] == args
     assert (out[len(args) :] == ["--exclude-resource-type", "unit_test"]) is excluded
     assert len(out) in (len(args), len(args) + 2)
+
+
+def test_no_unit_test_reads_the_built_model() -> None:
+    """A unit test with `input: this` makes dbt read the model's columns from its built table, so
+    a plain `dbt build` of a new warehouse fails on it (the benchmark's first build did, with an
+    incremental model's test): unit tests give their inputs, never the model's own table."""
+    import yaml
+
+    repo = Path(__file__).resolve().parents[2]
+    offenders = [
+        f"{path.relative_to(repo)}: {test['name']}"
+        for path in sorted((repo / "models").rglob("*.yml"))
+        for test in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("unit_tests") or []
+        if any(given.get("input") == "this" for given in test.get("given") or [])
+    ]
+    assert offenders == []
