@@ -18,6 +18,7 @@ import duckdb
 import yaml
 
 from concord.paths import DBT_PROJECT_DIR
+from ingest.erased import setting
 from ingest.errors import ConcordError
 from ingest.warehouse import migrate, relation_exists
 
@@ -33,12 +34,8 @@ def declared_vars() -> dict[str, Any]:
 
 def recorded_overrides(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The `--vars` of the last successful dbt build / run on this warehouse ({} if none)."""
-    if not relation_exists(con, "concord_meta.settings"):
-        return {}
-    row = con.execute(
-        "select setting_value from concord_meta.settings where setting_name = ?", [SETTING]
-    ).fetchone()
-    return json.loads(row[0]) if row else {}
+    value = setting(con, SETTING)
+    return json.loads(value) if value else {}
 
 
 def project_vars(con: duckdb.DuckDBPyConnection | None = None) -> dict[str, Any]:

@@ -51,19 +51,15 @@ def project_files(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, str]:
 
 def _recorded(db_path: Path) -> tuple[dict[str, str] | None, bool]:
     """(the fingerprint recorded by the last complete build, does the engine's table exist)."""
+    from ingest.erased import setting
     from ingest.warehouse import connect, relation_exists
 
     if not db_path.exists():
         return None, False
     con = connect(db_path, read_only=True)
     try:
-        built = relation_exists(con, ENGINE_TABLE)
-        if not relation_exists(con, "concord_meta.settings"):
-            return None, built
-        row = con.execute(
-            "select setting_value from concord_meta.settings where setting_name = ?", [SETTING]
-        ).fetchone()
-        return (json.loads(row[0]) if row else None), built
+        value = setting(con, SETTING)
+        return (json.loads(value) if value else None), relation_exists(con, ENGINE_TABLE)
     finally:
         con.close()
 
