@@ -17,22 +17,18 @@ import copy
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from conftest import query
 
-from concord.commands.build_cmds import DEMO_EXPORTS, demo_score_files, ingest_demo_score_file
-from concord.dbt import run_dbt
-from concord.devtools.compare_warehouses import compare
+from concord.commands.build_cmds import DEMO_EXPORTS, demo_score_files
 from concord.incremental import build
 
+from .incremental_helpers import changed_tasks, demo_warehouse, differences_from_full_rebuild
+
 BYOS_EXPORT, BYOS_CONFIG, BYOS_PROJECT = DEMO_EXPORTS[0]
-SCHEMAS = ("staging", "intermediate", "marts")
-# differs by design: the tasks one build rebuilt (a full rebuild of the copy rebuilt none)
-SKIP = ("int_agreement__changed_tasks",)
 THRESHOLD_VARS = '{"concord_agreement_thresholds": {"ner": 0.5}}'
 
 
@@ -52,27 +48,10 @@ def run_concord(*args: str, db: Path) -> subprocess.CompletedProcess:
     )
 
 
-def _changed(db: Path) -> dict[int, str]:
-    return dict(
-        query(db, "select task_id, change_reason from intermediate.int_agreement__changed_tasks")
-    )
-
-
 def _assert_equal_to_full_rebuild(
     db: Path, tmp_path: Path, step: str, dbt_vars: str | None
 ) -> None:
-    reference = tmp_path / f"full_{step}" / "w.duckdb"
-    reference.parent.mkdir()
-    shutil.copy(db, reference)
-    args = ["run", "--full-refresh"] + (["--vars", dbt_vars] if dbt_vars else [])
-    run_dbt(args, reference, quiet=True)
-    differences = [
-        line
-        for schema in SCHEMAS
-        for line in compare(
-            str(db), str(reference), schema, 12, ("invocation_id",), SKIP, verbose=False
-        )
-    ]
+    differences = differences_from_full_rebuild(db, tmp_path / f"full_{step}", dbt_vars)
     assert not differences, f"after step {step!r}, incremental != full rebuild:\n" + "\n".join(
         differences
     )
@@ -101,16 +80,10 @@ def _new_task(template: dict, task_id: int, offset: int) -> dict:
 
 def test_incremental_builds_equal_a_full_rebuild_after_every_change(tmp_path: Path) -> None:
     from ingest.configs import ingest_config
-    from ingest.exports import ingest_exports
     from ingest.scores import ingest_scores
 
     db = tmp_path / "w.duckdb"
-    for export, config, project_id in DEMO_EXPORTS:
-        ingest_exports(db, [export])
-        ingest_config(db, config, project_id)
-    for path in demo_score_files():
-        ingest_demo_score_file(db, path)
-    first = build(db, [], quiet=True)
+    first = demo_warehouse(db)
     assert first == ["agreement engine: every task built (54): no earlier build recorded"], first
 
     tasks = json.loads(BYOS_EXPORT.read_text(encoding="utf-8"))
@@ -121,7 +94,7 @@ def test_incremental_builds_equal_a_full_rebuild_after_every_change(tmp_path: Pa
         args = ["--vars", dbt_vars] if dbt_vars else []
         lines = build(db, args, quiet=True)
         assert lines and lines[0].startswith("agreement engine: incremental,"), (step, lines)
-        assert _changed(db) == expected, step
+        assert changed_tasks(db) == expected, step
         _assert_equal_to_full_rebuild(db, tmp_path, step, dbt_vars)
 
     # nothing changed: nothing rebuilt

@@ -13,33 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import query
-
-from concord.commands.build_cmds import DEMO_EXPORTS, demo_score_files, ingest_demo_score_file
-from concord.dbt import run_dbt
-from concord.devtools.compare_warehouses import compare
+from concord.commands.build_cmds import DEMO_EXPORTS
 from concord.incremental import build
+
+from .incremental_helpers import changed_tasks, demo_warehouse, differences_from_full_rebuild
 
 BYOS_EXPORT = DEMO_EXPORTS[0][0]
 KILL_AFTER = "OK created sql incremental model intermediate.int_agreement__judgment_values "
-
-
-def _demo_warehouse(db: Path) -> None:
-    from ingest.configs import ingest_config
-    from ingest.exports import ingest_exports
-
-    for export, config, project_id in DEMO_EXPORTS:
-        ingest_exports(db, [export])
-        ingest_config(db, config, project_id)
-    for path in demo_score_files():
-        ingest_demo_score_file(db, path)
-    build(db, [], quiet=True)
 
 
 def _build_killed_after_judgment_values(db: Path) -> list[str]:
@@ -83,31 +68,11 @@ def _ingest(db: Path, tasks: list[dict], path: Path, indent: int | None = None) 
     ingest_exports(db, [path])
 
 
-def _differences_from_full_rebuild(db: Path, folder: Path) -> list[str]:
-    reference = folder / "w.duckdb"
-    folder.mkdir()
-    shutil.copy(db, reference)
-    run_dbt(["run", "--full-refresh"], reference, quiet=True)
-    return [
-        line
-        for schema in ("staging", "intermediate", "marts")
-        for line in compare(
-            str(db),
-            str(reference),
-            schema,
-            12,
-            ("invocation_id",),
-            ("int_agreement__changed_tasks",),
-            verbose=False,
-        )
-    ]
-
-
 def test_a_build_without_the_change_feed_then_an_undone_edit_equals_a_full_rebuild(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "w.duckdb"
-    _demo_warehouse(db)
+    demo_warehouse(db)
     _ingest(db, _task_1(label_changed=True), tmp_path / "edited.json")
     build(db, [], quiet=True)  # complete: the watermark holds the edit
     _ingest(db, _task_1(label_changed=False), tmp_path / "undone.json")
@@ -118,7 +83,7 @@ def test_a_build_without_the_change_feed_then_an_undone_edit_equals_a_full_rebui
     # the edit again (as the watermark has it): only the pending tasks say task 1 is stale
     _ingest(db, _task_1(label_changed=True), tmp_path / "edited_again.json", indent=1)
     lines = build(db, [], quiet=True)
-    assert _differences_from_full_rebuild(db, tmp_path / "full") == []
+    assert differences_from_full_rebuild(db, tmp_path / "full") == []
     assert lines == ["agreement engine: incremental, 1 of 54 tasks rebuilt (1 interrupted build)"]
 
 
@@ -128,7 +93,7 @@ def test_a_partial_build_does_not_record_the_project_fingerprint(
     from concord import incremental
 
     db = tmp_path / "w.duckdb"
-    _demo_warehouse(db)
+    demo_warehouse(db)
     real = incremental.project_files()
     changed = {**real, "models/intermediate/agreement/int_agreement__judgments.sql": "edited"}
     monkeypatch.setattr(incremental, "project_files", lambda: changed)
@@ -148,15 +113,13 @@ def test_a_killed_incremental_build_then_an_undone_edit_still_equals_a_full_rebu
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "w.duckdb"
-    _demo_warehouse(db)
+    demo_warehouse(db)
     _ingest(db, _task_1(label_changed=True), tmp_path / "edited.json")
     _build_killed_after_judgment_values(db)
     # the judgment values of task 1 are the edited ones now; the watermark is the one before
     _ingest(db, _task_1(label_changed=False), tmp_path / "undone.json")
     lines = build(db, [], quiet=True)
     assert lines[0].startswith("agreement engine: incremental,"), lines
-    assert _differences_from_full_rebuild(db, tmp_path / "full") == []
-    changed = dict(
-        query(db, "select task_id, change_reason from intermediate.int_agreement__changed_tasks")
-    )
+    assert differences_from_full_rebuild(db, tmp_path / "full") == []
+    changed = changed_tasks(db)
     assert changed == {1: "interrupted_build"}, changed
